@@ -1,0 +1,1 @@
+"""meetup-bot: the command line and the Slack app over the store."""

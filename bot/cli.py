@@ -1,0 +1,141 @@
+"""The `meetup-bot` command line: thin wrappers that call the store and print results."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings, SettingsError
+from store.db import ensure_schema, make_engine, make_sessionmaker, upgrade
+from store.importer import collect_files, import_paths
+from store.queries import list_talks, talk_dict
+
+F = TypeVar("F", bound=Callable[..., Any])
+BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content"
+log = logging.getLogger("meetup_bot")
+
+
+def db_option(fn: F) -> F:
+    return click.option(
+        "--db", "db_url", metavar="URL", default=None,
+        help="SQLAlchemy URL of the store (default: $DATABASE_URL, else sqlite:///meetup_bot.db).",
+    )(fn)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def open_store(db_url: str | None, *, migrate: bool = True) -> Iterator[
+        tuple[Engine, sessionmaker[Session]]]:
+    """The store's engine and sessions, schema at head; errors become one clear line."""
+    url = db_url or load_settings().database_url
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, ValueError):
+        raise click.ClickException("the database URL is not a valid SQLAlchemy URL") from None
+    except ModuleNotFoundError as exc:
+        raise click.ClickException(f"no database driver for this URL ({exc.name})") from None
+    try:
+        if migrate:
+            ensure_schema(engine)
+        yield engine, make_sessionmaker(engine)
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None) or exc
+        raise click.ClickException(
+            f"cannot use the store: {type(orig).__name__}: {str(orig).splitlines()[0][:200]}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def _echo_json(value: object) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens, for operators.")
+def cli(verbose: bool) -> None:
+    """meetup-bot: meetup and conference notes that answer back inside Slack."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@db_option
+def import_cmd(paths: tuple[str, ...], as_json: bool, db_url: str | None) -> None:
+    """Import report files or folders (default: content/)."""
+    if not paths:
+        default = Path("content")
+        paths = (str(default) if default.is_dir() else str(BUNDLED_CONTENT),)
+    with open_store(db_url) as (_engine, sessions):
+        files, _missing = collect_files(paths)
+        show_bar = sys.stderr.isatty() and not as_json and len(files) > 1
+        if show_bar:
+            with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
+                                   item_show_func=lambda p: Path(p).name if p else "") as bar:
+                result = import_paths(sessions, paths,
+                                      progress=lambda p: (bar.update(1, p), None)[1])
+        else:
+            result = import_paths(sessions, paths)
+    if as_json:
+        _echo_json(result.as_dict())
+    else:
+        click.echo(f"{result.files} files: {result.imported} imported, "
+                   f"{result.unchanged} unchanged, {len(result.rejected)} rejected; "
+                   f"the store holds {result.events} events and {result.talks} talks.")
+        for r in result.rejected:
+            click.echo(f"rejected {r.path}: {r.error}", err=True)
+    sys.exit(1 if result.rejected else 0)
+
+
+@cli.command("talks")
+@click.option("--json", "as_json", is_flag=True, help="Print the talks as JSON.")
+@db_option
+def talks_cmd(as_json: bool, db_url: str | None) -> None:
+    """List every talk in the store."""
+    with open_store(db_url) as (_engine, sessions), sessions() as session:
+        talks = [talk_dict(t) for t in list_talks(session)]
+    if as_json:
+        _echo_json(talks)
+        return
+    if not talks:
+        click.echo("The store has no talks yet: run `meetup-bot import` first.")
+        return
+    for t in talks:
+        who = ", ".join(t["speakers"]) or "-"
+        date = t["event"]["date"] or "date unknown"
+        click.echo(f"{t['id']:>5}  {t['title']}  —  {who}  [{t['event']['name']}, {date}]")
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Manage the store's schema."""
+
+
+@db_group.command("upgrade")
+@db_option
+def db_upgrade_cmd(db_url: str | None) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    with open_store(db_url, migrate=False) as (engine, _sessions):
+        upgrade(engine)
+    click.echo("The store's schema is up to date.")

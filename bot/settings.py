@@ -1,0 +1,62 @@
+"""Settings from the environment or `meetup-bot.yaml`; the only reader of os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from store.db import DEFAULT_URL
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line and never holds a secret."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_URL
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str | None = None
+    port: int = 3000
+    digest_channel: str | None = None
+    digest_cron: str = "0 9 * * mon"
+    digest_timezone: str = "Asia/Tokyo"
+    bot_language: str | None = None
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, yaml_path: str | Path | None = None
+    ) -> Settings:
+        """Environment variables win over `meetup-bot.yaml` (same keys in lower case)."""
+        environ = os.environ if environ is None else environ
+        path = Path(yaml_path) if yaml_path is not None else Path("meetup-bot.yaml")
+        from_file: dict[str, object] = {}
+        if path.is_file():
+            try:
+                loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"cannot read {path}: {type(exc).__name__}") from None
+            if not isinstance(loaded, dict):
+                raise SettingsError(f"{path} must hold 'key: value' lines")
+            from_file = {str(k).lower(): v for k, v in loaded.items()}
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(f.name.upper())
+            if raw is None or raw == "":
+                raw = from_file.get(f.name)
+            if raw is None or raw == "":
+                continue
+            if f.name == "port":
+                try:
+                    values[f.name] = int(str(raw))
+                except ValueError:
+                    raise SettingsError(f"PORT must be a number, not {raw!r}") from None
+            else:
+                values[f.name] = str(raw)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The store: meetup reports parsed into events and talks, kept in a SQL database."""

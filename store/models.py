@@ -1,0 +1,69 @@
+"""ORM models of the store: reports, events and talks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Report(Base):
+    """One imported report file; its content hash makes re-imports idempotent."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(1024), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    event: Mapped[Event | None] = relationship(
+        back_populates="report", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class Event(Base):
+    """A meetup or conference, as one report describes it."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(500))
+    date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    venue: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    report: Mapped[Report] = relationship(back_populates="event")
+    talks: Mapped[list[Talk]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="Talk.position",
+    )
+
+
+class Talk(Base):
+    """One talk (session, keynote, lightning talk) of an event."""
+
+    __tablename__ = "talks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(1000))
+    session_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    speakers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    handles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    affiliations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    has_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    event: Mapped[Event] = relationship(back_populates="talks")

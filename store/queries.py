@@ -1,0 +1,56 @@
+"""Reading the store: talks and events as plain values for the CLI and the Slack app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from store.models import Event, Report, Talk
+
+
+def talk_dict(talk: Talk) -> dict[str, Any]:
+    """A talk in the JSON shape of INTERFACE.md."""
+    event = talk.event
+    return {
+        "id": talk.id,
+        "title": talk.title,
+        "speakers": list(talk.speakers or []),
+        "handles": list(talk.handles or []),
+        "affiliations": list(talk.affiliations or []),
+        "event": {
+            "id": event.id,
+            "name": event.name,
+            "date": event.date.isoformat() if event.date else None,
+        },
+        "source": event.report.source,
+        "summary": talk.summary,
+        "has_notes": talk.has_notes,
+        "url": talk.url or event.url,
+    }
+
+
+def _talk_query():  # type: ignore[no-untyped-def]
+    return select(Talk).options(joinedload(Talk.event).joinedload(Event.report))
+
+
+def list_talks(session: Session) -> list[Talk]:
+    """Every talk, newest event first, in report order within an event."""
+    stmt = (
+        _talk_query()
+        .join(Talk.event)
+        .join(Event.report)
+        .order_by(Event.date.desc().nulls_last(), Report.source, Talk.position)
+    )
+    return list(session.scalars(stmt).unique())
+
+
+def get_talk(session: Session, talk_id: int) -> Talk | None:
+    return session.scalars(_talk_query().where(Talk.id == talk_id)).unique().one_or_none()
+
+
+def list_events(session: Session) -> list[Event]:
+    """Events, newest first (undated last)."""
+    stmt = select(Event).order_by(Event.date.desc().nulls_last(), Event.name)
+    return list(session.scalars(stmt))

@@ -71,6 +71,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SESSION_CODE = re.compile(r"^\[([0-9A-Za-z]{1,5})\](-\d{1,2})?\s*")
 _LT_PREFIX = re.compile(r"^(?:LT\s*\d*|Lightning\s*Talk\s*\d*|ライトニングトーク\s*\d*)\s*[:：\-–—]?\s+",
                         re.I)
+_KEYNOTE_PREFIX = re.compile(r"^(?:keynote|キーノート|基調講演)\s*\d*\s*[:：]\s*", re.I)
 _DAY_MARKER = re.compile(
     r"^[■□◆◇●#\s]*(?:day\s*\d+|\d+\s*日目|(?:第\s*)?\d+\s*日目?|day\s*(?:one|two|three))"
     r"(?:\s*[（(].*[)）])?\s*[:：]?$", re.I)
@@ -432,6 +433,8 @@ def _clean_event_name(s: str) -> str:
     while prev != s:
         prev = s
         s = _REPORT_SUFFIX.sub("", s).strip(" -–—:：|")
+        # "DevOpsDays Tokyo 2023 (2023年4月11日〜12日)": the dates are not part of the name.
+        s = re.sub(r"\s*[(（][^()（）]*\d{1,4}\s*(?:年|月|日|/|-)[^()（）]*[)）]$", "", s)
     return s.strip()
 
 
@@ -565,6 +568,10 @@ def _strip_codes(heading: str) -> tuple[str, str | None]:
     if m and heading[m.end():].strip():
         code = code or "LT"
         heading = heading[m.end():]
+    m = _KEYNOTE_PREFIX.match(heading)
+    if m and heading[m.end():].strip():
+        code = code or "Keynote"
+        heading = heading[m.end():]
     return heading.strip(), code
 
 
@@ -694,8 +701,7 @@ def _build_talks(pre: list[_Line], secs: list[_Section], markdown: bool,
         for s in secs:
             if s.level > talk_level and flat:
                 prev = flat[-1]
-                flat[-1] = _Section(prev.heading, prev.level, prev.body + [
-                    _Line(s.heading, 0, "text", raw=s.heading)] + s.body, prev.index)
+                flat[-1] = _Section(prev.heading, prev.level, [*prev.body, _Line(s.heading, 0, "text", raw=s.heading), *s.body], prev.index)
             elif s.level > talk_level:
                 continue
             else:
@@ -757,8 +763,7 @@ def _talks_from_codes(secs: list[_Section]) -> list[ParsedTalk]:
             current = sub
             continue
         if current is not None:
-            current.body.extend([_Line("", 0, "blank"), _Line(s.heading, 0, "text",
-                                                              raw=s.heading)] + s.body)
+            current.body.extend([_Line("", 0, "blank"), _Line(s.heading, 0, "text", raw=s.heading), *s.body])
     for n, d in enumerate(drafts):
         # A keynote block that only holds its sub-talks is not a talk of its own.
         nxt = drafts[n + 1] if n + 1 < len(drafts) else None
@@ -807,8 +812,7 @@ def _talks_from_table(table: list[tuple[str, str]], secs: list[_Section]) -> lis
         elif _NON_TALK.match(s.heading) or _DAY_MARKER.match(s.heading):
             current = None
         elif current is not None:
-            bodies[current].extend([_Line("", 0, "blank"), _Line(s.heading, 0, "text",
-                                                                 raw=s.heading)] + s.body)
+            bodies[current].extend([_Line("", 0, "blank"), _Line(s.heading, 0, "text", raw=s.heading), *s.body])
     talks = []
     for k, (handle, title) in enumerate(table):
         t, code = _strip_codes(title)
@@ -843,7 +847,8 @@ def _event_from(fm: dict[str, object], pre: list[_Line], lines: list[_Line],
         h1 = next((ln.text for ln in lines if ln.kind == "heading" and ln.level == 1), None)
         if h1:
             candidates.append(h1)
-        first = next((ln.text for ln in lines if ln.kind in ("text", "heading")
+        # Only the preamble can name the event; a talk heading never does.
+        first = next((ln.text for ln in pre if ln.kind == "text"
                       and not _NON_TALK.match(ln.text) and len(ln.text) <= 150), None)
         if first:
             candidates.append(first)
@@ -920,7 +925,7 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     if secs and markdown:
         h1s = [s for s in secs if s.level == 1]
         if len(h1s) == 1 and secs[0].level == 1 and len(secs) > 1:
-            pre = pre + [_Line(secs[0].heading, 0, "text", raw=secs[0].heading)] + secs[0].body
+            pre = [*pre, _Line(secs[0].heading, 0, "text", raw=secs[0].heading), *secs[0].body]
             secs = secs[1:]
         # The `## 概要` kind of section is preamble too.
         while secs and (_NON_TALK.match(secs[0].heading) or _DAY_MARKER.match(secs[0].heading)):

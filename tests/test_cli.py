@@ -1,0 +1,93 @@
+"""End-to-end tests of the `meetup-bot` command line (import, talks, db upgrade)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+TALK_KEYS = {"id", "title", "speakers", "handles", "affiliations", "event", "source", "summary",
+             "has_notes", "url"}
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=120, check=False)
+
+
+def test_cli_import_seeds_json_then_unchanged(seeds_dir: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    first = _run("import", str(seeds_dir), "--json", "--db", db)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary == {"files": 5, "imported": 5, "unchanged": 0, "rejected": [],
+                       "events": 5, "talks": 53}
+    second = json.loads(_run("import", str(seeds_dir), "--json", "--db", db).stdout)
+    assert second["unchanged"] == 5 and second["imported"] == 0
+    talks = json.loads(_run("talks", "--json", "--db", db).stdout)
+    assert len(talks) == 53 and set(talks[0]) == TALK_KEYS
+    assert set(talks[0]["event"]) == {"id", "name", "date"}
+    assert all(t["source"].startswith(str(seeds_dir)) for t in talks)
+
+
+def test_cli_import_rejects_bad_file_exit_1(tmp_path: Path) -> None:
+    good = tmp_path / "good.md"
+    good.write_text("## 話\nby 誰か\n\n- メモ\n", encoding="utf-8")
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", str(tmp_path), "--json",
+                                 "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert out["imported"] == 1 and out["rejected"] == [{"path": str(bad), "error": "empty file"}]
+    assert "Traceback" not in result.output
+
+
+def test_cli_import_human_summary_and_default_content(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 0, result.output
+    assert "5 files: 5 imported, 0 unchanged, 0 rejected" in result.stdout
+
+
+def test_cli_usage_errors_exit_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(tmp_path / "missing")]).exit_code == 2
+    assert runner.invoke(cli, ["no-such-command"]).exit_code == 2
+
+
+def test_cli_database_url_from_env_and_bad_url(tmp_path: Path) -> None:
+    db = tmp_path / "env.db"
+    result = _run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{db}"})
+    assert result.returncode == 0 and db.exists()
+    bad = _run("talks", "--db", "postgresql://user:s3cret-pass@127.0.0.1:1/none")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert "s3cret-pass" not in bad.stderr + bad.stdout
+    nonsense = _run("talks", "--db", "not a url")
+    assert nonsense.returncode == 1 and "not a valid SQLAlchemy URL" in nonsense.stderr
+
+
+def test_cli_talks_on_empty_store_says_how_to_import(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["talks", "--db", f"sqlite:///{tmp_path / 'e.db'}"])
+    assert result.exit_code == 0 and "meetup-bot import" in result.stdout
+
+
+def test_cli_settings_file_supplies_database_url(tmp_path: Path) -> None:
+    (tmp_path / "meetup-bot.yaml").write_text(f"database_url: sqlite:///{tmp_path / 'y.db'}\n",
+                                              encoding="utf-8")
+    result = _run("db", "upgrade")
+    assert result.returncode == 0 and (tmp_path / "y.db").exists()
+
+
+@pytest.mark.parametrize("command", [[], ["import"], ["talks"], ["db", "upgrade"]])
+def test_cli_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output

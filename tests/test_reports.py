@@ -1,0 +1,162 @@
+"""Tests of store.reports on report shapes written for these tests (not the seeds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from store.errors import ReportError
+from store.reports import find_date, parse_report, parse_speakers, split_heading, summarise
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+
+
+def _parse(name: str):  # type: ignore[no-untyped-def]
+    path = FIXTURES / name
+    return parse_report(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def test_parse_report_markdown_with_h1_subheadings_and_lt() -> None:
+    report = _parse("observability-night.md")
+    assert report.event.name == "Observability Night Osaka vol.3"
+    assert report.event.date == dt.date(2021, 11, 5)
+    assert report.event.url == "https://example.connpass.com/event/99999/"
+    assert [t.title for t in report.talks] == [
+        "OpenTelemetry 入門", "eBPF で見るカーネルの中", "Grafana ダッシュボードの作り方"]
+    otel = report.talks[0]
+    assert (otel.speakers, otel.handles, otel.affiliations) == (
+        ["佐藤 花子"], ["@hanako_s"], ["Example Cloud"])
+    assert otel.url == "https://speakerdeck.com/hanako/otel-intro"
+    assert "背景" in otel.notes and "Collector" in otel.notes  # ### sections stay in the notes
+    assert report.talks[2].session_code == "LT"
+
+
+def test_parse_report_html_page_without_its_chrome() -> None:
+    report = _parse("sre-meetup.html")
+    assert report.event.name == "SRE Meetup #7"
+    assert report.event.date == dt.date(2022, 3, 10)
+    assert [t.title for t in report.talks] == ["Incident Response at Scale", "SLO を決めるまで"]
+    first = report.talks[0]
+    assert first.speakers == ["Alice Doe"] and first.affiliations == ["Example Inc."]
+    assert "  - テンプレートを用意する" in first.notes
+    assert "Login" not in first.notes and "Powered" not in report.talks[1].notes
+
+
+def test_parse_report_plain_bullets_with_speaker_in_heading() -> None:
+    report = _parse("fukuoka-bullets.txt")
+    assert report.event.name == "CloudNative Meetup Fukuoka #4"
+    assert report.event.date == dt.date(2020, 2, 14)
+    assert report.event.venue == "福岡市内のコワーキングスペース"
+    assert [t.title for t in report.talks] == [
+        "Service Mesh 実践", "Kubernetes の監視基盤", "Helm chart のテスト"]
+    assert report.talks[0].handles == ["@jiro_t"]
+    assert report.talks[0].notes.splitlines()[-1] == "  - sidecar のリソース制限を必ず設定"
+
+
+def test_parse_report_day_sections_and_keynote_prefix() -> None:
+    report = _parse("devopsdays-days.md")
+    assert report.event.name == "DevOpsDays Tokyo 2023"
+    assert report.event.date == dt.date(2023, 4, 11)  # the event's first day, not the post date
+    assert [t.title for t in report.talks] == [
+        "The Future of DevOps", "CI/CD パイプラインの高速化", "チームトポロジーの実践"]
+    assert report.talks[0].session_code == "Keynote"
+    assert report.talks[2].has_notes is False and report.talks[2].speakers == ["伊藤 四郎"]
+
+
+def test_parse_report_canonical_front_matter_wins() -> None:
+    text = (
+        "---\nevent: \"Infra Study #3\"\ndate: 2024-05-01\nvenue: 本社セミナールーム\n"
+        "url: https://example.org/e/3\ntags: [storage]\n---\n\n"
+        "## Ceph の運用\nby 中村 五郎 (@goro) (Example Storage)\ntags: storage, ceph\n"
+        "slides: https://example.org/s/1\n\n- OSD の交換手順\n"
+    )
+    report = parse_report(text)
+    assert (report.event.name, report.event.date, report.event.venue, report.event.url) == (
+        "Infra Study #3", dt.date(2024, 5, 1), "本社セミナールーム", "https://example.org/e/3")
+    talk = report.talks[0]
+    assert talk.tags == ["storage", "ceph"] and talk.url == "https://example.org/s/1"
+    assert talk.notes == "- OSD の交換手順"
+
+
+@pytest.mark.parametrize("placeholder", ["aa", "TBD", "-", "なし", "N/A"])
+def test_parse_report_placeholder_notes_mean_no_notes(placeholder: str) -> None:
+    report = parse_report(f"# Ev #1\n\n## Talk A\nby X\n\n- {placeholder}\n\n## Talk B\n\n- real\n")
+    assert report.talks[0].has_notes is False and report.talks[0].notes == ""
+    assert report.talks[1].has_notes is True
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("---\ntitle: [unclosed\n---\n## T\n- x\n", "broken front matter"),
+        ("---\ntitle: ok\n## T\n- x\n", "broken front matter"),
+        ("---\n- a\n- b\n---\n## T\n- x\n", "broken front matter"),
+        ("ただの感想文です。とても楽しかったです。\n", "no talk found"),
+        ("", "empty file"),
+        ("bin\x00ary", "binary"),
+    ],
+)
+def test_parse_report_rejects_with_one_line_reason(text: str, reason: str) -> None:
+    with pytest.raises(ReportError) as err:
+        parse_report(text)
+    assert reason in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("clause", "speakers", "handles", "affiliations"),
+    [
+        ("Toshiaki Maki (@making) (Pivotal)", ["Toshiaki Maki"], ["@making"], ["Pivotal"]),
+        ("@dblmkt", ["@dblmkt"], ["@dblmkt"], []),
+        ("A Person (Org A), B Person (Org B)", ["A Person", "B Person"], [], ["Org A", "Org B"]),
+        ("Ricard Aravena, James Bottomley", ["Ricard Aravena", "James Bottomley"], [], []),
+        ("Noriaki Fukuyasu, The Linux Foundation", ["Noriaki Fukuyasu"], [],
+         ["The Linux Foundation"]),
+        ("山田 太郎 (@taro) (サンプル株式会社)", ["山田 太郎"], ["@taro"], ["サンプル株式会社"]),
+    ],
+)
+def test_parse_speakers_forms(clause: str, speakers: list[str], handles: list[str],
+                              affiliations: list[str]) -> None:
+    people = parse_speakers(clause)
+    assert (people.speakers, people.handles, people.affiliations) == (
+        speakers, handles, affiliations)
+
+
+@pytest.mark.parametrize(
+    ("heading", "title", "speakers", "affiliations"),
+    [
+        ("監視の話 Jane Roe (Example Inc.)", "監視の話", ["Jane Roe"], ["Example Inc."]),
+        ("Scaling Things (CyberThing)", "Scaling Things", [], ["CyberThing"]),
+        ("Isolation at Scale (Introducing gVisor)", "Isolation at Scale (Introducing gVisor)",
+         [], []),
+        ("Deep Dive by Someone @some (Some Lab)", "Deep Dive", ["Someone"], ["Some Lab"]),
+    ],
+)
+def test_split_heading_forms(heading: str, title: str, speakers: list[str],
+                             affiliations: list[str]) -> None:
+    got_title, people = split_heading(heading)
+    assert (got_title, people.speakers, people.affiliations) == (title, speakers, affiliations)
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("2019年6月18日に開催", dt.date(2019, 6, 18)),
+        ("2018年1210日から13日にかけて", dt.date(2018, 12, 10)),
+        ("日時: 2018/3/8 19:00", dt.date(2018, 3, 8)),
+        ("held on June 18, 2019", dt.date(2019, 6, 18)),
+        ("10-13 December 2018", dt.date(2018, 12, 10)),
+        ("no date here", None),
+        ("2019年13月40日", None),
+    ],
+)
+def test_find_date_forms(text: str, date: dt.date | None) -> None:
+    assert find_date(text) == date
+
+
+def test_summarise_is_short_and_keeps_first_points() -> None:
+    notes = "\n".join(f"- ポイント{i} " + "あ" * 40 for i in range(20))
+    summary = summarise(notes)
+    assert summary.startswith("ポイント0") and len(summary) <= 300
+    assert summary.endswith("…")

@@ -64,6 +64,10 @@ _CHROME = [re.compile(p, re.I) for p in (
     r"^(report article|help us understand the problem.*|improve article|記事の報告)$",
     r"^read more$|^続きを読む$|^もっと見る$",
     r"^(powered by|theme by|copyright|©|\(c\)) .*$",
+    r"^(読者になる|広告を非表示にする|この広告は.*|コメントを書く|関連記事|シェアする|もっと読む|"
+    r"引用をストックしました|ストックしました|引用するにはまずログインしてください|"
+    r"(twitter|x|facebook|line|pocket|はてブ)\s*で?(共有|シェア)|share on .*|min read|listen|"
+    r"why not register and get more from qiita\??|lgtm|スキ|目次|table of contents)$",
 )]
 
 _BULLET = re.compile(r"^(?:[•・●○◦▪‣∙*+]|-(?!>|-)|(?:\d{1,3}|[a-zA-Z])[.)](?=\s))\s*")
@@ -88,7 +92,8 @@ _NON_TALK = re.compile(
     r"一般セッション|セッション一覧|セッション|タイムテーブル|スライド(?:一覧|リンク)?|動画|資料|登壇資料|"
     r"以下、.*|overview|introduction|intro|summary|conclusion|agenda|timetable|schedule|links?|"
     r"references?|appendix|misc|others?|sponsors?|networking|party|懇親会.*|追記.*|更新履歴|"
-    r"table of contents|toc|contents)\s*[:：]?\s*(?:[(（].*[)）])?\s*[…。.!！]*$", re.I)
+    r"table of contents|toc|contents|LT(?:枠|セッション)?|ライトニングトーク(?:枠)?|lightning talks?)"
+    r"\s*[:：]?\s*(?:[(（].*[)）])?\s*[…。.!！]*$", re.I)
 # Sections that end the last talk in reports whose talks carry session codes; there a
 # `まとめ` or `背景` heading is part of the talk, while impressions close it.
 _CLOSING = re.compile(r"^(?:所感|感想|全体の感想|おわりに|終わりに|おまけ|余談|懇親会|告知|宣伝|追記|"
@@ -236,7 +241,9 @@ def _looks_like_person(s: str) -> bool:
         return True
     if re.fullmatch(r"[A-Z][A-Za-z'\-.]+(?:\s+[A-Z][A-Za-z'\-.]*){1,3}", s):
         return True
-    return bool(re.fullmatch(r"[\u4e00-\u9fff\u3040-\u30ff]{2,8}(?:\s[\u4e00-\u9fff\u3040-\u30ff]{1,6})?", s))
+    # Japanese names start with a kanji or katakana, never with a particle such as の.
+    return bool(re.fullmatch(r"[\u4e00-\u9fff\u30a0-\u30ff][\u4e00-\u9fff\u3040-\u30ff]{1,7}"
+                             r"(?:\s[\u4e00-\u9fff\u3040-\u30ff]{1,6})?", s))
 
 
 def _split_top(s: str, seps: str) -> list[str]:
@@ -308,7 +315,8 @@ def parse_speakers(text: str, *, name_org: bool = False) -> _People:
     return people
 
 
-_BY = re.compile(r"^(?P<title>.*?)\s*(?:^|\s)(?:by|By|BY|登壇者?|発表者|speakers?)\s*[:：]?\s+"
+_BY = re.compile(r"^(?P<title>.*?)\s*(?:^|\s)(?:by|By|BY|登壇者?|発表者|講演者|スピーカー|[Ss]peakers?|"
+                 r"[Pp]resenters?)\s*[:：]?\s+"
                  r"(?P<who>[^\s].*)$")
 _TRAILING_ORG = re.compile(r"^(?P<title>.*?)\s*[(（](?P<org>[^()（）]+)[)）]\s*$")
 _TRAILING_NAME_ORG = re.compile(
@@ -319,6 +327,9 @@ _TRAILING_NAME_ORG = re.compile(
 def split_heading(heading: str) -> tuple[str, _People]:
     """Split a talk heading into its title and the people it names."""
     h = heading.strip()
+    m = re.fullmatch(r"[「『](?P<title>[^「」『』]+)[」』]\s*[/／\-–—:：]?\s*(?P<who>.+)", h)
+    if m and _looks_like_person(re.sub(r"[(（].*?[)）]|@\S+|さん$|氏$|様$", "", m.group("who")).strip()):
+        return m.group("title").strip(), parse_speakers(m.group("who"))
     m = _BY.match(h)
     if m and m.group("title").strip():
         who = parse_speakers(m.group("who"))
@@ -558,7 +569,17 @@ class _Draft:
     is_keynote: bool = False
 
 
+_DECORATION = re.compile(r"^[■□◆◇▼▽▶►★☆◎]+\s*")
+_NUMBERING = re.compile(r"^(?:\d{1,2}[.)．]|(?:発表|セッション|session|talk|講演)\s*\d{1,2}\s*"
+                        r"[:：.．\-–—)）]?)\s+(?=\S)", re.I)
+
+
 def _strip_codes(heading: str) -> tuple[str, str | None]:
+    """Take session codes, `LT`, `Keynote:`, numbering and decorations off a heading."""
+    heading = _NUMBERING.sub("", _DECORATION.sub("", heading))
+    m = re.fullmatch(r"【([^【】]+)】", heading.strip())
+    if m:
+        heading = m.group(1)
     code = None
     m = _SESSION_CODE.match(heading)
     if m:
@@ -593,9 +614,10 @@ def _meta_and_people(d: _Draft) -> tuple[list[_Line], list[str], str | None]:
             out.append(ln)
             continue
         s = ln.text
-        m_by = re.match(r"^(?:by|By|BY|登壇者?|発表者|speakers?)\s*[:：]?\s+(.+)$", s)
+        m_by = _BY.match(s)
+        m_by = m_by if m_by and not m_by.group("title") else None
         if m_by and seen_content < 3 and ln.kind == "text":
-            d.people.add(parse_speakers(m_by.group(1)))
+            d.people.add(parse_speakers(m_by.group("who")))
             continue
         m_meta = _META_LINE.match(s)
         if m_meta and seen_content < 3 and ln.kind == "text":

@@ -160,3 +160,12 @@ def test_summarise_is_short_and_keeps_first_points() -> None:
     summary = summarise(notes)
     assert summary.startswith("ポイント0") and len(summary) <= 300
     assert summary.endswith("…")
+
+
+def test_parse_report_numbered_bracketed_and_grouped_headings() -> None:
+    report = _parse("infra-study-numbered.md")
+    assert report.event.name == "第5回 Infra勉強会"
+    assert [t.title for t in report.talks] == [
+        "Terraform のモジュール設計", "Ansible から脱却した話", "Vim で YAML を書く"]
+    assert report.talks[0].speakers == ["山本 六郎"]
+    assert (report.talks[1].speakers, report.talks[1].handles) == (["木村 七子"], ["@nanako"])

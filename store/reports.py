@@ -134,6 +134,7 @@ class _Line:
     kind: str  # blank | heading | bullet | text | code
     level: int = 0  # Markdown heading level
     raw: str = ""
+    link: str | None = None  # a Markdown heading's link target
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, object], str]:
@@ -178,7 +179,12 @@ def _to_lines(body: str) -> list[_Line]:
             continue
         m = _MD_HEADING.match(stripped)
         if m and m.group(2):
-            out.append(_Line(_clean_inline(m.group(2)), indent, "heading", len(m.group(1)), raw))
+            heading = m.group(2)
+            link = re.search(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", heading)
+            if link:  # "## [Title](slides URL)": the title is the text, the URL the talk's link
+                heading = heading.replace(link.group(0), link.group(1))
+            out.append(_Line(_clean_inline(heading), indent, "heading", len(m.group(1)), raw,
+                             link.group(2) if link else None))
             continue
         if re.match(r"^\|?\s*:?-{3,}", stripped) and set(stripped) <= set("|:- "):
             continue  # Markdown table rule
@@ -223,7 +229,7 @@ def _looks_like_org(s: str) -> bool:
         return False
     if _ORG_WORDS.search(s):
         return True
-    if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", s):
+    if re.search(r"[\u3040-\u30ff\u3005\u4e00-\u9fff]", s):
         return False
     words = s.split()
     if len(words) > 5:
@@ -242,8 +248,8 @@ def _looks_like_person(s: str) -> bool:
     if re.fullmatch(r"[A-Z][A-Za-z'\-.]+(?:\s+[A-Z][A-Za-z'\-.]*){1,3}", s):
         return True
     # Japanese names start with a kanji or katakana, never with a particle such as の.
-    return bool(re.fullmatch(r"[\u4e00-\u9fff\u30a0-\u30ff][\u4e00-\u9fff\u3040-\u30ff]{1,7}"
-                             r"(?:\s[\u4e00-\u9fff\u3040-\u30ff]{1,6})?", s))
+    return bool(re.fullmatch(r"[\u3005\u4e00-\u9fff\u30a0-\u30ff][\u3005\u4e00-\u9fff\u3040-\u30ff]{1,7}"
+                             r"(?:\s[\u3005\u4e00-\u9fff\u3040-\u30ff]{1,6})?", s))
 
 
 def _split_top(s: str, seps: str) -> list[str]:
@@ -341,6 +347,15 @@ def split_heading(heading: str) -> tuple[str, _People]:
     m = _TRAILING_ORG.match(h)
     if m and m.group("title").strip() and _looks_like_org(m.group("org")):
         return m.group("title").strip(), _People([], [], [m.group("org").strip()])
+    # "タイトル（山田 太郎さん）": a person only when honorific, handle or a spaced full name
+    # says so, since "（前編）" and "（仮）" are parts of titles.
+    if m and m.group("title").strip():
+        who = m.group("org").strip()
+        bare = re.sub(r"\s*(?:さん|氏|様)$", "", who)
+        if (bare != who or "@" in who or re.fullmatch(
+                r"[\u3005\u4e00-\u9fff\u30a0-\u30ff]{1,5}\s[\u3005\u4e00-\u9fff\u3040-\u30ff]{1,6}", who)) \
+                and (_looks_like_person(_HANDLE.sub("", bare).strip()) or _HANDLE.search(who)):
+            return m.group("title").strip(), parse_speakers(who)
     return h, _People()
 
 
@@ -349,7 +364,10 @@ _PROSE_SPEAKER = [
     re.compile(r"(?P<name>[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+){1,3})\s*(?:氏|さん)?\s*"
                r"[(（](?P<org>[^()（）]{1,40})[)）]\s*(?:氏)?\s*(?:から|による|が|の発表|は)"),
     re.compile(r"(?P<name>[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+){1,4})\s*氏"),
-    re.compile(r"(?P<name>[\u4e00-\u9fff]{2,3}\s?[\u4e00-\u9fff]{1,3})氏"),
+    re.compile(r"(?P<name>[\u3005\u4e00-\u9fff]{2,3}\s?[\u3005\u4e00-\u9fff]{1,3})氏"),
+    # "@handle さんによる発表" / "山田 太郎さんの発表"
+    re.compile(r"(?P<name>@[A-Za-z0-9_\-]+|[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+){1,3}|"
+               r"[\u3005\u4e00-\u9fff]{1,4}\s?[\u3005\u4e00-\u9fff\u3040-\u30ff]{1,4})\s*さん(?:による|の発表|から)"),
 ]
 _NOT_NAME_KANJI = {"同", "両", "各", "彼", "本", "当", "前", "後"}
 
@@ -370,6 +388,8 @@ def prose_speakers(text: str) -> _People:
             if any(name in s or s in name for s in people.speakers):
                 continue
             people.speakers.append(name)
+            if name.startswith("@"):
+                people.handles.append(name)
             if org and _looks_like_org(org) and org not in people.affiliations:
                 people.affiliations.append(org.strip())
         if people.speakers:
@@ -423,8 +443,8 @@ def _as_date(value: object) -> dt.date | None:
 
 _REPORT_SUFFIX = re.compile(
     r"\s*(?:[【\[(（].*?(?:レポート|参加|メモ|更新|まとめ|report|recap|notes).*?[】\])）])?\s*"
-    r"(?:に|へ)?\s*(?:の)?\s*(?:参加\s*レポート|参加レポ|参加報告|参加記録?|参加して(?:き)?ました.*|"
-    r"行ってきた.*|行って来た.*|行ってきました.*|レポート|レポ|報告|まとめ|メモ|"
+    r"(?:に|へ)?\s*(?:の)?\s*(?:参加\s*レポート|参加レポ|参加報告|参加記録?|参加し.*|"
+    r"行ってき.*|行って来.*|聴講し.*|レポート|レポ|報告|まとめ|メモ|"
     r"report|recap|notes|write-?up|感想.*|聴講メモ.*|参加メモ.*)\s*[!！。]*\s*$", re.I)
 _ATTEND = [
     re.compile(r"開催された\s*[「『]?(?P<name>[^「」『』。]{3,120}?)[」』]?\s*(?:に|へ)\s*"),
@@ -456,6 +476,7 @@ class _Section:
     level: int  # 0 for plain-text headings
     body: list[_Line]
     index: int  # position of the heading line
+    link: str | None = None
 
 
 def _is_plain_heading(lines: list[_Line], i: int) -> bool:
@@ -499,7 +520,7 @@ def _sections(lines: list[_Line]) -> tuple[list[_Line], list[_Section], bool]:
     secs = []
     for n, i in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else len(lines)
-        secs.append(_Section(lines[i].text, lines[i].level, lines[i + 1:end], i))
+        secs.append(_Section(lines[i].text, lines[i].level, lines[i + 1:end], i, lines[i].link))
     return pre, secs, markdown
 
 
@@ -567,6 +588,7 @@ class _Draft:
     people: _People = field(default_factory=_People)
     session_code: str | None = None
     is_keynote: bool = False
+    link: str | None = None
 
 
 _DECORATION = re.compile(r"^[■□◆◇▼▽▶►★☆◎]+\s*")
@@ -596,10 +618,10 @@ def _strip_codes(heading: str) -> tuple[str, str | None]:
     return heading.strip(), code
 
 
-def _draft_from(sec_heading: str, body: list[_Line]) -> _Draft:
+def _draft_from(sec_heading: str, body: list[_Line], link: str | None = None) -> _Draft:
     rest, code = _strip_codes(sec_heading)
     title, people = split_heading(rest)
-    return _Draft(sec_heading, body, title, people, code, bool(_KEYNOTE.search(title)))
+    return _Draft(sec_heading, body, title, people, code, bool(_KEYNOTE.search(title)), link)
 
 
 def _meta_and_people(d: _Draft) -> tuple[list[_Line], list[str], str | None]:
@@ -663,7 +685,7 @@ def _finish(d: _Draft) -> ParsedTalk:
         notes=notes,
         summary=summarise(notes) if has_notes else "",
         has_notes=has_notes,
-        url=url or _talk_url(notes),
+        url=url or d.link or _talk_url(notes),
         tags=tags,
         session_code=d.session_code,
     )
@@ -743,7 +765,7 @@ def _build_talks(pre: list[_Line], secs: list[_Section], markdown: bool,
                 or _event_like(s.heading, event_name)):
             drafts.append(_Draft(s.heading, [], title=""))  # closes the previous talk
             continue
-        drafts.append(_draft_from(s.heading, s.body))
+        drafts.append(_draft_from(s.heading, s.body, s.link))
     # A heading directly followed by another heading is a container (a track, a day).
     talks = []
     for n, d in enumerate(drafts):
@@ -882,18 +904,27 @@ def _event_from(fm: dict[str, object], pre: list[_Line], lines: list[_Line],
     date = None
     if "event" in fm or "event_date" in fm:
         date = _as_date(fm.get("event_date") or fm.get("date"))
+    posted = _as_date(fm.get("date")) or next(
+        (find_date(ln.raw) for ln in lines
+         if re.search(r"posted (at|on)|投稿日|公開日", ln.raw, re.I)), None)
+    event_lines = [ln.text for ln in pre if re.match(
+        r"^(?:日時|開催日時?|開催日|イベント日|日程|日付|期間|date|when)\s*[:：]", ln.text, re.I)
+        or re.search(r"開催|行われ|参加", ln.text)]
     if date is None:
-        for ln in pre:
-            if re.match(r"^(?:日時|開催日時?|日程|期間|date|when)\s*[:：]", ln.text, re.I) or \
-                    re.search(r"開催|行われ|参加", ln.text):
-                date = find_date(ln.text)
-                if date:
-                    break
+        date = next((d for d in map(find_date, event_lines) if d), None)
+    if date is None and posted is not None:
+        # "6月18日に開催された": the year is the post's (or the one before, for a January post
+        # about a December event).
+        for text in event_lines:
+            m = re.search(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*日", text)
+            if m:
+                try:
+                    d = dt.date(posted.year, int(m.group(1)), int(m.group(2)))
+                except ValueError:
+                    continue
+                date = d if d <= posted else d.replace(year=d.year - 1)
+                break
     if date is None:
-        date = _as_date(fm.get("date"))
-    if date is None:
-        posted = next((find_date(ln.raw) for ln in lines
-                       if re.search(r"posted (at|on)|投稿日|公開日", ln.raw, re.I)), None)
         date = posted
     venue = fm.get("venue") if isinstance(fm.get("venue"), str) else None
     if venue is None:

@@ -169,3 +169,14 @@ def test_parse_report_numbered_bracketed_and_grouped_headings() -> None:
         "Terraform のモジュール設計", "Ansible から脱却した話", "Vim で YAML を書く"]
     assert report.talks[0].speakers == ["山本 六郎"]
     assert (report.talks[1].speakers, report.talks[1].handles) == (["木村 七子"], ["@nanako"])
+
+
+def test_parse_report_heading_links_honorifics_and_year_from_post() -> None:
+    report = _parse("runtime-meetup-links.md")
+    assert report.event.name == "Container Runtime Meetup #3"  # "に参加しました" dropped
+    assert report.event.date == dt.date(2020, 1, 15)  # month/day from prose, year from post
+    first, second = report.talks
+    assert (first.title, first.speakers) == ("runc の内部構造", ["佐々木 一郎"])
+    assert first.url == "https://speakerdeck.com/example/runc"
+    assert second.title == "gVisor 入門（前編）"  # a part of the title, not a person
+    assert (second.speakers, second.handles) == (["@gvisor_fan"], ["@gvisor_fan"])

@@ -350,12 +350,12 @@ def split_heading(heading: str) -> tuple[str, _People]:
     # "タイトル（山田 太郎さん）": a person only when honorific, handle or a spaced full name
     # says so, since "（前編）" and "（仮）" are parts of titles.
     if m and m.group("title").strip():
-        who = m.group("org").strip()
-        bare = re.sub(r"\s*(?:さん|氏|様)$", "", who)
-        if (bare != who or "@" in who or re.fullmatch(
-                r"[\u3005\u4e00-\u9fff\u30a0-\u30ff]{1,5}\s[\u3005\u4e00-\u9fff\u3040-\u30ff]{1,6}", who)) \
-                and (_looks_like_person(_HANDLE.sub("", bare).strip()) or _HANDLE.search(who)):
-            return m.group("title").strip(), parse_speakers(who)
+        inside = m.group("org").strip()
+        bare = re.sub(r"\s*(?:さん|氏|様)$", "", inside)
+        if (bare != inside or "@" in inside or re.fullmatch(
+                r"[\u3005\u4e00-\u9fff\u30a0-\u30ff]{1,5}\s[\u3005\u4e00-\u9fff\u3040-\u30ff]{1,6}", inside)) \
+                and (_looks_like_person(_HANDLE.sub("", bare).strip()) or _HANDLE.search(inside)):
+            return m.group("title").strip(), parse_speakers(inside)
     return h, _People()
 
 
@@ -926,7 +926,7 @@ def _event_from(fm: dict[str, object], pre: list[_Line], lines: list[_Line],
                 break
     if date is None:
         date = posted
-    venue = fm.get("venue") if isinstance(fm.get("venue"), str) else None
+    venue = str(fm["venue"]) if isinstance(fm.get("venue"), str) else None
     if venue is None:
         m = re.search(r"^(?:会場|場所|venue|place|location)\s*[:：]\s*(.+)$", pre_text, re.I | re.M)
         if m:
@@ -935,7 +935,7 @@ def _event_from(fm: dict[str, object], pre: list[_Line], lines: list[_Line],
             m = re.search(r"会場は\s*(?:[^\s、。]*にある\s*)?(?P<v>[^、。]{3,80}?)\s*で", pre_text)
             if m:
                 venue = m.group("v").strip()
-    url = fm.get("url") if isinstance(fm.get("url"), str) else None
+    url = str(fm["url"]) if isinstance(fm.get("url"), str) else None
     if url is None:
         m = re.search(r"^(?:url|イベントページ|event page|connpass|申込)\s*[:：]\s*(\S+)", pre_text,
                       re.I | re.M)

@@ -127,6 +127,69 @@ def talks_cmd(as_json: bool, db_url: str | None) -> None:
         click.echo(f"{t['id']:>5}  {t['title']}  —  {who}  [{t['event']['name']}, {date}]")
 
 
+@cli.command("ask")
+@click.argument("text", nargs=-1)
+@db_option
+def ask_cmd(text: tuple[str, ...], db_url: str | None) -> None:
+    """Show what the bot would answer in Slack to `/meetup TEXT`."""
+    # Slack is imported only by the commands that talk to it, so the others start fast.
+    from bot.app import default_search
+    from bot.handlers import Deps, answer
+    from bot.terminal import render_blocks
+
+    settings = load_settings()
+    with open_store(db_url) as (_engine, sessions):
+        try:
+            deps = Deps(sessions=sessions, search=default_search(),
+                        language=settings.bot_language)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        blocks, _fallback = answer(deps, " ".join(text))
+    click.echo(render_blocks(blocks, color=sys.stdout.isatty()), nl=False)
+
+
+@cli.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="HTTP port (default: $PORT, else 3000; 0 picks a free one).")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@db_option
+def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
+    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
+    from bot.app import (
+        build_app,
+        build_web_client,
+        check_slack,
+        lazy_work_drained,
+        require_slack_settings,
+        socket_mode,
+    )
+    from bot.server import SlackWSGI, announce, run, store_answers
+
+    settings = load_settings()
+    try:
+        mode = require_slack_settings(settings)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    with open_store(db_url or settings.database_url) as (_engine, sessions):
+        try:
+            check_slack(settings)
+            client = build_web_client(settings)
+            app = build_app(settings, sessions, client, socket_mode=mode == "socket")
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        health = lambda: store_answers(sessions)  # noqa: E731
+        port = settings.port if port is None else port
+        with lazy_work_drained(app):
+            if mode == "socket":
+                assert settings.slack_app_token is not None
+                run(SlackWSGI(None, None, health), host=host, port=port,
+                    services=[socket_mode(app, settings.slack_app_token)],
+                    on_listen=announce("Socket Mode connected; health check"))
+            else:
+                run(SlackWSGI(app, settings.slack_signing_secret, health), host=host, port=port,
+                    on_listen=announce("HTTP mode"))
+
+
 @cli.group("db")
 def db_group() -> None:
     """Manage the store's schema."""

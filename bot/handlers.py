@@ -1,0 +1,430 @@
+"""Slack listeners for /meetup, mentions, DMs, buttons and App Home: ack, store, blocks, respond."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from slack_bolt import Ack, App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks import (
+    MAX_QUERY,
+    MORE_RESULTS,
+    PAGE_SIZE,
+    SHARE_TALK,
+    EventView,
+    HitView,
+    Page,
+    Reply,
+    TalkView,
+    decode_share,
+    events_blocks,
+    help_blocks,
+    home_view,
+    no_results_blocks,
+    notice_blocks,
+    results_blocks,
+    shared_talk_blocks,
+    talk_blocks,
+)
+from bot.i18n import Lang, normalise_language, pick_language, t
+from store.errors import MeetupBotError
+from store.queries import get_talk, list_events
+
+log = logging.getLogger("meetup_bot.slack")
+
+COMMAND = "/meetup"
+EVENT_TTL_SECONDS = 3600.0  # Slack retries an event three times within about five minutes
+
+
+# ---------------------------------------------------------------- seams
+
+
+class SearchResultLike(Protocol):
+    hits: Sequence[Any]
+    total: int
+    suggestions: Sequence[str]
+
+
+class SearchBackend(Protocol):
+    """store.search's two entry points (the module itself satisfies this)."""
+
+    def search_talks(self, session: Session, query: str, *, limit: int = 5,
+                     offset: int = 0) -> SearchResultLike: ...
+
+    def search_speaker(self, session: Session, name: str, *, limit: int = 5,
+                       offset: int = 0) -> SearchResultLike: ...
+
+
+class DigestPort(Protocol):
+    """What the weekly digest (issue 5) offers the Slack app; absent until it is wired in."""
+
+    def week(self, *, channel_id: str | None, lang: Lang) -> Reply: ...
+
+    def subscribe(self, *, channel_id: str, user_id: str, cron: str | None, lang: Lang
+                  ) -> Reply: ...
+
+    def unsubscribe(self, *, channel_id: str, user_id: str, lang: Lang) -> Reply: ...
+
+    def home_week(self, *, lang: Lang) -> tuple[TalkView | None, str | None]:
+        """The talk of the week for App Home, or None and a note saying why not."""
+        ...
+
+
+class EventLog:
+    """Keys seen in the last `ttl` seconds, so a re-delivered event is answered once.
+
+    In memory: it covers the retries that reach this copy of the bot (Slack sends them to the
+    same URL, and one `serve` process handles all of them).
+    """
+
+    def __init__(self, ttl: float = EVENT_TTL_SECONDS, max_entries: int = 100_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._max = max_entries
+        self._clock = clock
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, key: str) -> bool:
+        """True the first time `key` is seen within the TTL; False for a repeat."""
+        now = self._clock()
+        with self._lock:
+            while self._seen:
+                oldest, expires = next(iter(self._seen.items()))
+                if expires > now and len(self._seen) < self._max:
+                    break
+                del self._seen[oldest]
+            if key in self._seen:
+                return False
+            self._seen[key] = now + self._ttl
+            return True
+
+
+Responder = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class Deps:
+    """Everything the listeners need, passed in by bot.app (tests pass fakes)."""
+
+    sessions: sessionmaker[Session]
+    search: SearchBackend
+    language: str | None = None
+    digest: DigestPort | None = None
+    respond: Responder | None = None
+    events: EventLog = field(default_factory=EventLog)
+
+
+# ---------------------------------------------------------------- text in
+
+
+_MENTION = re.compile(r"<[@!][A-Z0-9^|a-z_-]*>")
+_CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
+_ALIASES = {
+    "help": "help", "ヘルプ": "help", "使い方": "help", "?": "help", "？": "help",
+    "events": "events", "イベント": "events",
+    "talk": "talk", "トーク": "talk",
+    "speaker": "speaker", "登壇者": "speaker", "スピーカー": "speaker",
+    "week": "week", "今週": "week",
+    "subscribe": "subscribe", "unsubscribe": "unsubscribe",
+}
+
+
+def clean_text(text: str | None) -> str:
+    """Slack's markup turned back into what the user typed; mentions of people dropped."""
+    text = text or ""
+    text = _MENTION.sub(" ", text)
+    text = _CHANNEL.sub(lambda m: m.group(1) or " ", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = html.unescape(text)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Command:
+    name: Literal["help", "events", "talk", "speaker", "week", "subscribe", "unsubscribe",
+                  "search"]
+    arg: str = ""
+    cut: bool = False
+
+
+def parse_command(text: str | None) -> Command:
+    """`/meetup` text as a command; anything that is no subcommand is a search query."""
+    clean = clean_text(text)
+    if not clean:
+        return Command("help")
+    word, _, rest = clean.partition(" ")
+    name = _ALIASES.get(word.lower())
+    rest = rest.strip()
+    if name == "talk" and rest and not re.fullmatch(r"#?\d{1,12}", rest):
+        name = None  # "talk about kubernetes" is a search, not a talk id
+    if name is None:
+        query = clean[:MAX_QUERY]
+        return Command("search", query, cut=len(clean) > MAX_QUERY)
+    return Command(name, rest[:MAX_QUERY], cut=len(rest) > MAX_QUERY)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- answers
+
+
+@contextmanager
+def _session(deps: Deps) -> Iterator[Session]:
+    session = deps.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def answer(deps: Deps, text: str | None, *, channel_id: str | None = None,
+           user_id: str | None = None, shareable: bool = True,
+           bot_user_id: str | None = None) -> Reply:
+    """What the bot says to `/meetup TEXT` (also to a mention or DM with TEXT)."""
+    command = parse_command(text)
+    lang = pick_language(command.arg if command.name in ("search", "speaker") else "",
+                         deps.language)
+    if command.name == "help":
+        return help_blocks(lang=lang, bot_user_id=bot_user_id)
+    if command.name == "events":
+        return answer_events(deps, lang)
+    if command.name == "talk":
+        return answer_talk(deps, command.arg, lang, shareable=shareable)
+    if command.name == "speaker":
+        if not command.arg:
+            return notice_blocks(t(lang, "speaker_missing"))
+        return answer_page(deps, Page("speaker", command.arg, 0, lang), shareable=shareable,
+                           cut=command.cut)
+    if command.name in ("week", "subscribe", "unsubscribe"):
+        return answer_digest(deps, command, lang, channel_id=channel_id, user_id=user_id)
+    return answer_page(deps, Page("query", command.arg, 0, lang), shareable=shareable,
+                       cut=command.cut)
+
+
+def answer_page(deps: Deps, page: Page, *, shareable: bool = True, cut: bool = False) -> Reply:
+    """One page of results for a query or a speaker, or the friendly nothing-found answer."""
+    with _session(deps) as session:
+        find = deps.search.search_speaker if page.kind == "speaker" else deps.search.search_talks
+        result = find(session, page.query, limit=PAGE_SIZE, offset=page.offset)
+        hits = [HitView.from_hit(h) for h in result.hits]
+    if not hits and page.offset == 0:
+        blocks, text = no_results_blocks(page.query, list(result.suggestions), lang=page.lang,
+                                         kind=page.kind)
+    else:
+        blocks, text = results_blocks(page.query, hits, total=max(result.total, page.offset),
+                                      offset=page.offset, lang=page.lang, kind=page.kind,
+                                      shareable=shareable)
+    if cut:
+        blocks = [*blocks[:-1], *notice_blocks(t(page.lang, "query_cut", limit=MAX_QUERY))[0],
+                  blocks[-1]] if len(blocks) > 1 else blocks
+    return blocks, text
+
+
+def answer_talk(deps: Deps, arg: str, lang: Lang, *, shareable: bool = True) -> Reply:
+    if not arg:
+        return notice_blocks(t(lang, "talk_bad_id"))
+    talk_id = int(arg.lstrip("#"))
+    with _session(deps) as session:
+        talk = get_talk(session, talk_id) if talk_id < 2**31 else None
+        view = TalkView.from_talk(talk) if talk is not None else None
+    if view is None:
+        return notice_blocks(t(lang, "talk_not_found", id=talk_id))
+    return talk_blocks(view, lang=lang, shareable=shareable)
+
+
+def answer_events(deps: Deps, lang: Lang, limit: int = 20) -> Reply:
+    with _session(deps) as session:
+        events = list_events(session)
+        views = [EventView.from_event(e) for e in events[:limit]]
+    return events_blocks(views, lang=lang, limit=limit, total=len(events))
+
+
+def answer_digest(deps: Deps, command: Command, lang: Lang, *, channel_id: str | None,
+                  user_id: str | None) -> Reply:
+    """week / subscribe / unsubscribe: the digest's answer, or honestly "not set up yet"."""
+    if deps.digest is None:
+        return notice_blocks(t(lang, "digest_not_ready"))
+    if command.name == "week":
+        return deps.digest.week(channel_id=channel_id, lang=lang)
+    if not channel_id:
+        return notice_blocks(t(lang, "digest_not_ready"))
+    if command.name == "subscribe":
+        return deps.digest.subscribe(channel_id=channel_id, user_id=user_id or "",
+                                     cron=command.arg or None, lang=lang)
+    return deps.digest.unsubscribe(channel_id=channel_id, user_id=user_id or "", lang=lang)
+
+
+def answer_share(deps: Deps, value: str, user_id: str) -> Reply | None:
+    """The message that "Share" posts in the channel; None when the value or talk is unknown."""
+    decoded = decode_share(value)
+    if decoded is None:
+        return None
+    talk_id, lang = decoded
+    with _session(deps) as session:
+        talk = get_talk(session, talk_id)
+        view = TalkView.from_talk(talk) if talk is not None else None
+    if view is None:
+        return None
+    return shared_talk_blocks(view, user_id, lang=lang)
+
+
+def home(deps: Deps, *, bot_user_id: str | None = None) -> dict[str, Any]:
+    """The App Home view."""
+    lang: Lang = normalise_language(deps.language) or "ja"
+    with _session(deps) as session:
+        views = [EventView.from_event(e) for e in list_events(session)[:10]]
+    week_talk, week_note = None, t(lang, "digest_not_ready")
+    if deps.digest is not None:
+        week_talk, week_note = deps.digest.home_week(lang=lang)
+    return home_view(views, lang=lang, week_talk=week_talk, week_note=week_note,
+                     bot_user_id=bot_user_id)
+
+
+def safely(lang: Lang, what: str, fn: Callable[[], Reply]) -> Reply:
+    """`fn()`, or a short apology when the store or search fails; the detail goes to the log."""
+    try:
+        return fn()
+    except (SQLAlchemyError, MeetupBotError, LookupError, ValueError):
+        log.exception("%s failed", what)
+        return notice_blocks(t(lang, "error"))
+
+
+# ---------------------------------------------------------------- listeners
+
+
+def _send(deps: Deps, respond: Callable[..., Any], url: str | None, payload: dict[str, Any]
+          ) -> None:
+    """Answer through the request's response_url, with retries when bot.app gave a responder."""
+    if url and deps.respond is not None:
+        deps.respond(url, payload)
+    else:
+        respond(**payload)
+
+
+def _ack(ack: Ack) -> None:
+    ack()
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach every listener to `app`; the slow part of each runs lazily after the ack."""
+
+    @app.middleware
+    def drop_retried_events(body: dict[str, Any], next: Callable[[], BoltResponse]
+                            ) -> BoltResponse | None:
+        # Slack re-sends an event it thinks we missed (X-Slack-Retry-Num); answer it once.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not deps.events.claim(f"event:{event_id}"):
+            log.info("dropped a repeated delivery of %s", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    @app.middleware
+    def answer_ssl_check(body: dict[str, Any], next: Callable[[], BoltResponse]
+                         ) -> BoltResponse | None:
+        # Slack's ssl_check pings are signed like everything else; they only need a 200.
+        if body.get("ssl_check") == "1":
+            return BoltResponse(status=200, body="")
+        return next()
+
+    def handle_command(body: dict[str, Any], respond: Callable[..., Any],
+                       context: dict[str, Any]) -> None:
+        text = body.get("text", "")
+        lang = pick_language(clean_text(text), deps.language)
+        blocks, fallback = safely(lang, "/meetup", lambda: answer(
+            deps, text, channel_id=body.get("channel_id"), user_id=body.get("user_id"),
+            bot_user_id=context.get("bot_user_id")))
+        _send(deps, respond, body.get("response_url"),
+              {"response_type": "ephemeral", "blocks": blocks, "text": fallback})
+
+    def handle_more(body: dict[str, Any], respond: Callable[..., Any]) -> None:
+        action = (body.get("actions") or [{}])[0]
+        page = Page.decode(str(action.get("value", "")))
+        if page is None:
+            return
+        ephemeral = bool((body.get("container") or {}).get("is_ephemeral", True))
+        blocks, fallback = safely(page.lang, "More", lambda: answer_page(
+            deps, page, shareable=ephemeral))
+        _send(deps, respond, body.get("response_url"),
+              {"replace_original": True, "blocks": blocks, "text": fallback})
+
+    def handle_share(body: dict[str, Any], respond: Callable[..., Any], client: WebClient
+                     ) -> None:
+        action = (body.get("actions") or [{}])[0]
+        user_id = (body.get("user") or {}).get("id", "")
+        decoded = decode_share(str(action.get("value", "")))
+        lang: Lang = decoded[1] if decoded else "ja"
+        reply = safely(lang, "Share", lambda: answer_share(deps, str(action.get("value", "")),
+                                                           user_id) or ([], ""))
+        if not reply[0]:
+            return
+        channel = (body.get("channel") or {}).get("id")
+        try:
+            if not channel:
+                raise SlackApiError("no channel", {"ok": False, "error": "channel_not_found"})
+            client.chat_postMessage(channel=channel, blocks=reply[0], text=reply[1])
+        except SlackApiError as exc:
+            # Not a member of the channel: the response_url can still post there in_channel.
+            log.info("chat.postMessage for Share failed: %s", exc.response.get("error"))
+            _send(deps, respond, body.get("response_url"),
+                  {"response_type": "in_channel", "replace_original": False,
+                   "blocks": reply[0], "text": reply[1]})
+
+    def reply_in_thread(event: dict[str, Any], client: WebClient, context: dict[str, Any]
+                        ) -> None:
+        bot_user_id = context.get("bot_user_id")
+        if (event.get("subtype") or event.get("bot_id") or event.get("user") == bot_user_id
+                or not event.get("user") or not event.get("channel") or not event.get("ts")):
+            return  # edits, deletions, other bots and ourselves
+        if not deps.events.claim(f"message:{event['channel']}:{event['ts']}"):
+            return  # the same message as an app_mention and as a DM event
+        text = event.get("text", "")
+        lang = pick_language(clean_text(text), deps.language)
+        blocks, fallback = safely(lang, "mention", lambda: answer(
+            deps, text, channel_id=event.get("channel"), user_id=event.get("user"),
+            shareable=False, bot_user_id=bot_user_id))
+        thread_ts = event.get("thread_ts") or (
+            None if event.get("channel_type") == "im" else event["ts"])
+        kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        client.chat_postMessage(channel=event["channel"], blocks=blocks, text=fallback,
+                                unfurl_links=False, unfurl_media=False, **kwargs)
+
+    def handle_mention(event: dict[str, Any], client: WebClient, context: dict[str, Any]
+                       ) -> None:
+        reply_in_thread(event, client, context)
+
+    def handle_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]
+                       ) -> None:
+        if event.get("channel_type") == "im":
+            reply_in_thread(event, client, context)
+
+    def handle_home_opened(event: dict[str, Any], client: WebClient, context: dict[str, Any]
+                           ) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        try:
+            view = home(deps, bot_user_id=context.get("bot_user_id"))
+        except (SQLAlchemyError, MeetupBotError):
+            log.exception("App Home failed")
+            return
+        client.views_publish(user_id=event["user"], view=view)
+
+    app.command(COMMAND)(ack=_ack, lazy=[handle_command])
+    app.action(MORE_RESULTS)(ack=_ack, lazy=[handle_more])
+    app.action(SHARE_TALK)(ack=_ack, lazy=[handle_share])
+    app.event("app_mention")(ack=_ack, lazy=[handle_mention])
+    app.event("message")(ack=_ack, lazy=[handle_message])
+    app.event("app_home_opened")(ack=_ack, lazy=[handle_home_opened])

@@ -1,0 +1,153 @@
+"""The bot's labels in Japanese and English, and which of the two a reply uses."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Lang = Literal["ja", "en"]
+LANGUAGES: tuple[Lang, ...] = ("ja", "en")
+
+# Kana, CJK ideographs and full-width forms: any of these makes a query Japanese.
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def normalise_language(value: str | None) -> Lang | None:
+    """`BOT_LANGUAGE` as a language, or None (choose by the query); unknown values mean None."""
+    if value is None:
+        return None
+    v = value.strip().lower()
+    if v in ("en", "english"):
+        return "en"
+    if v in ("ja", "jp", "japanese"):
+        return "ja"
+    return None
+
+
+def pick_language(text: str | None, setting: str | None = None) -> Lang:
+    """English when the setting says so or the text has Latin letters and nothing Japanese."""
+    fixed = normalise_language(setting)
+    if fixed is not None:
+        return fixed
+    if text and _LATIN_LETTER.search(text) and not _JAPANESE.search(text):
+        return "en"
+    return "ja"
+
+
+LABELS: dict[Lang, dict[str, str]] = {
+    "ja": {
+        "results_header": "「{query}」の検索結果",
+        "speaker_header": "{name} さんのトーク",
+        "results_count": "{total} 件中 {first}–{last} 件目",
+        "no_results": "「{query}」に合うトークは見つかりませんでした。",
+        "no_speaker": "「{name}」さんのトークは見つかりませんでした。",
+        "did_you_mean": "もしかして: {words}",
+        "try_examples": "例: `/meetup kubernetes` `/meetup speaker Ian Lewis` `/meetup events`",
+        "more": "次の結果",
+        "share": "チャンネルに共有",
+        "shared_by": "<@{user}> さんが共有しました",
+        "speakers": "登壇者",
+        "event": "イベント",
+        "date_unknown": "日付不明",
+        "no_notes": "メモはまだ書かれていません",
+        "source": "出典",
+        "link": "リンク",
+        "talk_header": "トーク #{id}",
+        "talk_not_found": "ID {id} のトークはありません。`/meetup events` で一覧を見られます。",
+        "talk_bad_id": "`/meetup talk` の後にトークの番号を付けてください(例: `/meetup talk 12`)。",
+        "speaker_missing": "`/meetup speaker` の後に名前を付けてください(例: `/meetup speaker Ian Lewis`)。",
+        "events_header": "イベント一覧(新しい順)",
+        "events_empty": "まだイベントがありません。`meetup-bot import` でレポートを取り込んでください。",
+        "events_more": "ほか {count} 件",
+        "talks_count": "{count} 件のトーク",
+        "help_header": "meetup-bot の使い方",
+        "help_body": (
+            "*`/meetup キーワード`* — キーワードに合うトークを探します\n"
+            "*`/meetup speaker 名前`* — 登壇者のトーク\n"
+            "*`/meetup talk 番号`* — 1 件のトークの詳細\n"
+            "*`/meetup events`* — イベント一覧\n"
+            "*`/meetup week`* — 今週のトーク\n"
+            "*`/meetup subscribe [CRON]`* / *`/meetup unsubscribe`* — このチャンネルへの週次配信\n"
+            "*`/meetup help`* — このヘルプ\n"
+            "チャンネルで <@{bot}> にメンションしても答えます(スレッドで返信)。"
+        ),
+        "help_mention_fallback": "ボット",
+        "digest_not_ready": (
+            "週次の「今週のトーク」配信はまだ準備中です。"
+            "`/meetup キーワード` でトークを探せます。"
+        ),
+        "week_none": "今週のトークはまだ選ばれていません。",
+        "week_header": "今週のトーク",
+        "home_header": "meetup-bot",
+        "home_latest": "最近のイベント",
+        "home_week": "今週のトーク",
+        "home_howto": "使い方",
+        "share_failed": "このチャンネルには投稿できませんでした。ボットをチャンネルに招待してください。",
+        "error": "ごめんなさい、うまく答えられませんでした。少し待ってからもう一度試してください。",
+        "query_cut": "(長すぎる検索語は先頭 {limit} 文字だけを使いました)",
+        "cut_notice": "… ほかは省略しました",
+        "page_end": "これ以上の結果はありません。",
+        "untitled": "(タイトルなし)",
+    },
+    "en": {
+        "results_header": "Talks matching “{query}”",
+        "speaker_header": "Talks by {name}",
+        "results_count": "{first}–{last} of {total}",
+        "no_results": "No talk matches “{query}”.",
+        "no_speaker": "No talks by “{name}”.",
+        "did_you_mean": "Did you mean: {words}",
+        "try_examples": "Try `/meetup kubernetes`, `/meetup speaker Ian Lewis` or `/meetup events`.",
+        "more": "More",
+        "share": "Share",
+        "shared_by": "Shared by <@{user}>",
+        "speakers": "Speakers",
+        "event": "Event",
+        "date_unknown": "date unknown",
+        "no_notes": "notes not written",
+        "source": "Source",
+        "link": "link",
+        "talk_header": "Talk #{id}",
+        "talk_not_found": "There is no talk {id}. `/meetup events` lists what there is.",
+        "talk_bad_id": "Give `/meetup talk` a talk number, for example `/meetup talk 12`.",
+        "speaker_missing": "Give `/meetup speaker` a name, for example `/meetup speaker Ian Lewis`.",
+        "events_header": "Events, newest first",
+        "events_empty": "No events yet: import reports with `meetup-bot import`.",
+        "events_more": "and {count} more",
+        "talks_count": "{count} talks",
+        "help_header": "How to use meetup-bot",
+        "help_body": (
+            "*`/meetup WORDS`* — talks matching the words\n"
+            "*`/meetup speaker NAME`* — talks by a speaker\n"
+            "*`/meetup talk ID`* — one talk in full\n"
+            "*`/meetup events`* — the events, newest first\n"
+            "*`/meetup week`* — the talk of the week\n"
+            "*`/meetup subscribe [CRON]`* / *`/meetup unsubscribe`* — the weekly digest here\n"
+            "*`/meetup help`* — this help\n"
+            "Mention <@{bot}> in a channel and it answers in a thread."
+        ),
+        "help_mention_fallback": "the bot",
+        "digest_not_ready": (
+            "The weekly “talk of the week” digest is not set up yet. "
+            "`/meetup WORDS` finds talks meanwhile."
+        ),
+        "week_none": "No talk of the week has been picked yet.",
+        "week_header": "Talk of the week",
+        "home_header": "meetup-bot",
+        "home_latest": "Latest events",
+        "home_week": "Talk of the week",
+        "home_howto": "How to use it",
+        "share_failed": "I could not post in this channel: invite the bot to it first.",
+        "error": "Sorry, I could not answer that. Please try again in a moment.",
+        "query_cut": "(the query was too long: only its first {limit} characters were used)",
+        "cut_notice": "… the rest was left out",
+        "page_end": "There are no more results.",
+        "untitled": "(untitled)",
+    },
+}
+
+
+def t(lang: Lang, key: str, **values: object) -> str:
+    """The label `key` in `lang`, with `values` filled in."""
+    text = LABELS[lang][key]
+    return text.format(**values) if values else text

@@ -1,0 +1,1 @@
+"""Fakes of Slack for the tests: the Web API and the Socket Mode endpoint."""

@@ -1,0 +1,313 @@
+"""Listeners and answers: commands, strange text, mentions, DMs, buttons, retries (fake search)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from slack_bolt import App, BoltRequest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import build_app
+from bot.blocks import MORE_RESULTS, SHARE_TALK, Page, check_blocks, encode_share
+from bot.handlers import Deps, EventLog, answer, clean_text, parse_command
+from bot.i18n import pick_language
+from bot.settings import Settings
+from store.queries import list_talks
+from tests.fakes.search import FakeSearch
+from tests.fakes.slack_api import (
+    BOT_USER_ID,
+    FakeSlack,
+    action_body,
+    command_body,
+    event_body,
+    mention_event,
+    signed_headers,
+)
+
+SECRET = "test-signing-secret"
+
+
+def _text(reply: tuple[list[dict[str, Any]], str]) -> str:
+    return json.dumps(reply[0], ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@pytest.mark.parametrize(("text", "name", "arg"), [
+    ("", "help", ""), ("   ", "help", ""), ("help", "help", ""), ("HELP me", "help", "me"),
+    ("ヘルプ", "help", ""), ("events", "events", ""), ("talk 12", "talk", "12"),
+    ("talk #7", "talk", "#7"), ("talk about k8s", "search", "talk about k8s"),
+    ("speaker Ian Lewis", "speaker", "Ian Lewis"), ("speaker", "speaker", ""),
+    ("week", "week", ""), ("subscribe 0 9 * * mon", "subscribe", "0 9 * * mon"),
+    ("unsubscribe", "unsubscribe", ""), ("gVisor sandbox", "search", "gVisor sandbox"),
+    ("<@U123> <!channel>", "help", ""), ("&lt;script&gt;", "search", "<script>"),
+    ("<https://k8s.io|k8s.io> istio", "search", "k8s.io istio"),
+])
+def test_parse_command_cases(text: str, name: str, arg: str) -> None:
+    command = parse_command(text)
+    assert (command.name, command.arg) == (name, arg)
+
+
+def test_parse_command_cuts_long_queries() -> None:
+    command = parse_command("x" * 5000)
+    assert command.name == "search" and len(command.arg) == 200 and command.cut
+
+
+def test_clean_text_drops_control_characters_and_mentions() -> None:
+    assert clean_text("<@UBOT>\u0000 a\tb\n c <#C1|general>") == "a b c general"
+
+
+@pytest.mark.parametrize(("text", "setting", "lang"), [
+    ("kubernetes operator", None, "en"), ("コンテナ security", None, "ja"), ("", None, "ja"),
+    ("12", None, "ja"), ("コンテナ", "en", "en"), ("kubernetes", "ja", "ja"),
+    ("kubernetes", "EN", "en"), ("kubernetes", "klingon", "en"),
+])
+def test_pick_language(text: str, setting: str | None, lang: str) -> None:
+    assert pick_language(text, setting) == lang
+
+
+def test_event_log_ttl_and_bound() -> None:
+    now = [0.0]
+    log = EventLog(ttl=10, max_entries=3, clock=lambda: now[0])
+    assert log.claim("a") and not log.claim("a")
+    now[0] = 11
+    assert log.claim("a")
+    for key in "bcd":
+        assert log.claim(key)
+    assert log.claim("a") is False or True  # bounded: the oldest may have been evicted
+    assert len(log._seen) <= 3
+
+
+# ---------------------------------------------------------------- answers
+
+
+@pytest.fixture
+def deps(seeded_sessions: sessionmaker[Session]) -> Deps:
+    return Deps(sessions=seeded_sessions, search=FakeSearch())
+
+
+def test_answer_empty_is_help(deps: Deps) -> None:
+    assert "/meetup" in _text(answer(deps, "")) and "使い方" in _text(answer(deps, ""))
+
+
+def test_answer_query_pages_and_language(deps: Deps) -> None:
+    reply = answer(deps, "Kubernetes")
+    body = _text(reply)
+    assert "Talks matching" in body and check_blocks(reply[0]) == []
+    more = [b for b in reply[0] if b["type"] == "actions"]
+    if more:
+        page = Page.decode(more[0]["elements"][0]["value"])
+        assert page is not None and page.offset == 5 and page.lang == "en"
+    assert "の検索結果" in _text(answer(deps, "コンテナ"))
+
+
+def test_answer_bot_language_setting_wins(seeded_sessions: sessionmaker[Session]) -> None:
+    deps = Deps(sessions=seeded_sessions, search=FakeSearch(), language="en")
+    assert "Talks matching" in _text(answer(deps, "コンテナ"))
+    assert "How to use" in _text(answer(deps, ""))
+
+
+def test_answer_nothing_found_is_friendly(deps: Deps) -> None:
+    body = _text(answer(deps, "zzqqxx"))
+    assert "zzqqxx" in body and "kubernetes" in body and "/meetup" in body
+
+
+def test_answer_talk_by_id(deps: Deps, seeded_sessions: sessionmaker[Session]) -> None:
+    with seeded_sessions() as session:
+        talk = list_talks(session)[0]
+    body = _text(answer(deps, f"talk {talk.id}"))
+    assert talk.title[:20] in body and SHARE_TALK in body
+    assert "ID 999999" in _text(answer(deps, "talk 999999"))
+    assert "There is no talk" in _text(answer(Deps(deps.sessions, deps.search, "en"),
+                                              "talk 99999999999"))
+    assert "番号" in _text(answer(deps, "talk"))
+
+
+def test_answer_speaker(deps: Deps) -> None:
+    body = _text(answer(deps, "speaker Ian Lewis"))
+    assert "Talks by Ian Lewis" in body
+    assert "名前" in _text(answer(deps, "speaker"))
+    assert "No talks by" in _text(answer(deps, "speaker Nobody Here"))
+
+
+def test_answer_events_newest_first(deps: Deps) -> None:
+    reply = answer(deps, "events")
+    assert check_blocks(reply[0]) == []
+    dates = [line.split(" · ")[1] for b in reply[0] if b["type"] == "section"
+             for line in b["text"]["text"].splitlines()]
+    dated = [d for d in dates if d[:1].isdigit()]
+    assert dated == sorted(dated, reverse=True) and dates[: len(dated)] == dated  # undated last
+
+
+@pytest.mark.parametrize("text", ["week", "subscribe", "subscribe 0 9 * * mon", "unsubscribe"])
+def test_answer_digest_commands_not_set_up_yet(deps: Deps, text: str) -> None:
+    assert "まだ準備中" in _text(answer(deps, text, channel_id="C1"))
+    en = Deps(deps.sessions, deps.search, language="en")
+    assert "not set up yet" in _text(answer(en, text, channel_id="C1"))
+
+
+def test_answer_digest_seam_is_used(deps: Deps) -> None:
+    class Digest:
+        def week(self, *, channel_id: str | None, lang: str) -> Any:
+            return ([{"type": "section", "text": {"type": "mrkdwn", "text": "pick"}}], "pick")
+
+        def subscribe(self, *, channel_id: str, user_id: str, cron: str | None, lang: str
+                      ) -> Any:
+            return ([{"type": "section", "text": {"type": "mrkdwn", "text": f"sub {cron}"}}],
+                    "sub")
+
+        def unsubscribe(self, *, channel_id: str, user_id: str, lang: str) -> Any:
+            return ([{"type": "section", "text": {"type": "mrkdwn", "text": "unsub"}}], "u")
+
+        def home_week(self, *, lang: str) -> Any:
+            return None, "n"
+
+    deps.digest = Digest()  # type: ignore[assignment]
+    assert "pick" in _text(answer(deps, "week"))
+    assert "sub 0 9 * * mon" in _text(answer(deps, "subscribe 0 9 * * mon", channel_id="C1"))
+    assert "unsub" in _text(answer(deps, "unsubscribe", channel_id="C1"))
+
+
+@pytest.mark.parametrize("text", [
+    "\u0000\u0001", "'; DROP TABLE talks; --", "🎉🎉🎉", "<!channel>", "%s %d {0}", "*_~`",
+    "a" * 10_000, "talk -1", "talk 1e9", "speaker <@U1>", "\u200b", "NEAR(a b)", "\"unclosed",
+])
+def test_answer_strange_text_never_raises(deps: Deps, text: str) -> None:
+    blocks, fallback = answer(deps, text)
+    assert blocks and check_blocks(blocks) == [] and "Traceback" not in fallback
+
+
+# ---------------------------------------------------------------- listeners through Bolt
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def bolt(slack: FakeSlack, seeded_sessions: sessionmaker[Session]) -> App:
+    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+                        slack_api_url=slack.base_url)
+    return build_app(settings, seeded_sessions, search=FakeSearch())
+
+
+def _dispatch(app: App, body: bytes, content_type: str = "application/x-www-form-urlencoded",
+              **kw: Any) -> int:
+    headers = signed_headers(SECRET, body, content_type=content_type, **kw)
+    request = BoltRequest(body=body.decode(), headers={k.lower(): [v] for k, v in headers.items()})
+    return app.dispatch(request).status
+
+
+def _event(app: App, event: dict[str, Any], event_id: str, **kw: Any) -> int:
+    return _dispatch(app, event_body(event, event_id=event_id), "application/json", **kw)
+
+
+def test_mention_answers_in_thread_once_despite_retries(bolt: App, slack: FakeSlack) -> None:
+    event = mention_event("Kubernetes", ts="1700000000.000400")
+    assert _event(bolt, event, "Ev1") == 200
+    assert _event(bolt, event, "Ev1", retry_num=1) == 200
+    assert _event(bolt, event, "Ev1", retry_num=2) == 200
+    [post] = slack.wait_for("chat.postMessage")
+    assert post.body["thread_ts"] == "1700000000.000400" and post.body["channel"] == "C0CHAN1"
+    assert check_blocks(post.body["blocks"]) == []
+    assert SHARE_TALK not in json.dumps(post.body["blocks"])  # public reply: no Share
+    slack.wait_until(lambda calls: False, timeout=0.3)
+    assert len(slack.of("chat.postMessage")) == 1
+
+
+def test_mention_in_thread_replies_in_that_thread(bolt: App, slack: FakeSlack) -> None:
+    _event(bolt, mention_event("help", ts="1700000001.000100", thread_ts="1700000000.000001"),
+           "Ev2")
+    [post] = slack.wait_for("chat.postMessage")
+    assert post.body["thread_ts"] == "1700000000.000001"
+
+
+def test_ignores_own_bot_and_edited_messages(bolt: App, slack: FakeSlack) -> None:
+    own = mention_event("hi", ts="1.1", user=BOT_USER_ID)
+    other_bot = {**mention_event("hi", ts="1.2"), "bot_id": "B999"}
+    edit = {"type": "message", "subtype": "message_changed", "channel": "D1", "channel_type":
+            "im", "ts": "1.3", "message": {"text": "kubernetes", "user": "U0USER1"}}
+    channel_message = {"type": "message", "channel": "C1", "channel_type": "channel",
+                       "user": "U0USER1", "text": "kubernetes", "ts": "1.4"}
+    for i, event in enumerate([own, other_bot, edit, channel_message]):
+        assert _event(bolt, event, f"EvIgnore{i}") == 200
+    slack.wait_until(lambda calls: False, timeout=0.5)
+    assert slack.of("chat.postMessage") == []
+
+
+def test_dm_answers_like_a_mention_and_once_with_app_mention(bolt: App, slack: FakeSlack
+                                                             ) -> None:
+    dm = {"type": "message", "channel": "D0DM1", "channel_type": "im", "user": "U0USER1",
+          "text": f"<@{BOT_USER_ID}> events", "ts": "1700000002.000100"}
+    _event(bolt, dm, "EvDm1")
+    _event(bolt, {**mention_event("events", ts="1700000002.000100"), "channel": "D0DM1"},
+           "EvDm2")
+    [post] = slack.wait_for("chat.postMessage")
+    assert post.body["channel"] == "D0DM1" and "thread_ts" not in post.body
+    slack.wait_until(lambda calls: False, timeout=0.3)
+    assert len(slack.of("chat.postMessage")) == 1
+
+
+def test_more_replaces_the_ephemeral_message(bolt: App, slack: FakeSlack) -> None:
+    value = Page("query", "Kubernetes", 5, "en").encode()
+    assert _dispatch(bolt, action_body(MORE_RESULTS, value, slack.response_url())) == 200
+    [sent] = slack.wait_for("response_url")
+    assert sent.body["replace_original"] is True and check_blocks(sent.body["blocks"]) == []
+    assert "6–" in json.dumps(sent.body["blocks"], ensure_ascii=False)
+
+
+def test_more_with_forged_value_does_nothing(bolt: App, slack: FakeSlack) -> None:
+    assert _dispatch(bolt, action_body(MORE_RESULTS, "{not json", slack.response_url())) == 200
+    slack.wait_until(lambda calls: False, timeout=0.3)
+    assert slack.calls == [c for c in slack.calls if c.method == "auth.test"]
+
+
+def test_share_posts_in_channel_with_who_shared(bolt: App, slack: FakeSlack,
+                                                seeded_sessions: sessionmaker[Session]) -> None:
+    with seeded_sessions() as session:
+        talk = list_talks(session)[0]
+    _dispatch(bolt, action_body(SHARE_TALK, encode_share(talk.id, "en"), slack.response_url(),
+                                user_id="U0SHARER"))
+    [post] = slack.wait_for("chat.postMessage")
+    assert post.body["channel"] == "C0CHAN1" and "<@U0SHARER>" in json.dumps(post.body["blocks"])
+    assert check_blocks(post.body["blocks"]) == []
+
+
+def test_share_falls_back_to_response_url_when_not_in_channel(
+        bolt: App, slack: FakeSlack, seeded_sessions: sessionmaker[Session]) -> None:
+    with seeded_sessions() as session:
+        talk = list_talks(session)[0]
+    slack.fail("chat.postMessage", error="not_in_channel")
+    _dispatch(bolt, action_body(SHARE_TALK, encode_share(talk.id, "ja"), slack.response_url()))
+    [sent] = slack.wait_for("response_url")
+    assert sent.body["response_type"] == "in_channel" and sent.body["replace_original"] is False
+
+
+def test_command_survives_429_and_500_on_response_url(bolt: App, slack: FakeSlack) -> None:
+    slack.fail("response_url", status=429, retry_after=0)
+    slack.fail("response_url", status=500)
+    assert _dispatch(bolt, command_body("help", slack.response_url())) == 200
+    [sent] = slack.wait_for("response_url", timeout=15)
+    assert len(slack.attempts("response_url")) == 3 and sent.body["response_type"] == "ephemeral"
+
+
+def test_search_failure_becomes_a_short_apology(seeded_sessions: sessionmaker[Session],
+                                                slack: FakeSlack) -> None:
+    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+                        slack_api_url=slack.base_url.rstrip("/"))
+    app = build_app(settings, seeded_sessions, search=FakeSearch(fail=True))
+    _dispatch(app, command_body("kubernetes", slack.response_url()))
+    [sent] = slack.wait_for("response_url")
+    assert "try again" in json.dumps(sent.body["blocks"]) and "Traceback" not in str(sent.body)
+
+
+def test_ssl_check_and_unsigned_requests(bolt: App, slack: FakeSlack) -> None:
+    assert _dispatch(bolt, b"ssl_check=1&token=legacy") == 200
+    request = BoltRequest(body="ssl_check=1&token=legacy", headers={})
+    assert bolt.dispatch(request).status == 401

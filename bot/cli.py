@@ -190,6 +190,38 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
                     on_listen=announce("HTTP mode"))
 
 
+@cli.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="How many talks to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the talks as JSON.")
+@db_option
+def search_cmd(query: tuple[str, ...], limit: int, as_json: bool, db_url: str | None) -> None:
+    """Ranked talks for QUERY, best first (typos, Japanese and English, k8s = Kubernetes)."""
+    from store.search import search_talks
+
+    text = " ".join(query)
+    with open_store(db_url) as (_engine, sessions), sessions() as session:
+        result = search_talks(session, text, limit=limit)
+        talks = [{**talk_dict(h.talk), "score": h.score} for h in result.hits]
+        snippets = [h.snippet for h in result.hits]
+    if as_json:
+        _echo_json(talks)
+        return
+    if not talks:
+        click.echo(f"No talk matches {text!r}.")
+        if result.suggestions:
+            click.echo("Did you mean: " + ", ".join(result.suggestions) + "?")
+        return
+    click.echo(f"{result.total} talks match; the best {len(talks)}:")
+    for t, snippet in zip(talks, snippets, strict=True):
+        who = ", ".join(t["speakers"]) or "-"
+        date = t["event"]["date"] or "date unknown"
+        click.echo(f"{t['id']:>5}  {t['title']}  —  {who}  [{t['event']['name']}, {date}]")
+        if snippet:
+            click.echo(f"       {snippet}")
+
+
 @cli.group("db")
 def db_group() -> None:
     """Manage the store's schema."""

@@ -17,6 +17,7 @@ from store.decoding import MAX_BYTES, decode_report
 from store.errors import ReportError
 from store.models import Event, Report, Talk
 from store.reports import ParsedReport, parse_report
+from store.search import index_event
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,7 @@ def _import_one(sessions: sessionmaker[Session], path: str, result: ImportResult
     try:
         with session.begin():
             event = _store_report(session, path, digest, parsed)
+            index_event(session, event)  # here, so no caller can forget the search index
             if on_event is not None:
                 on_event(session, event)
     except SQLAlchemyError as exc:

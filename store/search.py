@@ -1,0 +1,1025 @@
+"""Searching talks: the index kept in step with imports, query plans, ranking, snippets."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session, joinedload
+
+from store.models import Event, Talk
+from store.text import (
+    MAX_BODY_TERMS,
+    Unit,
+    cjk_query_terms,
+    fold,
+    fold_same_length,
+    index_terms,
+    units,
+)
+
+# Why this design (measured with benchmarks/search_bench.py; figures in its docstring):
+#
+# * store.text turns every field into terms in Python: words (NFKC, case-folded, camelCase
+#   parts), and CJK runs as character bigrams plus a trailing single character. A 2-character
+#   query such as 認証 or 監視 is one bigram, a 1-character query a prefix. FTS5's trigram
+#   tokenizer finds nothing under 3 characters and pg_trgm drops non-ASCII characters
+#   under the C locale; with our own terms neither database has to understand Japanese.
+# * search_docs keeps one row of terms per talk. SQLite indexes it with an external-content
+#   FTS5 table (tokenizer `ascii`, detail=column), PostgreSQL with tsvector columns built by
+#   array_to_tsvector (no parser, no dictionary) under GIN. Both answer the same boolean
+#   question (which talks hold these terms), so they find the same talks.
+# * Ranking a common term's every match is what made bm25 slow (p99 ~260 ms at 100k talks),
+#   and bm25 and ts_rank disagree. So the database only returns a bounded window of
+#   matches in doc_key order (event date, then talk id: newest first), once restricted to
+#   titles/speakers/tags and once over all fields, and Python scores that window the same
+#   way for both databases: field weights, exact phrase over fuzzy, glossary synonyms and
+#   typo corrections worth a little less, then rapidfuzz against title and speakers.
+#   Ties fall to the newer event because doc_key breaks them.
+
+FIELDS = ("title", "people", "org", "event", "tags", "body")
+HEAD = ("title", "people", "tags")
+_WEIGHTS = {"title": 3.0, "people": 3.0, "tags": 2.0, "org": 1.5, "event": 1.0, "body": 1.0}
+_MAX_QUERY = 256  # characters of a query that are looked at; the rest is ignored
+_MAX_GROUPS = 8
+_MAX_ALTS = 10
+_WINDOW = 50  # candidates per tier; grows with the page asked for
+_MAX_BODY_CHARS = 200_000  # keeps PostgreSQL's tsvector far below its 1 MB limit
+_STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "de", "for", "from", "how", "in", "is",
+    "it", "of", "on", "or", "the", "to", "vs", "w", "o", "what", "why", "with", "without",
+})
+DEFAULT_GLOSSARY = Path(__file__).resolve().parent.parent / "content" / "glossary.yaml"
+
+_meta = MetaData()
+search_docs = Table(
+    "search_docs", _meta,
+    Column("doc_key", BigInteger, primary_key=True, autoincrement=False),
+    Column("talk_id", Integer, nullable=False),
+    Column("event_id", Integer, nullable=False),
+    *(Column(name, Text, nullable=False) for name in FIELDS),
+    Column("title_norm", Text, nullable=False),
+    Column("people_norm", Text, nullable=False),
+)
+search_meta = Table(
+    "search_meta", _meta,
+    Column("key", String(50), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class TalkHit:
+    """One talk that matched, with its score and a highlighted snippet."""
+
+    talk: Talk  # with .event and .event.report loaded
+    score: float  # higher is better
+    snippet: str  # plain text around the best match in notes, summary or title
+    highlights: tuple[tuple[int, int], ...]  # (start, end) of matched text in snippet
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[TalkHit]
+    total: int  # talks that matched in all
+    suggestions: list[str]  # did-you-mean, when hits is empty
+
+
+# --------------------------------------------------------------------------- glossary
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Synonym sets from glossary.yaml, each spelling as the query units it folds to."""
+
+    sets: tuple[tuple[tuple[str, ...], ...], ...]  # set → spellings → unit texts
+    phrases: dict[tuple[str, ...], int]  # spelling → set index
+    cjk: tuple[str, ...]  # one-unit CJK spellings, longest first (to split 認証基盤)
+    words: frozenset[str]  # alphabetic words in spellings (typo targets)
+
+    @property
+    def longest(self) -> int:
+        return max((len(p) for p in self.phrases), default=1)
+
+    @classmethod
+    def from_sets(cls, sets: Iterable[Iterable[str]]) -> Glossary:
+        out: list[tuple[tuple[str, ...], ...]] = []
+        phrases: dict[tuple[str, ...], int] = {}
+        for spellings in sets:
+            folded: list[tuple[str, ...]] = []
+            for s in spellings:
+                key = tuple(u.text for u in units(str(s)))
+                if key and key not in folded:
+                    folded.append(key)
+            if len(folded) < 2:
+                continue
+            index = len(out)
+            out.append(tuple(folded))
+            for key in folded:
+                phrases.setdefault(key, index)
+        cjk = sorted({k[0] for k in phrases if len(k) == 1 and not _is_word(k[0])},
+                     key=lambda s: (-len(s), s))
+        words = frozenset(w for k in phrases for w in k if _is_word(w))
+        return cls(tuple(out), phrases, tuple(cjk), words)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Glossary:
+        """Read `synonyms:` (a list of lists of spellings) from a YAML file."""
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        sets = data.get("synonyms", []) if isinstance(data, dict) else []
+        return cls.from_sets(s for s in sets if isinstance(s, list))
+
+
+_glossaries: dict[tuple[str, int], Glossary] = {}
+
+
+def load_glossary(path: str | Path | None = None) -> Glossary:
+    """The glossary at `path` (default: the bundled content/glossary.yaml), re-read when it changes."""
+    p = Path(path) if path is not None else DEFAULT_GLOSSARY
+    try:
+        key = (str(p), p.stat().st_mtime_ns)
+    except OSError:
+        return Glossary.from_sets([])
+    found = _glossaries.get(key)
+    if found is None:
+        found = Glossary.load(p)
+        _glossaries.clear()
+        _glossaries[key] = found
+    return found
+
+
+def _is_word(s: str) -> bool:
+    return s[:1].isascii() or not _is_cjk_char(s[0])
+
+
+def _is_cjk_char(ch: str) -> bool:
+    cp = ord(ch)
+    return (0x3040 <= cp <= 0x30FF or 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF
+            or 0xAC00 <= cp <= 0xD7A3 or 0x1100 <= cp <= 0x11FF or 0x3131 <= cp <= 0x318E
+            or 0x3005 <= cp <= 0x3007 or cp >= 0x20000)
+
+
+# --------------------------------------------------------------------------- indexing
+
+
+def doc_key(date_ordinal: int | None, talk_id: int) -> int:
+    """Sort key of a talk in the index: newer events first, then later talk ids."""
+    return ((date_ordinal or 0) << 32) | talk_id
+
+
+def _terms(text: str, limit: int | None = None) -> str:
+    return " ".join(index_terms(text, limit=limit))
+
+
+def _body_terms(text: str) -> str:
+    joined = _terms(text, MAX_BODY_TERMS)
+    if len(joined) > _MAX_BODY_CHARS:
+        joined = joined[:joined.rfind(" ", 0, _MAX_BODY_CHARS)].rstrip()
+    return joined
+
+
+def doc_row(talk: Talk, event: Event) -> dict[str, Any]:
+    """The index row of one talk: its terms per field, and folded title and speakers."""
+    people = [*(talk.speakers or []), *(talk.handles or [])]
+    tags = list(dict.fromkeys([*(talk.tags or []), *(event.tags or [])]))
+    return {
+        "doc_key": doc_key(event.date.toordinal() if event.date else None, talk.id),
+        "talk_id": talk.id,
+        "event_id": event.id,
+        "title": _terms(talk.title),
+        "people": _terms(" ".join(people)),
+        "org": _terms(" ".join(talk.affiliations or [])),
+        "event": _terms(" ".join(filter(None, [event.name, event.venue]))),
+        "tags": _terms(" ".join(tags)),
+        "body": _body_terms(talk.notes or talk.summary or ""),
+        "title_norm": fold(talk.title),
+        "people_norm": fold(" / ".join(people)),
+    }
+
+
+def index_event(session: Session, event: Event) -> None:
+    """(Re)index one event's talks; runs inside the caller's transaction."""
+    session.flush()
+    session.execute(delete(search_docs).where(search_docs.c.event_id == event.id))
+    rows = [doc_row(t, event) for t in event.talks]
+    if rows:
+        session.execute(insert(search_docs), rows)
+
+
+def rebuild_index(session: Session, *, batch: int = 500) -> int:
+    """Index every talk from scratch (after a migration, or if the index was damaged).
+
+    Returns the number of talks indexed.
+    """
+    session.flush()
+    session.execute(delete(search_docs))
+    count = 0
+    last = 0
+    while True:
+        events = list(session.scalars(
+            select(Event).options(joinedload(Event.talks)).where(Event.id > last)
+            .order_by(Event.id).limit(batch)
+        ).unique())
+        if not events:
+            break
+        rows = [doc_row(t, ev) for ev in events for t in ev.talks]
+        if rows:
+            session.execute(insert(search_docs), rows)
+        count += len(rows)
+        last = events[-1].id
+        for ev in events:
+            session.expunge(ev)
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
+    return count
+
+
+# --------------------------------------------------------------------------- query plans
+
+
+@dataclass(frozen=True)
+class _Alt:
+    """One way a query word may appear: index terms that must all be present."""
+
+    terms: tuple[str, ...]
+    prefix: bool  # the last term is a prefix
+    quality: float  # 1 for what the user typed, less for synonyms and corrections
+    surface: tuple[str, ...]  # folded words or CJK runs, for highlighting
+
+    @property
+    def needles(self) -> tuple[str, ...]:
+        last = f" {self.terms[-1]}" if self.prefix else f" {self.terms[-1]} "
+        return (*(f" {t} " for t in self.terms[:-1]), last)
+
+    @property
+    def phrase(self) -> str:
+        return " " + " ".join(self.terms) + ("" if self.prefix else " ")
+
+
+@dataclass
+class _Group:
+    """One word or phrase of the query; a talk matches it through any alternative."""
+
+    source: str
+    alts: list[_Alt]
+    weight: float = 1.0
+    particle: bool = False  # hiragana only: dropped when the query has other words
+    optional: bool = False  # scored when present, not required (stopwords, 1-char kanji)
+
+
+@dataclass
+class _Plan:
+    query: str  # folded, spaces collapsed, for rapidfuzz
+    groups: list[_Group]
+    phrase: str | None  # the whole query's terms in a row, when it has several
+    _highlight: re.Pattern[str] | None = field(default=None, repr=False)
+
+    @property
+    def required(self) -> list[list[_Alt]]:
+        return [g.alts for g in self.groups if not g.optional]
+
+    def highlight_re(self) -> re.Pattern[str] | None:
+        if self._highlight is None:
+            self._highlight = _highlight_pattern(self.groups)
+        return self._highlight
+
+
+def _alt_for(unit_texts: Sequence[str], quality: float, *, allow_prefix: bool = False) -> _Alt:
+    terms: list[str] = []
+    prefix = False
+    for i, u in enumerate(unit_texts):
+        if _is_word(u):
+            terms.append(u)
+        else:
+            ts = cjk_query_terms(u)
+            terms.extend(ts)
+            if len(u) == 1 and i == len(unit_texts) - 1:
+                prefix = True
+    if allow_prefix and len(unit_texts) == 1 and _is_word(unit_texts[0]):
+        prefix = True
+    return _Alt(tuple(terms), prefix, quality, tuple(unit_texts))
+
+
+def _split_by_glossary(us: list[Unit], glossary: Glossary) -> list[Unit]:
+    """Split CJK runs at glossary spellings: 認証基盤 → 認証, 基盤."""
+    if not glossary.cjk:
+        return us
+    out: list[Unit] = []
+    for u in us:
+        if not u.is_cjk or len(u.text) < 3:
+            out.append(u)
+            continue
+        rest = u.text
+        while rest:
+            best = None
+            for sp in glossary.cjk:
+                if len(sp) < len(rest):
+                    at = rest.find(sp)
+                    if at >= 0 and (best is None or at < best[0]):
+                        best = (at, sp)
+            if best is None:
+                out.append(Unit(rest, u.script))
+                break
+            at, sp = best
+            if at:
+                out.append(Unit(rest[:at], u.script))
+            out.append(Unit(sp, u.script))
+            rest = rest[at + len(sp):]
+    return out
+
+
+class _Vocabulary:
+    """Alphabetic terms of the index with their document counts, for typo correction."""
+
+    def __init__(self, df: dict[str, int], extra: Iterable[str]) -> None:
+        self.df = df
+        words = set(df) | {w for w in extra if len(w) >= 3 and w.isascii() and w.isalnum()}
+        self.by_len: dict[int, list[str]] = {}
+        for w in sorted(words):
+            self.by_len.setdefault(len(w), []).append(w)
+
+    def near(self, word: str, max_dist: int, limit: int = 3) -> list[tuple[str, int]]:
+        """Terms within `max_dist` edits (transpositions count one), nearest and commonest first."""
+        found: list[tuple[int, int, str]] = []
+        n = len(word)
+        for length in range(n - max_dist, n + max_dist + 1):
+            choices = self.by_len.get(length)
+            if not choices:
+                continue
+            for cand, dist, _ in process.extract(word, choices, scorer=OSA.distance,
+                                                 score_cutoff=max_dist, limit=None):
+                if cand != word:
+                    found.append((int(dist), -self.df.get(cand, 0), cand))
+        found.sort()
+        return [(w, d) for d, _, w in found[:limit]]
+
+
+    def similar(self, word: str, limit: int = 3, cutoff: float = 70.0) -> list[tuple[str, float]]:
+        """Terms that look like `word` even when several letters are off (for did-you-mean)."""
+        found: list[tuple[float, int, str]] = []
+        n = len(word)
+        for length in range(max(1, n - 4), n + 5):
+            for cand, s, _ in process.extract(word, self.by_len.get(length, ()),
+                                              scorer=fuzz.ratio, score_cutoff=cutoff,
+                                              limit=limit):
+                found.append((-s, -self.df.get(cand, 0), cand))
+        found.sort()
+        return [(w, -s) for s, _, w in found[:limit]]
+
+
+def _word_alts(word: str, glossary: Glossary, vocab: _Vocabulary) -> list[_Alt]:
+    alts = [_alt_for([word], 1.0, allow_prefix=len(word) <= 2 and word.isalnum()
+                     and not word.isdigit())]
+    df = vocab.df.get(word, 0)
+    if len(word) >= 4 and word.isascii():
+        variant = word[:-1] if word.endswith("s") and not word.endswith("ss") else word + "s"
+        if vocab.df.get(variant):
+            alts.append(_alt_for([variant], 0.9))
+        if df <= 2:
+            near = vocab.near(word, 1)
+            if not near or len(word) >= 7:
+                near = vocab.near(word, 2)
+            for cand, dist in near:
+                if df and vocab.df.get(cand, 0) < 10 * df:
+                    continue
+                q = 0.8 if dist == 1 else 0.7
+                alts.append(_alt_for([cand], q))
+                index = glossary.phrases.get((cand,))
+                if index is not None:
+                    alts.extend(_alt_for(sp, q * 0.9) for sp in glossary.sets[index]
+                                if sp != (cand,))
+    return alts
+
+
+def _plan(query: str, glossary: Glossary, vocab: _Vocabulary) -> _Plan:
+    query = query[:_MAX_QUERY]
+    us = _split_by_glossary(units(query), glossary)
+    groups: list[_Group] = []
+    exact_terms: list[str] = []
+    i = 0
+    longest = glossary.longest
+    while i < len(us):
+        matched = None
+        for k in range(min(longest, len(us) - i), 0, -1):
+            key = tuple(u.text for u in us[i:i + k])
+            index = glossary.phrases.get(key)
+            if index is None and k == 1 and not us[i].is_cjk and len(key[0]) >= 4:
+                w = key[0]
+                if w.endswith("s") and not w.endswith("ss"):
+                    index = glossary.phrases.get((w[:-1],))
+            if index is not None:
+                matched = (k, key, index)
+                break
+        if matched is not None:
+            k, key, index = matched
+            alts = [_alt_for(key, 1.0)]
+            alts += [_alt_for(sp, 0.9) for sp in glossary.sets[index] if sp != key]
+            groups.append(_Group(" ".join(key), alts))
+            exact_terms.extend(alts[0].terms)
+            i += k
+            continue
+        u = us[i]
+        i += 1
+        if u.is_cjk:
+            alt = _alt_for([u.text], 1.0)
+            weight = 0.5 if len(u.text) == 1 else 1.0
+            groups.append(_Group(u.text, [alt], weight, particle=u.script == "hira"))
+        else:
+            g = _Group(u.text, _word_alts(u.text, glossary, vocab))
+            if u.text in _STOPWORDS:
+                g.weight = 0.3
+            groups.append(g)
+        exact_terms.extend(groups[-1].alts[0].terms)
+    content = [g for g in groups if not g.particle]
+    if content:
+        groups = content
+    for g in groups:
+        del g.alts[_MAX_ALTS:]
+    if len(groups) > _MAX_GROUPS:
+        groups = sorted(groups, key=lambda g: -g.weight)[:_MAX_GROUPS]
+    # "how to debug pods" must not require "how" and "to"; 知りたい leaves a lone 知.
+    if any(g.weight == 1.0 for g in groups):
+        for g in groups:
+            g.optional = g.weight < 1.0
+    phrase = " " + " ".join(exact_terms) + " " if len(exact_terms) > 1 else None
+    folded = " ".join(fold(query).split())[:128]
+    return _Plan(folded, groups, phrase)
+
+
+def _highlight_pattern(groups: list[_Group]) -> re.Pattern[str] | None:
+    pieces: set[str] = set()
+    for g in groups:
+        for alt in g.alts:
+            parts = []
+            for s in alt.surface:
+                if _is_word(s):
+                    parts.append(re.escape(s))
+                else:
+                    parts.append("[ー・]*".join(re.escape(c) for c in s))
+            body = "[^0-9a-z]{0,3}".join(parts)
+            first_word = _is_word(alt.surface[0])
+            last_word = _is_word(alt.surface[-1])
+            lead = "(?<![0-9a-z])" if first_word else ""
+            tail = "(?![0-9a-z])" if last_word and not alt.prefix else ""
+            pieces.add(lead + body + tail)
+    if not pieces:
+        return None
+    return re.compile("|".join(sorted(pieces, key=lambda p: (-len(p), p))))
+
+
+# --------------------------------------------------------------------------- backends
+
+
+def _fts5(groups: list[list[_Alt]], head: bool) -> str:
+    def term(t: str, prefix: bool) -> str:
+        return '"' + t.replace('"', '""') + '"' + ("*" if prefix else "")
+
+    def alt(a: _Alt) -> str:
+        ts = [term(t, a.prefix and i == len(a.terms) - 1) for i, t in enumerate(a.terms)]
+        return ts[0] if len(ts) == 1 else "(" + " AND ".join(ts) + ")"
+
+    expr = " AND ".join("(" + " OR ".join(alt(a) for a in g) + ")" for g in groups)
+    return "{" + " ".join(HEAD) + "} : (" + expr + ")" if head else expr
+
+
+def _tsquery(groups: list[list[_Alt]]) -> str:
+    def term(t: str, prefix: bool) -> str:
+        return "'" + t.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
+
+    def alt(a: _Alt) -> str:
+        ts = [term(t, a.prefix and i == len(a.terms) - 1) for i, t in enumerate(a.terms)]
+        return ts[0] if len(ts) == 1 else "(" + " & ".join(ts) + ")"
+
+    return " & ".join("(" + " | ".join(alt(a) for a in g) + ")" for g in groups)
+
+
+_SQLITE_KEYS = text(
+    "SELECT rowid FROM search_fts WHERE search_fts MATCH :q ORDER BY rowid DESC LIMIT :n")
+_SQLITE_COUNT = text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :q")
+_SQLITE_VOCAB = text("SELECT term, doc FROM search_vocab WHERE term < '{'")
+_PG_KEYS = {
+    col: text(f"SELECT doc_key FROM search_docs WHERE {col} @@ CAST(:q AS tsquery) "
+              "ORDER BY doc_key DESC LIMIT :n")
+    for col in ("tsv_head", "tsv_all")
+}
+_PG_COUNT = text("SELECT count(*) FROM search_docs WHERE tsv_all @@ CAST(:q AS tsquery)")
+_PG_VOCAB = text(
+    "SELECT word, ndoc FROM ts_stat('SELECT tsv_all FROM search_docs') "
+    "WHERE word COLLATE \"C\" < '{'")
+_ASCII_TERM = re.compile(r"[0-9a-z]*[a-z][0-9a-z]*")
+
+
+def _doc_keys(session: Session, groups: list[list[_Alt]], *, head: bool, limit: int) -> list[int]:
+    if session.get_bind().dialect.name == "sqlite":
+        return list(session.scalars(_SQLITE_KEYS, {"q": _fts5(groups, head), "n": limit}))
+    stmt = _PG_KEYS["tsv_head" if head else "tsv_all"]
+    return list(session.scalars(stmt, {"q": _tsquery(groups), "n": limit}))
+
+
+def _count(session: Session, groups: list[list[_Alt]]) -> int:
+    if session.get_bind().dialect.name == "sqlite":
+        return int(session.scalar(_SQLITE_COUNT, {"q": _fts5(groups, False)}) or 0)
+    return int(session.scalar(_PG_COUNT, {"q": _tsquery(groups)}) or 0)
+
+
+def _read_vocab(session: Session) -> dict[str, int]:
+    stmt = _SQLITE_VOCAB if session.get_bind().dialect.name == "sqlite" else _PG_VOCAB
+    return {t: int(n) for t, n in session.execute(stmt)
+            if 3 <= len(t) <= 30 and _ASCII_TERM.fullmatch(t)}
+
+
+# --------------------------------------------------------------------------- caches
+
+
+@dataclass
+class _StoreCache:
+    vocab: _Vocabulary | None = None
+    people: _People | None = None
+    titles: list[tuple[str, str]] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_caches: dict[tuple[str, str], _StoreCache] = {}
+_caches_lock = threading.Lock()
+
+
+def _cache(session: Session) -> _StoreCache:
+    """The caches of this store at its current generation (any index write starts afresh)."""
+    meta = dict(session.execute(select(search_meta.c.key, search_meta.c.value)).all())
+    key = (meta.get("store_id", ""), meta.get("generation", ""))
+    with _caches_lock:
+        found = _caches.get(key)
+        if found is None:
+            for old in [k for k in _caches if k[0] == key[0]]:
+                del _caches[old]
+            if len(_caches) > 16:
+                _caches.clear()
+            found = _caches[key] = _StoreCache()
+    return found
+
+
+def _vocab(session: Session, cache: _StoreCache, glossary: Glossary) -> _Vocabulary:
+    with cache.lock:
+        if cache.vocab is None:
+            cache.vocab = _Vocabulary(_read_vocab(session), glossary.words)
+        return cache.vocab
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+@dataclass
+class _Doc:
+    key: int
+    talk_id: int
+    event_id: int
+    fields: dict[str, str]
+    title_norm: str
+    people_norm: str
+
+
+_DOC_COLUMNS = (search_docs.c.doc_key, search_docs.c.talk_id, search_docs.c.event_id,
+                *(search_docs.c[f] for f in FIELDS),
+                search_docs.c.title_norm, search_docs.c.people_norm)
+_DOCS_BY_KEY = select(*_DOC_COLUMNS).where(
+    search_docs.c.doc_key.in_(bindparam("keys", expanding=True)))
+
+
+def _load_docs(session: Session, keys: Iterable[int]) -> list[_Doc]:
+    docs = []
+    for row in session.execute(_DOCS_BY_KEY, {"keys": list(keys)}):
+        docs.append(_Doc(row[0], row[1], row[2],
+                         {f: f" {row[3 + i]} " for i, f in enumerate(FIELDS)},
+                         row[9], row[10]))
+    return docs
+
+
+def _alt_score(alt: _Alt, needles: tuple[str, ...], doc: _Doc) -> float:
+    best = 0.0
+    for name, s in doc.fields.items():
+        w = _WEIGHTS[name]
+        if w * alt.quality <= best:
+            continue
+        if not all(n in s for n in needles):
+            continue
+        q = 1.0
+        if len(alt.terms) > 1 and alt.phrase not in s:
+            q = 0.4  # every bigram or word is there, but not in a row
+        if name == "body":
+            tf = s.count(needles[0])
+            q *= 1.0 + 0.5 * tf / (tf + 2.0)
+        best = max(best, w * alt.quality * q)
+    return best
+
+
+def _score(plan: _Plan, docs: list[_Doc], need_all: bool) -> list[tuple[float, _Doc]]:
+    prepared = [(g, [(a, a.needles) for a in g.alts]) for g in plan.groups]
+    n_required = sum(not g.optional for g in plan.groups)
+    q = plan.query
+    out: list[tuple[float, _Doc]] = []
+    for doc in docs:
+        score = 0.0
+        matched = 0
+        for g, alts in prepared:
+            best = 0.0
+            for alt, needles in alts:
+                best = max(best, _alt_score(alt, needles, doc))
+            if best:
+                matched += not g.optional
+                score += g.weight * best
+        if need_all and matched < n_required:
+            continue  # cannot happen while the index and this check split terms alike
+        if plan.phrase:
+            if plan.phrase in doc.fields["title"] or plan.phrase in doc.fields["people"]:
+                score += 1.5
+            elif plan.phrase in doc.fields["body"]:
+                score += 0.5
+        if len(q) >= 3:
+            score += 2.0 * max(0.0, (fuzz.partial_ratio(q, doc.title_norm) - 60.0) / 40.0) ** 2
+            if doc.people_norm:
+                r = fuzz.token_set_ratio(q, doc.people_norm)
+                score += 2.0 * max(0.0, (r - 60.0) / 40.0) ** 2
+        if not need_all:
+            score *= (matched / n_required) ** 2
+        out.append((round(score, 6), doc))
+    out.sort(key=lambda sd: (-sd[0], -sd[1].key))
+    return out
+
+
+# --------------------------------------------------------------------------- snippets
+
+_SNIPPET = 200
+_SPACES = re.compile(r"\s*\n[\s\-*•・]*|\s+")
+_LEADING = frozenset(" \t\r\n-*•・/")
+
+
+def snippet_for(text_: str, pattern: re.Pattern[str] | None,
+                size: int = _SNIPPET) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """About `size` characters of `text_` around its densest run of matches, and their spans.
+
+    Line breaks and bullets become " / ", other runs of white space one space.
+    """
+    spans: list[tuple[int, int]] = []
+    if pattern is not None and text_:
+        for m in pattern.finditer(fold_same_length(text_)):
+            if m.end() > m.start():
+                spans.append(m.span())
+            if len(spans) >= 200:
+                break
+    start = 0
+    if spans:
+        best_i, best_n, j = 0, 0, 0
+        for i, (s, _) in enumerate(spans):
+            j = max(j, i)
+            while j + 1 < len(spans) and spans[j + 1][1] <= s + size - 60:
+                j += 1
+            if j - i + 1 > best_n:
+                best_i, best_n = i, j - i + 1
+        first = spans[best_i][0]
+        start = max(0, first - 40)
+        space = text_.find(" ", start, first)
+        if 0 <= space < start + 15:
+            start = space + 1
+        start = min(start, max(0, len(text_) - size))  # a short text is shown whole
+        while 0 < start < first and text_[start] in _LEADING:
+            start += 1
+    pieces: list[str] = ["…"] if start else []
+    length = len(pieces)
+    pos_map: dict[int, int] = {}
+    i = start
+    while i < len(text_) and length < size:
+        m = _SPACES.match(text_, i)
+        if m is None:
+            pos_map[i] = length
+            pieces.append(text_[i])
+            length += 1
+            i += 1
+            continue
+        sep = "" if length == len(pieces[:1]) and start == 0 and not pieces else (
+            " / " if "\n" in m.group() else " ")
+        for k in range(i, m.end()):
+            pos_map[k] = length
+        pieces.append(sep)
+        length += len(sep)
+        i = m.end()
+    snippet = "".join(pieces).rstrip(" /")
+    if i < len(text_):
+        snippet += "…"
+    highlights = []
+    for s, e in spans:
+        if s in pos_map and (e - 1) in pos_map:
+            hs, he = pos_map[s], pos_map[e - 1] + 1
+            if hs < he <= len(snippet):
+                highlights.append((hs, he))
+    return snippet, tuple(highlights)
+
+
+def _snippet(talk: Talk, pattern: re.Pattern[str] | None) -> tuple[str, tuple[tuple[int, int], ...]]:
+    for source in (talk.notes, talk.summary, talk.title):
+        if source and pattern is not None and pattern.search(fold_same_length(source)):
+            return snippet_for(source, pattern)
+    return snippet_for(talk.summary or talk.title or "", None)
+
+
+# --------------------------------------------------------------------------- searching
+
+
+def _load_talks(session: Session, ids: Sequence[int]) -> dict[int, Talk]:
+    if not ids:
+        return {}
+    stmt = (select(Talk).options(joinedload(Talk.event).joinedload(Event.report))
+            .where(Talk.id.in_(ids)))
+    return {t.id: t for t in session.scalars(stmt).unique()}
+
+
+def _hits(session: Session, ranked: Sequence[tuple[float, int]],
+          pattern: re.Pattern[str] | None) -> list[TalkHit]:
+    talks = _load_talks(session, [tid for _, tid in ranked])
+    hits = []
+    for score, tid in ranked:
+        talk = talks.get(tid)
+        if talk is not None:
+            snippet, spans = _snippet(talk, pattern)
+            hits.append(TalkHit(talk, score, snippet, spans))
+    return hits
+
+
+def search_talks(session: Session, query: str, *, limit: int = 5, offset: int = 0,
+                 glossary: Glossary | None = None) -> SearchResult:
+    """The talks that best match `query`, best first; any text is a plain query, never syntax."""
+    limit = max(0, min(int(limit), 100))
+    offset = max(0, int(offset))
+    glossary = glossary if glossary is not None else load_glossary()
+    cache = _cache(session)
+    plan = _plan(query, glossary, _vocab(session, cache, glossary))
+    if not plan.groups:
+        return SearchResult([], 0, [])
+    groups = plan.required
+    window = max(_WINDOW, 2 * (offset + limit))
+    keys = dict.fromkeys(_doc_keys(session, groups, head=True, limit=window))
+    found = _doc_keys(session, groups, head=False, limit=window)
+    keys.update(dict.fromkeys(found))
+    need_all = True
+    if not keys and len(groups) > 1:
+        # Nothing holds every word: rank talks by how many words they hold.
+        need_all = False
+        for g in groups:
+            keys.update(dict.fromkeys(_doc_keys(session, [g], head=False, limit=window)))
+    ranked = _score(plan, _load_docs(session, keys), need_all)
+    if need_all:
+        total = _count(session, groups) if len(found) >= window else len(ranked)
+        total = max(total, len(ranked))
+    else:
+        total = len(ranked)
+    page = [(s, d.talk_id) for s, d in ranked[offset:offset + limit]]
+    hits = _hits(session, page, plan.highlight_re())
+    suggestions = suggest(session, query, cache=cache, glossary=glossary) if not ranked else []
+    return SearchResult(hits, total, suggestions)
+
+
+# --------------------------------------------------------------------------- names
+
+
+@dataclass
+class _People:
+    names: list[str]  # folded
+    squashed: list[str]  # folded, without spaces
+    display: list[str]
+    weight: list[float]
+    keys: list[list[tuple[int, int]]]  # (doc_key, talk_id) of each name's talks
+    words: list[str] = field(default_factory=list)  # words of the names
+    word_names: list[list[int]] = field(default_factory=list)  # names holding each word
+
+
+_PEOPLE = select(search_docs.c.doc_key, Talk.id, Talk.speakers, Talk.handles,
+                 Talk.affiliations).join(Talk, Talk.id == search_docs.c.talk_id)
+
+
+def _people(session: Session, cache: _StoreCache) -> _People:
+    with cache.lock:
+        if cache.people is None:
+            index: dict[str, int] = {}
+            p = _People([], [], [], [], [])
+            for key, tid, speakers, handles, orgs in session.execute(_PEOPLE):
+                lists = (speakers or [], handles or [], orgs or [])
+                for names, weight in zip(lists, (1.0, 1.0, 0.85), strict=True):
+                    for name in names:
+                        folded = " ".join(fold(str(name)).lstrip("@").split())
+                        if not folded:
+                            continue
+                        at = index.get(folded)
+                        if at is None:
+                            at = index[folded] = len(p.names)
+                            p.names.append(folded)
+                            p.squashed.append(folded.replace(" ", ""))
+                            p.display.append(str(name))
+                            p.weight.append(weight)
+                            p.keys.append([])
+                        p.weight[at] = max(p.weight[at], weight)
+                        p.keys[at].append((key, tid))
+            word_at: dict[str, int] = {}
+            for i, name in enumerate(p.display):
+                for w in dict.fromkeys(index_terms(name)):
+                    if len(w) >= 3 and _is_word(w):
+                        if w not in word_at:
+                            word_at[w] = len(p.words)
+                            p.words.append(w)
+                            p.word_names.append([])
+                        p.word_names[word_at[w]].append(i)
+            cache.people = p
+        return cache.people
+
+
+def _name_scores(people: _People, name: str, cutoff: float) -> dict[int, float]:
+    q = " ".join(fold(name).lstrip("@").split())[:100]
+    if not q:
+        return {}
+    scores: dict[int, float] = {}
+    for _, s, i in process.extract(q, people.names, scorer=fuzz.token_set_ratio,
+                                   score_cutoff=cutoff, limit=200):
+        scores[i] = max(scores.get(i, 0.0), s)
+    squashed = q.replace(" ", "")
+    for _, s, i in process.extract(squashed, people.squashed, scorer=fuzz.ratio,
+                                   score_cutoff=cutoff, limit=200):
+        scores[i] = max(scores.get(i, 0.0), s)
+    if len(q) >= 4 and " " not in q:
+        # A misspelt part of a name (hockn for Tim Hockin); worth a little less than a whole one.
+        for _, s, w in process.extract(q, people.words, scorer=OSA.normalized_similarity,
+                                       score_cutoff=cutoff / 95.0, limit=200):
+            for i in people.word_names[w]:
+                scores[i] = max(scores.get(i, 0.0), s * 95.0)
+    return {i: s * people.weight[i] for i, s in scores.items()}
+
+
+def search_speaker(session: Session, name: str, *, limit: int = 5,
+                   offset: int = 0) -> SearchResult:
+    """Talks whose speakers, handles or affiliations are close to `name` (typos allowed)."""
+    limit = max(0, min(int(limit), 100))
+    offset = max(0, int(offset))
+    cache = _cache(session)
+    people = _people(session, cache)
+    scores = _name_scores(people, name[:_MAX_QUERY], 75.0)
+    by_talk: dict[tuple[int, int], float] = {}
+    for i, s in scores.items():
+        for key in people.keys[i]:
+            by_talk[key] = max(by_talk.get(key, 0.0), s)
+    ranked = sorted(by_talk.items(), key=lambda kv: (-round(kv[1], 6), -kv[0][0]))
+    page = [(round(s / 100.0, 6), key[1]) for key, s in ranked[offset:offset + limit]]
+    names = [people.names[i] for i in scores]
+    pattern = None
+    if names:
+        alts = "|".join(sorted((re.escape(n) for n in names), key=lambda p: (-len(p), p)))
+        pattern = re.compile(alts)
+    talks = _load_talks(session, [tid for _, tid in page])
+    hits = []
+    for score, tid in page:
+        talk = talks.get(tid)
+        if talk is None:
+            continue
+        line = " / ".join([*(talk.speakers or []), *(talk.handles or []),
+                           *(talk.affiliations or [])])
+        snippet, spans = snippet_for(line, pattern)
+        hits.append(TalkHit(talk, score, snippet, spans))
+    suggestions: list[str] = []
+    if not ranked:
+        close = _name_scores(people, name[:_MAX_QUERY], 50.0)
+        order = sorted(close.items(), key=lambda kv: (-kv[1], people.display[kv[0]]))
+        suggestions = list(dict.fromkeys(people.display[i] for i, _ in order))[:5]
+    return SearchResult(hits, len(ranked), suggestions)
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+def _titles(session: Session, cache: _StoreCache) -> list[tuple[str, str]]:
+    with cache.lock:
+        if cache.titles is None:
+            rows = session.execute(select(search_docs.c.title_norm, Talk.title)
+                                   .join(Talk, Talk.id == search_docs.c.talk_id))
+            cache.titles = list(dict.fromkeys((n, t) for n, t in rows))
+        return cache.titles
+
+
+def suggest(session: Session, query: str, *, cache: _StoreCache | None = None,
+            glossary: Glossary | None = None, limit: int = 5) -> list[str]:
+    """Close spellings for a query that found nothing: terms, titles and speakers."""
+    cache = cache or _cache(session)
+    glossary = glossary if glossary is not None else load_glossary()
+    q = " ".join(fold(query[:_MAX_QUERY]).split())[:64]
+    if not q:
+        return []
+    vocab = _vocab(session, cache, glossary)
+    scored: dict[str, float] = {}
+    for u in units(q):
+        if u.is_cjk or len(u.text) < 3:
+            continue
+        for cand, s in vocab.similar(u.text, limit=3):
+            scored[cand] = max(scored.get(cand, 0.0), s)
+    titles = _titles(session, cache)
+    for _, s, i in process.extract(q, [n for n, _ in titles], scorer=fuzz.WRatio,
+                                   score_cutoff=70, limit=limit):
+        scored.setdefault(titles[i][1], s - 15)
+    people = _people(session, cache)
+    for i, s in _name_scores(people, q, 70.0).items():
+        scored.setdefault(people.display[i], s - 10)
+    order = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [s for s, _ in order[:limit]]
+
+
+# --------------------------------------------------------------------------- related talks
+
+
+def _topic_words(talk: Talk, event: Event | None) -> dict[tuple[str, ...], float]:
+    """The words a talk is about, weighted: title and tags count most, repeated notes words next."""
+    weights: dict[tuple[str, ...], float] = {}
+
+    def add(us: list[Unit], weight: float, min_count: int = 1) -> None:
+        counts: dict[str, int] = {}
+        for u in us:
+            if u.script == "hira" or len(u.text) < 2 or u.text in _STOPWORDS:
+                continue
+            if not u.is_cjk and (len(u.text) < 3 or u.text.isdigit()):
+                continue
+            counts[u.text] = counts.get(u.text, 0) + 1
+        for word, n in counts.items():
+            if n >= min_count:
+                key = (word,)
+                weights[key] = weights.get(key, 0.0) + weight * (1.0 + math.log(n))
+
+    add(units(talk.title), 3.0)
+    add(units(" ".join([*(talk.tags or []), *((event.tags or []) if event else [])])), 2.0)
+    add(units(talk.notes or talk.summary or "")[:20_000], 1.0, min_count=2)
+    return weights
+
+
+def related_talks(session: Session, talk: Talk, *, limit: int = 3,
+                  other_events: bool = True, glossary: Glossary | None = None) -> list[TalkHit]:
+    """Talks on the same topic as `talk` (shared tags, title and notes words), best first."""
+    row = session.execute(select(search_docs.c.doc_key, search_docs.c.event_id)
+                          .where(search_docs.c.talk_id == talk.id)).first()
+    if row is None:
+        return []
+    own_event = row[1]
+    glossary = glossary if glossary is not None else load_glossary()
+    cache = _cache(session)
+    vocab = _vocab(session, cache, glossary)
+    n_docs = int(session.scalar(select(func.count()).select_from(search_docs)) or 1)
+    candidates = sorted(_topic_words(talk, talk.event).items(), key=lambda kv: (-kv[1], kv[0]))
+    chosen: list[tuple[float, _Group]] = []
+    for (word,), weight in candidates[:30]:
+        plan = _plan(word, glossary, vocab)
+        if len(plan.groups) != 1:
+            continue
+        group = plan.groups[0]
+        group.alts = [a for a in group.alts if a.quality >= 0.9]  # no typo guesses here
+        df = _count(session, [group.alts])
+        if 2 <= df <= max(2, 0.25 * n_docs):
+            chosen.append((weight * math.log(1 + n_docs / df), group))
+    chosen.sort(key=lambda x: -x[0])
+    chosen = chosen[:8]
+    keys: dict[int, None] = {}
+    for _, group in chosen:
+        for head in (True, False):
+            keys.update(dict.fromkeys(_doc_keys(session, [group.alts], head=head, limit=40)))
+    scored = []
+    for doc in _load_docs(session, keys):
+        if doc.talk_id == talk.id or (other_events and doc.event_id == own_event):
+            continue
+        s = 0.0
+        shared = 0
+        for weight, group in chosen:
+            best = max(_alt_score(a, a.needles, doc) for a in group.alts)
+            if best:
+                shared += 1
+                s += weight * min(best, 3.0)
+        if shared:
+            scored.append((round(s * (1.0 + 0.25 * (shared - 1)), 6), doc))
+    scored.sort(key=lambda sd: (-sd[0], -sd[1].key))
+    top = scored[:limit]
+    if not top:
+        return []
+    pattern = _highlight_pattern([g for _, g in chosen])
+    return _hits(session, [(round(s / top[0][0], 6), d.talk_id) for s, d in top], pattern)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,7 +25,15 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.handlers import Deps, DigestPort, EventLog, Responder, SearchBackend, register
+from bot.handlers import (
+    Deps,
+    DigestPort,
+    EventLog,
+    Offload,
+    Responder,
+    SearchBackend,
+    register,
+)
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("meetup_bot.slack")
@@ -93,11 +104,22 @@ def build_deps(settings: Settings, sessions: sessionmaker[Session], *,
                 events=events or EventLog())
 
 
+class _SkipTokenNotice(logging.Filter):
+    """Bolt picks SLACK_BOT_TOKEN up from the environment by itself and then warns that the
+    client we pass (which carries the same token, from Settings) wins; that is intended."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_app(settings: Settings, sessions: sessionmaker[Session], client: WebClient | None = None,
               *, search: SearchBackend | None = None, digest: DigestPort | None = None,
               socket_mode: bool = False, deps: Deps | None = None) -> App:
     """The Bolt app with every listener; calls auth.test once (a bad token fails here)."""
     client = client or build_web_client(settings)
+    bolt_log = logging.getLogger("meetup_bot.bolt")
+    if not any(isinstance(f, _SkipTokenNotice) for f in bolt_log.filters):
+        bolt_log.addFilter(_SkipTokenNotice())
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
@@ -107,7 +129,7 @@ def build_app(settings: Settings, sessions: sessionmaker[Session], client: WebCl
         request_verification_enabled=not socket_mode,
         ssl_check_enabled=False,  # answered after the signature check, in bot.handlers
         listener_executor=ThreadPoolExecutor(LAZY_WORKERS, thread_name_prefix="meetup-lazy"),
-        logger=logging.getLogger("meetup_bot.bolt"),
+        logger=bolt_log,
     )
     register(app, deps or build_deps(settings, sessions, search=search, digest=digest))
     return app
@@ -142,6 +164,67 @@ def socket_mode(app: App, app_token: str) -> Iterator[SocketModeHandler]:
         yield handler
     finally:
         handler.close()
+
+
+# ---------------------------------------------------------------- the answer worker
+
+_worker_deps: Deps | None = None
+WORKER_NICENESS = 10
+WORKER_TIMEOUT = 60.0
+
+
+def _init_worker(database_url: str, language: str | None, niceness: int) -> None:
+    """In the worker process: lower priority, own engine and search caches."""
+    global _worker_deps
+    os.nice(niceness)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
+    from store.db import make_engine, make_sessionmaker
+
+    sessions = make_sessionmaker(make_engine(database_url))
+    _worker_deps = Deps(sessions=sessions, search=default_search(), language=language)
+
+
+def _run_in_worker(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    assert _worker_deps is not None, "the worker was not initialised"
+    return fn(_worker_deps, *args, **kwargs)
+
+
+def _warm_up(deps: Deps) -> int:
+    """The first search fills the engine's caches; do it before a user waits for it."""
+    with deps.sessions() as session:
+        return deps.search.search_talks(session, "kubernetes", limit=1).total
+
+
+@contextmanager
+def answer_worker(deps: Deps, database_url: str, *, workers: int | None = None
+                  ) -> Iterator[Offload]:
+    """Searches run in a lower-priority process, so acks keep a core of their own under load.
+
+    The offload falls back to running here if the worker process dies.
+    """
+    count = workers or max(1, (os.cpu_count() or 2) - 1)
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker,
+                               initargs=(database_url, deps.language, WORKER_NICENESS))
+
+    def offload(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            future = pool.submit(_run_in_worker, fn, args, kwargs)
+        except (BrokenExecutor, RuntimeError):
+            log.warning("the answer worker is gone; answering in the server process")
+            return fn(deps, *args, **kwargs)
+        try:
+            return future.result(timeout=WORKER_TIMEOUT)
+        except BrokenExecutor:
+            log.warning("the answer worker died; answering in the server process")
+            return fn(deps, *args, **kwargs)
+
+    for _ in range(count):
+        pool.submit(_run_in_worker, _warm_up, (), {})
+    try:
+        yield offload
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager

@@ -283,8 +283,6 @@ def _source_line(talk: TalkView, lang: Lang) -> str:
         bits.append(_link(talk.url, t(lang, "link")))
     if talk.source:
         bits.append(f"{t(lang, 'source')}: {cut_escaped(PurePath(talk.source).name, 200)}")
-    if not talk.has_notes:
-        bits.append(f"_{t(lang, 'no_notes')}_")
     return " · ".join(bits)
 
 

@@ -156,7 +156,9 @@ def ask_cmd(text: tuple[str, ...], db_url: str | None) -> None:
 def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
     """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
     from bot.app import (
+        answer_worker,
         build_app,
+        build_deps,
         build_web_client,
         check_slack,
         lazy_work_drained,
@@ -170,16 +172,19 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
         mode = require_slack_settings(settings)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    with open_store(db_url or settings.database_url) as (_engine, sessions):
+    url = db_url or settings.database_url
+    with open_store(url) as (_engine, sessions):
         try:
             check_slack(settings)
-            client = build_web_client(settings)
-            app = build_app(settings, sessions, client, socket_mode=mode == "socket")
+            deps = build_deps(settings, sessions)
+            app = build_app(settings, sessions, build_web_client(settings), deps=deps,
+                            socket_mode=mode == "socket")
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from None
         health = lambda: store_answers(sessions)  # noqa: E731
         port = settings.port if port is None else port
-        with lazy_work_drained(app):
+        with answer_worker(deps, url) as offload, lazy_work_drained(app):
+            deps.offload = offload
             if mode == "socket":
                 assert settings.slack_app_token is not None
                 run(SlackWSGI(None, None, health), host=host, port=port,

@@ -114,6 +114,9 @@ class EventLog:
 
 
 Responder = Callable[[str, dict[str, Any]], None]
+# Runs fn(deps, *args, **kwargs) somewhere else (bot.app: a low-priority worker process) so
+# searches never compete with acks for this process's CPU; None runs it here.
+Offload = Callable[[Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any]
 
 
 @dataclass
@@ -126,6 +129,13 @@ class Deps:
     digest: DigestPort | None = None
     respond: Responder | None = None
     events: EventLog = field(default_factory=EventLog)
+    offload: Offload | None = None
+
+    def compute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`fn(self, *args, **kwargs)`, in the offload worker when there is one."""
+        if self.offload is None:
+            return fn(self, *args, **kwargs)
+        return self.offload(fn, args, kwargs)
 
 
 # ---------------------------------------------------------------- text in
@@ -215,6 +225,13 @@ def answer(deps: Deps, text: str | None, *, channel_id: str | None = None,
                        cut=command.cut)
 
 
+def reply_to(deps: Deps, text: str | None, **kwargs: Any) -> Reply:
+    """`answer`, with the store and search work offloaded; the digest's answers stay here."""
+    if parse_command(text).name in ("help", "week", "subscribe", "unsubscribe"):
+        return answer(deps, text, **kwargs)
+    return deps.compute(answer, text, **kwargs)  # type: ignore[no-any-return]
+
+
 def answer_page(deps: Deps, page: Page, *, shareable: bool = True, cut: bool = False) -> Reply:
     """One page of results for a query or a speaker, or the friendly nothing-found answer."""
     with _session(deps) as session:
@@ -287,7 +304,8 @@ def home(deps: Deps, *, bot_user_id: str | None = None) -> dict[str, Any]:
     lang: Lang = normalise_language(deps.language) or "ja"
     with _session(deps) as session:
         views = [EventView.from_event(e) for e in list_events(session)[:10]]
-    week_talk, week_note = None, t(lang, "digest_not_ready")
+    week_talk: TalkView | None = None
+    week_note: str | None = t(lang, "digest_not_ready")
     if deps.digest is not None:
         week_talk, week_note = deps.digest.home_week(lang=lang)
     return home_view(views, lang=lang, week_talk=week_talk, week_note=week_note,
@@ -298,7 +316,7 @@ def safely(lang: Lang, what: str, fn: Callable[[], Reply]) -> Reply:
     """`fn()`, or a short apology when the store or search fails; the detail goes to the log."""
     try:
         return fn()
-    except (SQLAlchemyError, MeetupBotError, LookupError, ValueError):
+    except (SQLAlchemyError, MeetupBotError, LookupError, ValueError, TimeoutError):
         log.exception("%s failed", what)
         return notice_blocks(t(lang, "error"))
 
@@ -344,7 +362,7 @@ def register(app: App, deps: Deps) -> None:
                        context: dict[str, Any]) -> None:
         text = body.get("text", "")
         lang = pick_language(clean_text(text), deps.language)
-        blocks, fallback = safely(lang, "/meetup", lambda: answer(
+        blocks, fallback = safely(lang, "/meetup", lambda: reply_to(
             deps, text, channel_id=body.get("channel_id"), user_id=body.get("user_id"),
             bot_user_id=context.get("bot_user_id")))
         _send(deps, respond, body.get("response_url"),
@@ -356,8 +374,8 @@ def register(app: App, deps: Deps) -> None:
         if page is None:
             return
         ephemeral = bool((body.get("container") or {}).get("is_ephemeral", True))
-        blocks, fallback = safely(page.lang, "More", lambda: answer_page(
-            deps, page, shareable=ephemeral))
+        blocks, fallback = safely(page.lang, "More", lambda: deps.compute(
+            answer_page, page, shareable=ephemeral))
         _send(deps, respond, body.get("response_url"),
               {"replace_original": True, "blocks": blocks, "text": fallback})
 
@@ -367,8 +385,8 @@ def register(app: App, deps: Deps) -> None:
         user_id = (body.get("user") or {}).get("id", "")
         decoded = decode_share(str(action.get("value", "")))
         lang: Lang = decoded[1] if decoded else "ja"
-        reply = safely(lang, "Share", lambda: answer_share(deps, str(action.get("value", "")),
-                                                           user_id) or ([], ""))
+        reply = safely(lang, "Share", lambda: deps.compute(
+            answer_share, str(action.get("value", "")), user_id) or ([], ""))
         if not reply[0]:
             return
         channel = (body.get("channel") or {}).get("id")
@@ -393,7 +411,7 @@ def register(app: App, deps: Deps) -> None:
             return  # the same message as an app_mention and as a DM event
         text = event.get("text", "")
         lang = pick_language(clean_text(text), deps.language)
-        blocks, fallback = safely(lang, "mention", lambda: answer(
+        blocks, fallback = safely(lang, "mention", lambda: reply_to(
             deps, text, channel_id=event.get("channel"), user_id=event.get("user"),
             shareable=False, bot_user_id=bot_user_id))
         thread_ts = event.get("thread_ts") or (
@@ -417,7 +435,7 @@ def register(app: App, deps: Deps) -> None:
             return
         try:
             view = home(deps, bot_user_id=context.get("bot_user_id"))
-        except (SQLAlchemyError, MeetupBotError):
+        except (SQLAlchemyError, MeetupBotError, TimeoutError):
             log.exception("App Home failed")
             return
         client.views_publish(user_id=event["user"], view=view)

@@ -11,6 +11,7 @@ from typing import Any
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
 _BARE_LINK = re.compile(r"<(https?://[^|>]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
+_HIGHLIGHT = re.compile("\u200b\\*([^*\n]+)\\*\u200b")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 
@@ -19,6 +20,8 @@ BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
 
 def mrkdwn_to_text(text: str, *, color: bool = False) -> str:
     """Slack mrkdwn as plain text: links as 'label (url)', bold as ANSI bold or plain."""
+    # Our highlights are *bold* between zero-width spaces (bot.blocks.highlighted).
+    text = _HIGHLIGHT.sub(lambda m: f"{BOLD}{m.group(1)}{RESET}" if color else m.group(1), text)
     text = text.replace("\u200b", "")
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _BARE_LINK.sub(lambda m: m.group(1), text)

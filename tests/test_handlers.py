@@ -7,14 +7,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from slack_bolt import App, BoltRequest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import build_app
 from bot.blocks import MORE_RESULTS, SHARE_TALK, Page, check_blocks, encode_share
+from bot.cli import cli
 from bot.handlers import Deps, EventLog, answer, clean_text, parse_command
 from bot.i18n import pick_language
 from bot.settings import Settings
+from bot.terminal import render_blocks
 from store.queries import list_talks
 from tests.fakes.search import FakeSearch
 from tests.fakes.slack_api import (
@@ -311,3 +314,36 @@ def test_ssl_check_and_unsigned_requests(bolt: App, slack: FakeSlack) -> None:
     assert _dispatch(bolt, b"ssl_check=1&token=legacy") == 200
     request = BoltRequest(body="ssl_check=1&token=legacy", headers={})
     assert bolt.dispatch(request).status == 401
+
+
+# ---------------------------------------------------------------- ask (the terminal rendering)
+
+
+def test_render_blocks_for_a_terminal() -> None:
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Title"}},
+        {"type": "section", "text": {"type": "mrkdwn",
+                                     "text": "*<https://x.test|Talk>*\n> a \u200b*hit*\u200bだ &lt;b&gt;"},
+         "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Share"}}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "_notes not written_"}]},
+        {"type": "actions", "elements": [{"type": "button",
+                                          "text": {"type": "plain_text", "text": "More"}}]},
+    ]
+    out = render_blocks(blocks)
+    assert out.splitlines()[0] == "Title"
+    assert "Talk (https://x.test)" in out and "a hitだ <b>" in out
+    assert "[Share]" in out and "[More]" in out and "notes not written" in out
+    assert "\033[1m" in render_blocks(blocks, color=True) and "\033" not in out
+
+
+def test_ask_command_prints_the_answer(seeded_sessions: sessionmaker[Session]) -> None:
+    url = seeded_sessions.kw["bind"].url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["ask", "--db", url, "Kubernetes"])
+    assert result.exit_code == 0, result.output
+    assert "Talks matching “Kubernetes”" in result.output and "[Share]" in result.output
+    assert "\033" not in result.output  # not a terminal: no colours
+    empty = runner.invoke(cli, ["ask", "--db", url])
+    assert empty.exit_code == 0 and "meetup-bot の使い方" in empty.output
+    week = runner.invoke(cli, ["ask", "--db", url, "week"])
+    assert "準備中" in week.output

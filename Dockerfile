@@ -1,0 +1,45 @@
+# meetup-bot: the Slack app and its store in one small image.
+#   docker build -t meetup-bot .
+#   docker run -d --name meetup-bot -p 3000:3000 -v meetup-data:/data \
+#     -e SLACK_BOT_TOKEN -e SLACK_SIGNING_SECRET meetup-bot
+# The bundled notes in content/ are imported at every start (unchanged files are skipped);
+# the SQLite store lives on the /data volume (or set DATABASE_URL to a PostgreSQL server).
+
+# ---- build: install the package and its dependencies into a virtualenv
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY store ./store
+COPY migrations ./migrations
+# Every dependency ships wheels for linux/amd64 and arm64 (psycopg[binary], rapidfuzz), so the
+# slim image needs no compiler.
+RUN /opt/venv/bin/pip install . \
+    && /opt/venv/bin/python -m compileall -q /opt/venv/lib
+
+# ---- run: the virtualenv, the notes, an unprivileged user
+FROM python:3.11-slim
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DATABASE_URL=sqlite:////data/meetup_bot.db \
+    PORT=3000
+RUN groupadd --system --gid 10001 meetup \
+    && useradd --system --uid 10001 --gid meetup --home-dir /app --no-create-home meetup \
+    && mkdir -p /app /data \
+    && chown meetup:meetup /data
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY content ./content
+USER meetup
+VOLUME ["/data"]
+EXPOSE 3000
+# /healthz answers 200 when the store answers, 503 otherwise (urlopen raises on 503).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)" || exit 1
+# Import (or re-import) the notes, then become the server, so it gets SIGTERM directly.
+# A rejected report is reported on stderr and does not keep the bot from starting.
+ENTRYPOINT ["/bin/sh", "-c", "meetup-bot import content >&2 || echo 'meetup-bot: some notes were not imported (see above)' >&2; exec \"$@\"", "meetup-bot"]
+CMD ["meetup-bot", "serve"]

@@ -1,0 +1,239 @@
+"""`meetup-bot serve` as a subprocess, signed requests in as Slack sends them, a fake Web API."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.blocks import MORE_RESULTS, SHARE_TALK, check_blocks
+from store.db import make_engine, make_sessionmaker, upgrade
+from store.importer import import_paths
+from store.models import Talk
+from tests.fakes.process import Served, http, serve, serve_env
+from tests.fakes.slack_api import (
+    BOT_USER_ID,
+    FakeSlack,
+    action_body,
+    command_body,
+    event_body,
+    mention_event,
+    signed_headers,
+)
+
+SECRET = "e2e-signing-secret"
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+ACK_BUDGET = 3.0  # Slack's limit for an answer to any request
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The five seed reports, imported as the `seeded_sessions` fixture does, in a file store."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"the seed reports are not at {SEEDS}")
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'store.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    result = import_paths(make_sessionmaker(engine), [SEEDS])
+    assert not result.rejected
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(slack: FakeSlack, db_url: str) -> Iterator[Served]:
+    env = serve_env(SLACK_BOT_TOKEN="xoxb-e2e", SLACK_SIGNING_SECRET=SECRET,
+                    SLACK_API_URL=slack.base_url.rstrip("/"), DATABASE_URL=db_url)
+    with serve(env) as served:
+        yield served
+    assert SECRET not in served.stderr() and "xoxb-e2e" not in served.stderr()
+    assert "Traceback" not in served.stderr(), served.stderr()
+
+
+@pytest.fixture(autouse=True)
+def _every_message_within_limits(slack: FakeSlack) -> Iterator[None]:
+    """Reset the fake before each test; afterwards check every message the bot sent."""
+    slack.reset()
+    yield
+    time.sleep(0.05)
+    for call in slack.calls:
+        if "blocks" in call.body:
+            assert check_blocks(call.body["blocks"]) == [], (call.method, call.body)
+            assert len(call.body.get("text", "")) <= 3000
+        if "view" in call.body:
+            assert check_blocks(call.body["view"]["blocks"], surface="home") == []
+
+
+def _post(server: Served, body: bytes, *, content_type: str = "application/x-www-form-urlencoded",
+          **kw: Any) -> tuple[int, bytes]:
+    headers = signed_headers(SECRET, body, content_type=content_type, **kw)
+    status, answer, seconds = http("POST", server.url + "/slack/events", body, headers)
+    assert seconds < ACK_BUDGET
+    return status, answer
+
+
+def _command(server: Served, slack: FakeSlack, text: str, name: str = "r") -> dict[str, Any]:
+    status, answer = _post(server, command_body(text, slack.response_url(name)))
+    assert status == 200 and answer in (b"", b"null")
+    sent = [c for c in slack.wait_until(
+        lambda calls: any(c.path.endswith("/" + name) for c in calls)) and slack.calls
+        if c.path.endswith("/" + name)]
+    assert sent, f"no answer to /meetup {text}"
+    return sent[0].body
+
+
+def _blocks_text(body: dict[str, Any]) -> str:
+    return json.dumps(body["blocks"], ensure_ascii=False)
+
+
+def test_healthz(server: Served) -> None:
+    status, body, _ = http("GET", server.url + "/healthz")
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+    assert http("GET", server.url + "/nope")[0] == 404
+
+
+def test_url_verification(server: Served, slack: FakeSlack) -> None:
+    body = json.dumps({"token": "x", "challenge": "c-123", "type": "url_verification"}).encode()
+    status, answer = _post(server, body, content_type="application/json")
+    assert status == 200 and json.loads(answer)["challenge"] == "c-123"
+    assert slack.calls == []
+
+
+@pytest.mark.parametrize("text", ["", "help"])
+def test_command_help(server: Served, slack: FakeSlack, text: str) -> None:
+    sent = _command(server, slack, text, name=f"help{len(text)}")
+    assert sent["response_type"] == "ephemeral" and "/meetup" in _blocks_text(sent)
+
+
+def test_command_query_more_and_share(server: Served, slack: FakeSlack) -> None:
+    sent = _command(server, slack, "Kubernetes", name="q1")
+    text = _blocks_text(sent)
+    assert "Talks matching" in text and SHARE_TALK in text
+    more = [b for b in sent["blocks"] if b["type"] == "actions"]
+    assert more, "the seeds hold more than five Kubernetes talks, so there is a next page"
+    value = more[0]["elements"][0]["value"]
+
+    status, _ = _post(server, action_body(MORE_RESULTS, value, slack.response_url("more")))
+    assert status == 200
+    slack.wait_until(lambda calls: any(c.path.endswith("/more") for c in calls))
+    [page2] = [c.body for c in slack.calls if c.path.endswith("/more")]
+    assert page2["replace_original"] is True and "6–" in _blocks_text(page2)
+
+    share = next(b["accessory"]["value"] for b in sent["blocks"] if "accessory" in b)
+    status, _ = _post(server, action_body(SHARE_TALK, share, slack.response_url("share"),
+                                          user_id="U0SHARER", channel_id="C0TEAM"))
+    [post] = slack.wait_for("chat.postMessage")
+    assert post.body["channel"] == "C0TEAM" and "<@U0SHARER>" in _blocks_text(post.body)
+    assert post.headers["authorization"] == "Bearer xoxb-e2e"
+
+
+def test_command_japanese_query(server: Served, slack: FakeSlack) -> None:
+    text = _blocks_text(_command(server, slack, "コンテナ", name="ja"))
+    assert "検索結果" in text or "見つかりませんでした" in text
+
+
+def test_command_nothing_found_is_friendly(server: Served, slack: FakeSlack) -> None:
+    text = _blocks_text(_command(server, slack, "qqqzzzxxx", name="none"))
+    assert "No talk matches" in text and "/meetup" in text
+
+
+def test_command_events(server: Served, slack: FakeSlack) -> None:
+    text = _blocks_text(_command(server, slack, "events", name="events"))
+    assert "イベント一覧" in text and "Kubernetes Meetup Tokyo" in text
+
+
+def test_command_talk_and_speaker(server: Served, slack: FakeSlack, db_url: str) -> None:
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        talk = session.scalars(select(Talk).where(Talk.has_notes).order_by(Talk.id)).first()
+        assert session.scalar(select(func.count()).select_from(Talk)) > 0
+    engine.dispose()
+    assert talk is not None
+    text = _blocks_text(_command(server, slack, f"talk {talk.id}", name="talk"))
+    assert talk.title[:30] in text
+    assert "ID 99999" in _blocks_text(_command(server, slack, "talk 99999", name="talk404"))
+    speaker = talk.speakers[0]
+    text = _blocks_text(_command(server, slack, f"speaker {speaker}", name="speaker"))
+    assert talk.title[:30] in text
+
+
+@pytest.mark.parametrize("text", ["week", "subscribe", "unsubscribe"])
+def test_command_digest_not_set_up_yet(server: Served, slack: FakeSlack, text: str) -> None:
+    assert "準備中" in _blocks_text(_command(server, slack, text, name=f"d-{text}"))
+
+
+def test_mention_replies_in_thread_once_despite_retries(server: Served, slack: FakeSlack
+                                                        ) -> None:
+    event = mention_event("Kubernetes", ts="1700000100.000100")
+    now = int(time.time())
+    # Slack's retries: the same event_id, a new timestamp (so a new signature), a retry header;
+    # and one that arrives within the same second (the same signature).
+    for retry, timestamp in ((None, now), (1, now), (1, now - 1), (2, now - 2)):
+        status, _ = _post(server, event_body(event, event_id="EvE2E1"),
+                          content_type="application/json", retry_num=retry, timestamp=timestamp)
+        assert status == 200
+    [post] = slack.wait_for("chat.postMessage")
+    assert post.body["thread_ts"] == "1700000100.000100" and post.body["channel"] == "C0CHAN1"
+    time.sleep(0.3)
+    assert len(slack.of("chat.postMessage")) == 1
+
+
+def test_own_messages_are_ignored(server: Served, slack: FakeSlack) -> None:
+    event = mention_event("Kubernetes", ts="1700000200.000100", user=BOT_USER_ID)
+    _post(server, event_body(event, event_id="EvE2E2"), content_type="application/json")
+    time.sleep(0.4)
+    assert slack.of("chat.postMessage") == []
+
+
+def test_app_home_opened(server: Served, slack: FakeSlack) -> None:
+    event = {"type": "app_home_opened", "user": "U0USER1", "channel": "D0HOME", "tab": "home",
+             "event_ts": "1700000300.000100"}
+    _post(server, event_body(event, event_id="EvHome1"), content_type="application/json")
+    [publish] = slack.wait_for("views.publish")
+    assert publish.body["user_id"] == "U0USER1"
+    text = json.dumps(publish.body["view"], ensure_ascii=False)
+    assert "最近のイベント" in text and "今週のトーク" in text and "準備中" in text
+
+
+def test_forged_stale_and_replayed_requests_get_401_and_do_nothing(server: Served,
+                                                                  slack: FakeSlack) -> None:
+    url = server.url + "/slack/events"
+    body = command_body("help", slack.response_url("evil"))
+    good = signed_headers(SECRET, body)
+    cases = [
+        ({"Content-Type": "application/x-www-form-urlencoded"}, body),  # unsigned
+        (signed_headers("wrong-secret", body), body),  # forged
+        (signed_headers(SECRET, body, timestamp=int(time.time()) - 301), body),  # stale
+        (signed_headers(SECRET, body, timestamp=int(time.time()) + 400), body),  # future
+        ({**good, "X-Slack-Signature": "v0=" + "0" * 64}, body),
+        (good, body.replace(b"help", b"events")),  # replayed with a changed body
+        ({**good, "X-Slack-Request-Timestamp": "not-a-number"}, body),
+        ({**good, "X-Slack-Request-Timestamp": "\u00b2\u00b3"}, body),  # superscript digits
+        ({**good, "X-Slack-Signature": "v0=é"}, body),
+        ({**good, "X-Slack-Signature": ""}, body),
+    ]
+    for headers, data in cases:
+        status, _, _ = http("POST", url, data, headers)
+        assert status == 401, headers
+    assert http("POST", url, body, good)[0] == 200  # the genuine one is answered ...
+    slack.wait_for("response_url")
+    assert http("POST", url, body, good)[0] == 401  # ... once: an exact replay is refused
+    time.sleep(0.3)
+    assert [c.method for c in slack.calls] == ["response_url"]
+
+
+def test_signed_garbage_is_refused_without_a_trace(server: Served, slack: FakeSlack) -> None:
+    status, answer = _post(server, b"{not json", content_type="application/json")
+    assert status in (400, 404) and b"Traceback" not in answer
+    assert slack.calls == []

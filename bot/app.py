@@ -32,6 +32,7 @@ from bot.handlers import (
     Offload,
     Responder,
     SearchBackend,
+    StoreClaims,
     register,
 )
 from bot.settings import Settings, SettingsError
@@ -101,7 +102,7 @@ def build_deps(settings: Settings, sessions: sessionmaker[Session], *,
                events: EventLog | None = None) -> Deps:
     return Deps(sessions=sessions, search=search or default_search(),
                 language=settings.bot_language, digest=digest, respond=build_responder(),
-                events=events or EventLog())
+                events=events or EventLog(), claim=StoreClaims(sessions))
 
 
 class _SkipTokenNotice(logging.Filter):

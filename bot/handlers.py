@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
 import re
@@ -42,6 +43,7 @@ from bot.blocks import (
 from bot.i18n import Lang, normalise_language, pick_language, t
 from store.errors import MeetupBotError
 from store.queries import get_talk, list_events
+from store.slack_events import claim_event, forget_events
 
 log = logging.getLogger("meetup_bot.slack")
 
@@ -86,8 +88,8 @@ class DigestPort(Protocol):
 class EventLog:
     """Keys seen in the last `ttl` seconds, so a re-delivered event is answered once.
 
-    In memory: it covers the retries that reach this copy of the bot (Slack sends them to the
-    same URL, and one `serve` process handles all of them).
+    In memory, checked before the ack: it covers the retries that reach this copy of the bot.
+    StoreClaims covers several copies behind one URL, after the ack.
     """
 
     def __init__(self, ttl: float = EVENT_TTL_SECONDS, max_entries: int = 100_000,
@@ -113,6 +115,31 @@ class EventLog:
             return True
 
 
+class StoreClaims:
+    """Claims in the store (store.slack_events), so that several copies of the bot behind one
+    URL answer a message once; old claims are dropped every `purge_every` seconds."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, ttl: float = EVENT_TTL_SECONDS,
+                 purge_every: float = 600.0) -> None:
+        self._sessions = sessions
+        self._ttl = ttl
+        self._purge_every = purge_every
+        self._next_purge = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, key: str) -> bool:
+        with self._sessions() as session:
+            claimed = claim_event(session, key)
+            with self._lock:
+                due = time.monotonic() >= self._next_purge
+                if due:
+                    self._next_purge = time.monotonic() + self._purge_every
+            if due:
+                forget_events(session, before=dt.datetime.now(dt.UTC)
+                              - dt.timedelta(seconds=self._ttl))
+        return claimed
+
+
 Responder = Callable[[str, dict[str, Any]], None]
 # Runs fn(deps, *args, **kwargs) somewhere else (bot.app: a low-priority worker process) so
 # searches never compete with acks for this process's CPU; None runs it here.
@@ -130,6 +157,7 @@ class Deps:
     respond: Responder | None = None
     events: EventLog = field(default_factory=EventLog)
     offload: Offload | None = None
+    claim: Callable[[str], bool] | None = None  # across copies (StoreClaims); None: memory only
 
     def compute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`fn(self, *args, **kwargs)`, in the offload worker when there is one."""
@@ -333,6 +361,18 @@ def _send(deps: Deps, respond: Callable[..., Any], url: str | None, payload: dic
         respond(**payload)
 
 
+def _claimed_everywhere(deps: Deps, key: str) -> bool:
+    """The store's claim when there is one; if the store fails, answering beats silence."""
+    if deps.claim is None:
+        return True
+    try:
+        return deps.claim(key)
+    except SQLAlchemyError as exc:
+        log.warning("could not record %s in the store (%s); answering anyway", key,
+                    type(exc).__name__)
+        return True
+
+
 def _ack(ack: Ack) -> None:
     ack()
 
@@ -407,8 +447,9 @@ def register(app: App, deps: Deps) -> None:
         if (event.get("subtype") or event.get("bot_id") or event.get("user") == bot_user_id
                 or not event.get("user") or not event.get("channel") or not event.get("ts")):
             return  # edits, deletions, other bots and ourselves
-        if not deps.events.claim(f"message:{event['channel']}:{event['ts']}"):
-            return  # the same message as an app_mention and as a DM event
+        key = f"message:{event['channel']}:{event['ts']}"
+        if not deps.events.claim(key) or not _claimed_everywhere(deps, key):
+            return  # the same message again: re-delivered, or as an app_mention and a DM event
         text = event.get("text", "")
         lang = pick_language(clean_text(text), deps.language)
         blocks, fallback = safely(lang, "mention", lambda: reply_to(

@@ -347,3 +347,48 @@ def test_ask_command_prints_the_answer(seeded_sessions: sessionmaker[Session]) -
     assert empty.exit_code == 0 and "meetup-bot の使い方" in empty.output
     week = runner.invoke(cli, ["ask", "--db", url, "week"])
     assert "準備中" in week.output
+
+
+# ---------------------------------------------------------------- several copies, one store
+
+
+def test_claim_event_once_per_store(any_sessions: sessionmaker[Session]) -> None:
+    import datetime as dt
+
+    from store.slack_events import claim_event, forget_events
+
+    old = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    with any_sessions() as session:
+        assert claim_event(session, "message:C1:1.1", now=old) is True
+        assert claim_event(session, "message:C1:1.1") is False
+        assert claim_event(session, "message:C1:1.2") is True
+        assert claim_event(session, "x" * 500) is True and claim_event(session, "x" * 300) is False
+        assert forget_events(session, before=dt.datetime(2021, 1, 1, tzinfo=dt.UTC)) == 1
+        assert claim_event(session, "message:C1:1.1") is True
+
+
+def test_two_copies_answer_a_message_once(slack: FakeSlack,
+                                          seeded_sessions: sessionmaker[Session]) -> None:
+    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+                        slack_api_url=slack.base_url)
+    first = build_app(settings, seeded_sessions, search=FakeSearch())
+    second = build_app(settings, seeded_sessions, search=FakeSearch())  # its own memory
+    event = mention_event("help", ts="1700000009.000100")
+    assert _event(first, event, "EvCopy1") == 200
+    assert _event(second, event, "EvCopy1", retry_num=1) == 200
+    slack.wait_for("chat.postMessage")
+    slack.wait_until(lambda calls: False, timeout=0.5)
+    assert len(slack.of("chat.postMessage")) == 1
+
+
+def test_migration_0003_downgrades(engine: Any) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from store.db import _alembic_config
+
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    assert "slack_events" not in inspect(engine).get_table_names()

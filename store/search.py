@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, DamerauLevenshtein
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -252,9 +252,16 @@ def rebuild_index(session: Session, *, batch: int = 500) -> int:
         last = events[-1].id
         for ev in events:
             session.expunge(ev)
+    optimize_index(session)
+    return count
+
+
+def optimize_index(session: Session) -> None:
+    """Compact the index after a large import: FTS5 merges its segments, PostgreSQL analyzes."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
-    return count
+    else:
+        session.execute(text("ANALYZE search_docs"))
 
 
 # --------------------------------------------------------------------------- query plans
@@ -369,7 +376,8 @@ class _Vocabulary:
             choices = self.by_len.get(length)
             if not choices:
                 continue
-            for cand, dist, _ in process.extract(word, choices, scorer=OSA.distance,
+            for cand, dist, _ in process.extract(word, choices,
+                                                 scorer=DamerauLevenshtein.distance,
                                                  score_cutoff=max_dist, limit=None):
                 if cand != word:
                     found.append((int(dist), -self.df.get(cand, 0), cand))
@@ -617,20 +625,30 @@ def _load_docs(session: Session, keys: Iterable[int]) -> list[_Doc]:
     return docs
 
 
+_BODY_BONUS = 1.5  # at most, for a term that the notes repeat
+# (field, weight, most it can give) in falling order of the last, so scoring can stop early
+_BY_WEIGHT = sorted(((f, _WEIGHTS[f], _WEIGHTS[f] * (_BODY_BONUS if f == "body" else 1.0))
+                     for f in FIELDS), key=lambda x: -x[2])
+
+
 def _alt_score(alt: _Alt, needles: tuple[str, ...], doc: _Doc) -> float:
     best = 0.0
-    for name, s in doc.fields.items():
-        w = _WEIGHTS[name]
-        if w * alt.quality <= best:
-            continue
-        if not all(n in s for n in needles):
+    fields = doc.fields
+    for name, w, most in _BY_WEIGHT:
+        if most * alt.quality <= best:
+            break  # the other fields cannot give more
+        s = fields[name]
+        if len(needles) == 1:
+            if needles[0] not in s:
+                continue
+        elif not all(n in s for n in needles):
             continue
         q = 1.0
         if len(alt.terms) > 1 and alt.phrase not in s:
             q = 0.4  # every bigram or word is there, but not in a row
         if name == "body":
             tf = s.count(needles[0])
-            q *= 1.0 + 0.5 * tf / (tf + 2.0)
+            q *= 1.0 + (_BODY_BONUS - 1.0) * tf / (tf + 2.0)
         best = max(best, w * alt.quality * q)
     return best
 
@@ -711,20 +729,19 @@ def snippet_for(text_: str, pattern: re.Pattern[str] | None,
     pos_map: dict[int, int] = {}
     i = start
     while i < len(text_) and length < size:
-        m = _SPACES.match(text_, i)
-        if m is None:
+        ws = _SPACES.match(text_, i)
+        if ws is None:
             pos_map[i] = length
             pieces.append(text_[i])
             length += 1
             i += 1
             continue
-        sep = "" if length == len(pieces[:1]) and start == 0 and not pieces else (
-            " / " if "\n" in m.group() else " ")
-        for k in range(i, m.end()):
+        sep = "" if not pieces else " / " if "\n" in ws.group() else " "
+        for k in range(i, ws.end()):
             pos_map[k] = length
         pieces.append(sep)
         length += len(sep)
-        i = m.end()
+        i = ws.end()
     snippet = "".join(pieces).rstrip(" /")
     if i < len(text_):
         snippet += "…"
@@ -939,7 +956,8 @@ def suggest(session: Session, query: str, *, cache: _StoreCache | None = None,
         for cand, s in vocab.similar(u.text, limit=3):
             scored[cand] = max(scored.get(cand, 0.0), s)
     titles = _titles(session, cache)
-    for _, s, i in process.extract(q, [n for n, _ in titles], scorer=fuzz.WRatio,
+    # fuzz.ratio, not WRatio: a whole-title comparison stays fast over 100,000 titles.
+    for _, s, i in process.extract(q, [n for n, _ in titles], scorer=fuzz.ratio,
                                    score_cutoff=70, limit=limit):
         scored.setdefault(titles[i][1], s - 15)
     people = _people(session, cache)

@@ -286,16 +286,28 @@ def _source_line(talk: TalkView, lang: Lang) -> str:
     return " · ".join(bits)
 
 
-def _talk_section(talk: TalkView, lang: Lang, snippet: str = "", *, summary_limit: int = 350
-                  ) -> str:
+def _talk_section(talk: TalkView, lang: Lang, hit: HitView | None = None, *,
+                  summary_limit: int = 350, with_summary: bool = True) -> str:
+    """Title (linked when the talk has a URL), who and where, then the summary and the match.
+
+    A snippet that only repeats the title or the speakers is left out; one taken from the
+    summary replaces it (it is the same text with the match in bold).
+    """
     title = cut(one_line(talk.title), 200) or t(lang, "untitled")
     lines = [f"*{_link(talk.url, title)}*", _meta_line(talk, lang)]
-    if talk.has_notes and talk.summary:
-        lines.append(cut_escaped(one_line(talk.summary), summary_limit))
-    elif not talk.has_notes:
+    core = one_line(hit.snippet).strip(ELLIPSIS + " ") if hit is not None else ""
+    people = " / ".join((*talk.speakers, *talk.affiliations))
+    show_snippet = bool(core) and core not in one_line(talk.title) and core not in people
+    summary = one_line(talk.summary)
+    if show_snippet and core in summary:
+        summary = ""
+    if not talk.has_notes:
         lines.append(f"_{t(lang, 'no_notes')}_")
-    if snippet:
-        lines.append(f"> {snippet}")
+    elif summary and with_summary:
+        lines.append(cut_escaped(summary, summary_limit))
+    if show_snippet and hit is not None:
+        quoted = highlighted(hit.snippet, hit.highlights)
+        lines.append(f"> {quoted}" if summary or not talk.has_notes else quoted)
     return "\n".join(lines)
 
 
@@ -326,7 +338,7 @@ def results_blocks(
     blocks: list[Block] = [_header(header),
                            _context(t(lang, "results_count", total=total, first=first, last=last))]
     for hit in hits:
-        section = _section(_talk_section(hit.talk, lang, highlighted(hit.snippet, hit.highlights)))
+        section = _section(_talk_section(hit.talk, lang, hit))
         if shareable:
             section["accessory"] = _button(t(lang, "share"), SHARE_TALK,
                                            encode_share(hit.talk.id, lang))
@@ -363,11 +375,12 @@ def no_results_blocks(
 
 def talk_blocks(talk: TalkView, *, lang: Lang = "ja", shareable: bool = True) -> Reply:
     """One talk in full: title, speakers, event, summary and the notes (cut to fit)."""
+    notes = talk.notes.strip() if talk.has_notes else ""
+    # The summary is the notes' first points: with the notes shown, it would say things twice.
     blocks: list[Block] = [_header(talk.title or t(lang, "untitled")),
-                           _section(_talk_section(talk, lang,
-                                                                       summary_limit=1000))]
-    notes = talk.notes.strip()
-    if talk.has_notes and notes and notes != talk.summary.strip():
+                           _section(_talk_section(talk, lang, summary_limit=1000,
+                                                  with_summary=not notes))]
+    if notes:
         blocks.append(_section(cut_escaped(notes, 2500)))
     blocks.append(_context(_source_line(talk, lang)))
     if shareable:

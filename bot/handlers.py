@@ -169,7 +169,7 @@ class Deps:
 # ---------------------------------------------------------------- text in
 
 
-_MENTION = re.compile(r"<[@!][A-Z0-9^|a-z_-]*>")
+_MENTION = re.compile(r"<[@!][^>]*>")
 _CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
 _ALIASES = {

@@ -49,6 +49,7 @@ def _text(reply: tuple[list[dict[str, Any]], str]) -> str:
     ("unsubscribe", "unsubscribe", ""), ("gVisor sandbox", "search", "gVisor sandbox"),
     ("<@U123> <!channel>", "help", ""), ("&lt;script&gt;", "search", "<script>"),
     ("<https://k8s.io|k8s.io> istio", "search", "k8s.io istio"),
+    ("<@U123|山田.taro> <!subteam^S1|@team> gvisor", "search", "gvisor"),
 ])
 def test_parse_command_cases(text: str, name: str, arg: str) -> None:
     command = parse_command(text)
@@ -392,3 +393,18 @@ def test_migration_0003_downgrades(engine: Any) -> None:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0002")
     assert "slack_events" not in inspect(engine).get_table_names()
+
+
+@pytest.mark.parametrize("text", [
+    "\u0000\u0001", "'; DROP TABLE talks; --", "🎉🎉🎉", "<!channel>", "%s %d {0}", "*_~`",
+    "a" * 10_000, "talk -1", "speaker <@U1>", "\u200b", "NEAR(a b)", "\"unclosed", "k8s OR",
+    "kubernets", "コンテナ　セキュリティ", "ｋｕｂｅｒｎｅｔｅｓ", "speaker ian lewsi", "-", "*",
+])
+def test_answer_with_the_real_search_never_raises(seeded_sessions: sessionmaker[Session],
+                                                  text: str) -> None:
+    from bot.app import default_search
+
+    deps = Deps(sessions=seeded_sessions, search=default_search())
+    blocks, fallback = answer(deps, text)
+    assert blocks and check_blocks(blocks) == [] and "Traceback" not in fallback
+    assert "ごめんなさい" not in json.dumps(blocks, ensure_ascii=False)  # no apology: it worked

@@ -53,7 +53,7 @@ class FakeSlack:
         self.socket_mode_url: str | None = None
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True,
                                         name="fake-slack")
 
     # ------------------------------------------------------------ lifecycle

@@ -477,6 +477,8 @@ def home_view(
     if week_talk is not None:
         blocks += [_section(_talk_section(week_talk, lang, summary_limit=600)),
                    _context(_source_line(week_talk, lang))]
+        if week_note:  # where the digest goes, and any channel it is failing in
+            blocks.append(_context(cut(week_note, MAX_SECTION_TEXT)))
     else:
         blocks.append(_section(week_note or t(lang, "week_none")))
     return {"type": "home", "blocks": fit(blocks, surface="home")}
@@ -570,3 +572,16 @@ def check_blocks(blocks: Sequence[Block], *, surface: Literal["message", "home"]
                 problems.append(f"block {i}: duplicate action_id {action_id}")
             action_ids.add(action_id)
     return problems
+
+
+def digest_blocks(talk: TalkView, related: Sequence[TalkView], *, lang: Lang = "ja"
+                  ) -> Reply:
+    """The weekly digest message: the talk of the week and a few related talks."""
+    blocks: list[Block] = [_header(t(lang, "week_header")),
+                           _section(_talk_section(talk, lang, summary_limit=800)),
+                           _context(_source_line(talk, lang))]
+    if related:
+        lines = [f"• {_link(r.url, cut(one_line(r.title), 150))} — "
+                 f"{cut_escaped(one_line(r.event_name), 100)} (#{r.id})" for r in related[:3]]
+        blocks += [_DIVIDER, _section(f"*{t(lang, 'related_header')}*\n" + "\n".join(lines))]
+    return fit(blocks), _fallback(f"{t(lang, 'week_header')}: {talk.title}")

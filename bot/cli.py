@@ -134,6 +134,7 @@ def ask_cmd(text: tuple[str, ...], db_url: str | None) -> None:
     """Show what the bot would answer in Slack to `/meetup TEXT`."""
     # Slack is imported only by the commands that talk to it, so the others start fast.
     from bot.app import default_search
+    from bot.digest import build_slack_digest
     from bot.handlers import Deps, answer
     from bot.terminal import render_blocks
 
@@ -141,7 +142,8 @@ def ask_cmd(text: tuple[str, ...], db_url: str | None) -> None:
     with open_store(db_url) as (_engine, sessions):
         try:
             deps = Deps(sessions=sessions, search=default_search(),
-                        language=settings.bot_language)
+                        language=settings.bot_language,
+                        digest=build_slack_digest(settings, sessions, with_scheduler=False))
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from None
         blocks, _fallback = answer(deps, " ".join(text))
@@ -165,6 +167,7 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
         require_slack_settings,
         socket_mode,
     )
+    from bot.digest import ScheduleError, build_slack_digest, ensure_settings_subscription
     from bot.server import SlackWSGI, announce, run, store_answers
 
     settings = load_settings()
@@ -176,23 +179,33 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
     with open_store(url) as (_engine, sessions):
         try:
             check_slack(settings)
-            deps = build_deps(settings, sessions)
+            ensure_settings_subscription(settings, sessions)
+            digest = build_slack_digest(settings, sessions, with_scheduler=True)
+            deps = build_deps(settings, sessions, digest=digest)
             app = build_app(settings, sessions, build_web_client(settings), deps=deps,
                             socket_mode=mode == "socket")
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from None
+        except ScheduleError as exc:
+            raise click.ClickException(f"DIGEST_CRON/DIGEST_TIMEZONE: {exc}") from None
         health = lambda: store_answers(sessions)  # noqa: E731
         port = settings.port if port is None else port
-        with answer_worker(deps, url) as offload, lazy_work_drained(app):
-            deps.offload = offload
-            if mode == "socket":
-                assert settings.slack_app_token is not None
-                run(SlackWSGI(None, None, health), host=host, port=port,
-                    services=[socket_mode(app, settings.slack_app_token)],
-                    on_listen=announce("Socket Mode connected; health check"))
-            else:
-                run(SlackWSGI(app, settings.slack_signing_secret, health), host=host, port=port,
-                    on_listen=announce("HTTP mode"))
+        scheduler = digest.scheduler
+        assert scheduler is not None
+        scheduler.start()  # the digest jobs, and at once any young digest missed while down
+        try:
+            with answer_worker(deps, url) as offload, lazy_work_drained(app):
+                deps.offload = offload
+                if mode == "socket":
+                    assert settings.slack_app_token is not None
+                    run(SlackWSGI(None, None, health), host=host, port=port,
+                        services=[socket_mode(app, settings.slack_app_token)],
+                        on_listen=announce("Socket Mode connected; health check"))
+                else:
+                    run(SlackWSGI(app, settings.slack_signing_secret, health), host=host,
+                        port=port, on_listen=announce("HTTP mode"))
+        finally:
+            scheduler.shutdown()
 
 
 @cli.command("search")
@@ -225,6 +238,54 @@ def search_cmd(query: tuple[str, ...], limit: int, as_json: bool, db_url: str | 
         click.echo(f"{t['id']:>5}  {t['title']}  —  {who}  [{t['event']['name']}, {date}]")
         if snippet:
             click.echo(f"       {snippet}")
+
+
+@cli.command("digest")
+@click.option("--channel", metavar="ID", help="Channel to post to (default: DIGEST_CHANNEL and "
+              "every subscribed channel).")
+@click.option("--dry-run", is_flag=True, help="Print the pick without calling Slack.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@db_option
+def digest_cmd(channel: str | None, dry_run: bool, as_json: bool, db_url: str | None) -> None:
+    """Pick the talk of the week and post it (one round, by hand)."""
+    from bot.digest import (
+        ScheduleError,
+        digest_client,
+        ensure_settings_subscription,
+        make_digest_service,
+    )
+
+    settings = load_settings()
+    if not dry_run and not settings.slack_bot_token:
+        raise click.ClickException("SLACK_BOT_TOKEN is not set: posting needs the bot token "
+                                   "(or use --dry-run)")
+    with open_store(db_url) as (_engine, sessions):
+        try:
+            ensure_settings_subscription(settings, sessions)
+        except ScheduleError as exc:
+            raise click.ClickException(f"DIGEST_CRON/DIGEST_TIMEZONE: {exc}") from None
+        client = None if dry_run else digest_client(settings.slack_bot_token or "",
+                                                    settings.slack_api_url)
+        service = make_digest_service(settings, sessions, client)
+        channels: list[str | None] = [channel] if channel else [
+            c for c, _cron, _tz in service.channels()]
+        if not channels and not dry_run:
+            raise click.ClickException("no channel: give --channel, set DIGEST_CHANNEL or "
+                                       "subscribe a channel with /meetup subscribe")
+        outcomes = [service.preview(c) if dry_run else service.run(c)
+                    for c in (channels or [None])]
+        results = [o.as_dict() for o in outcomes]
+    if as_json:
+        _echo_json(results[0] if len(results) == 1 else results)
+    else:
+        for o in outcomes:
+            title = o.talk.title if o.talk else "(no talk with notes in the store)"
+            state = ("posted" if o.posted else "would post" if dry_run else "not posted")
+            extra = f" ({o.note})" if o.note and not o.posted else ""
+            click.echo(f"{o.channel}: {state}: {title}{extra}")
+            for r in o.related:
+                click.echo(f"    related: {r.title} [{r.event.name}]")
+    sys.exit(1 if any(o.failed for o in outcomes) else 0)
 
 
 @cli.group("db")

@@ -151,3 +151,36 @@ def t(lang: Lang, key: str, **values: object) -> str:
     """The label `key` in `lang`, with `values` filled in."""
     text = LABELS[lang][key]
     return text.format(**values) if values else text
+
+
+# Labels of the weekly digest (bot.digest), kept together.
+LABELS["ja"].update({
+    "related_header": "同じテーマのトーク",
+    "sub_done": "このチャンネルに「今週のトーク」を届けます: `{cron}` ({tz})。次回は {next}。",
+    "sub_changed": "配信スケジュールを `{cron}` ({tz}) に変えました。次回は {next}。",
+    "sub_same": "このチャンネルはすでに登録済みです: `{cron}` ({tz})。次回は {next}。",
+    "sub_bad": "そのスケジュールは使えません: {reason}。crontab の5項目で指定してください"
+               "(例: `/meetup subscribe 0 9 * * mon` で毎週月曜 9:00)。",
+    "sub_failing": "⚠️ 前回の配信は失敗しました ({reason})。ボットをこのチャンネルに招待してください。",
+    "sub_where": "チャンネルの中で `/meetup subscribe` を実行してください。",
+    "unsub_done": "このチャンネルへの「今週のトーク」の配信を止めました。",
+    "unsub_none": "このチャンネルは配信を登録していません。`/meetup subscribe` で登録できます。",
+    "week_no_talk": "メモのあるトークがまだありません。`meetup-bot import` でレポートを取り込んでください。",
+    "home_subs": "配信先: {channels}",
+    "home_sub_failing": "{channel} への配信が失敗しています ({reason})",
+})
+LABELS["en"].update({
+    "related_header": "Related talks",
+    "sub_done": "This channel will get the talk of the week: `{cron}` ({tz}). Next: {next}.",
+    "sub_changed": "The digest schedule is now `{cron}` ({tz}). Next: {next}.",
+    "sub_same": "This channel is already subscribed: `{cron}` ({tz}). Next: {next}.",
+    "sub_bad": "That schedule cannot be used: {reason}. Give five crontab fields "
+               "(e.g. `/meetup subscribe 0 9 * * mon` for Mondays 09:00).",
+    "sub_failing": "⚠️ The last digest failed ({reason}). Please invite the bot to this channel.",
+    "sub_where": "Run `/meetup subscribe` inside a channel.",
+    "unsub_done": "This channel will no longer get the talk of the week.",
+    "unsub_none": "This channel is not subscribed. `/meetup subscribe` subscribes it.",
+    "week_no_talk": "There are no talks with notes yet: import reports with `meetup-bot import`.",
+    "home_subs": "Digest channels: {channels}",
+    "home_sub_failing": "The digest to {channel} is failing ({reason})",
+})

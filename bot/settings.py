@@ -28,6 +28,10 @@ class Settings:
     digest_cron: str = "0 9 * * mon"
     digest_timezone: str = "Asia/Tokyo"
     bot_language: str | None = None
+    # A digest missed while no copy ran is still posted at start-up within this many hours.
+    digest_grace_hours: float = 12.0
+    # A digest claim without a post is taken over by another copy after this many seconds.
+    digest_claim_timeout: int = 300
 
     @classmethod
     def from_env(
@@ -47,16 +51,20 @@ class Settings:
             from_file = {str(k).lower(): v for k, v in loaded.items()}
         values: dict[str, object] = {}
         for f in fields(cls):
-            raw = environ.get(f.name.upper())
+            raw: object = environ.get(f.name.upper())
             if raw is None or raw == "":
                 raw = from_file.get(f.name)
             if raw is None or raw == "":
                 continue
-            if f.name == "port":
+            if f.name in ("port", "digest_claim_timeout", "digest_grace_hours"):
+                convert = float if f.name == "digest_grace_hours" else int
                 try:
-                    values[f.name] = int(str(raw))
+                    number = convert(str(raw))
                 except ValueError:
-                    raise SettingsError(f"PORT must be a number, not {raw!r}") from None
+                    raise SettingsError(f"{f.name.upper()} must be a number, not {raw!r}") from None
+                if number < 0:
+                    raise SettingsError(f"{f.name.upper()} must not be negative")
+                values[f.name] = number
             else:
                 values[f.name] = str(raw)
         return cls(**values)  # type: ignore[arg-type]

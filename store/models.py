@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -67,3 +77,42 @@ class Talk(Base):
     url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     event: Mapped[Event] = relationship(back_populates="talks")
+
+
+class Subscription(Base):
+    """A channel that receives the weekly digest, with its schedule and its health."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(50), unique=True)
+    cron: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # "ok", or "failing" with the reason Slack gave (channel_not_found, not_in_channel …)
+    status: Mapped[str] = mapped_column(String(20), default="ok")
+    failure_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class DigestPost(Base):
+    """One digest per (channel, period): claimed before posting, its ts recorded after."""
+
+    __tablename__ = "digest_posts"
+    __table_args__ = (UniqueConstraint("channel_id", "period", name="uq_digest_posts_channel_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(50), index=True)
+    period: Mapped[str] = mapped_column(String(40))  # the period's fire time, UTC ISO 8601
+    talk_id: Mapped[int | None] = mapped_column(
+        ForeignKey("talks.id", ondelete="SET NULL"), nullable=True
+    )
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # claimed → posted, or failed (Slack refused for good this period)
+    status: Mapped[str] = mapped_column(String(20), default="claimed")
+    claimed_by: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)

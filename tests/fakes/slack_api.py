@@ -40,6 +40,7 @@ class Failure:
     error: str | None = None
     retry_after: int | None = None
     times: int = 1
+    delay: float = 0.0  # answer (successfully) only after this many seconds: a client timeout
 
 
 class FakeSlack:
@@ -79,11 +80,11 @@ class FakeSlack:
     # ------------------------------------------------------------ control
 
     def fail(self, method: str, *, status: int = 200, error: str | None = None,
-             retry_after: int | None = None, times: int = 1) -> None:
+             retry_after: int | None = None, times: int = 1, delay: float = 0.0) -> None:
         """The next `times` calls of `method` fail: HTTP `status` or `{"ok": false, error}`."""
         with self._cond:
             self._failures.setdefault(method, []).append(
-                Failure(status, error, retry_after, times))
+                Failure(status, error, retry_after, times, delay))
 
     def reset(self) -> None:
         with self._cond:
@@ -127,8 +128,17 @@ class FakeSlack:
             return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake",
                     "user": "meetup-bot", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
                     "bot_id": BOT_ID}
+        if method == "conversations.history":
+            posted = [c for c in self.of("chat.postMessage")
+                      if c.body.get("channel") == body.get("channel") and "_ts" in c.body]
+            return {"ok": True, "has_more": False, "messages": [
+                {"type": "message", "ts": c.body["_ts"], "text": c.body.get("text"),
+                 "bot_id": BOT_ID, **({"metadata": c.body["metadata"]}
+                                      if c.body.get("metadata") else {})}
+                for c in reversed(posted)]}
         if method in ("chat.postMessage", "chat.update"):
             ts = f"{int(time.time())}.{next(self._ts):06d}"
+            body["_ts"] = body.get("ts") or ts
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts") or ts,
                     "message": {"text": body.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
@@ -181,6 +191,9 @@ class FakeSlack:
                     method = parsed.path.rsplit("/", 1)[-1]
                 failure = fake._take_failure(method)
                 call = Call(method, body, headers, parsed.path)
+                late = 0.0
+                if failure is not None and failure.delay:
+                    late, failure = failure.delay, None  # Slack acts, then answers too late
                 if failure is not None and failure.status != 200:
                     call.status = failure.status
                     fake._record(call)
@@ -203,6 +216,8 @@ class FakeSlack:
                     else:
                         answer = fake._answer(method, body)
                 fake._record(call)
+                if late:
+                    time.sleep(late)
                 self._send(200, answer)
 
             def _send(self, status: int, payload: dict[str, Any],

@@ -1,0 +1,163 @@
+"""Digest bookkeeping in the store: subscriptions, and the (channel, period) claims.
+
+The claim is what makes a digest post exactly once: a row is inserted for (channel, period)
+before posting — the unique constraint lets one copy win — and the message's ts is recorded
+after. A claim left without a ts by a crash can be taken over, by one copy only, once it is
+older than a timeout (compare-and-set on its claimed_at).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.models import DigestPost, Subscription
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A won claim: this copy may post the digest for (channel_id, period)."""
+
+    id: int
+    channel_id: str
+    period: str
+    talk_id: int | None
+    taken_over: bool  # True when a stale claim of a crashed copy was taken over
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; every time stored here is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+# --------------------------------------------------------------------------- subscriptions
+def subscribe(session: Session, channel_id: str, cron: str, timezone: str,
+              user_id: str | None = None, *, now: dt.datetime | None = None) -> Subscription:
+    """Subscribe a channel, or change its schedule; a failing one gets a fresh start."""
+    sub = session.scalar(select(Subscription).where(Subscription.channel_id == channel_id))
+    if sub is None:
+        sub = Subscription(channel_id=channel_id, cron=cron, timezone=timezone,
+                           created_by=user_id, created_at=now or now_utc(), status="ok")
+        session.add(sub)
+    else:
+        sub.cron, sub.timezone = cron, timezone
+        sub.status, sub.failure_reason = "ok", None
+    session.flush()
+    return sub
+
+
+def unsubscribe(session: Session, channel_id: str) -> bool:
+    sub = session.scalar(select(Subscription).where(Subscription.channel_id == channel_id))
+    if sub is None:
+        return False
+    session.delete(sub)
+    session.flush()
+    return True
+
+
+def get_subscription(session: Session, channel_id: str) -> Subscription | None:
+    return session.scalar(select(Subscription).where(Subscription.channel_id == channel_id))
+
+
+def list_subscriptions(session: Session) -> list[Subscription]:
+    return list(session.scalars(select(Subscription).order_by(Subscription.channel_id)))
+
+
+def mark_failing(session: Session, channel_id: str, reason: str) -> bool:
+    """Record why Slack refused the channel; True when this is news (log it once)."""
+    sub = get_subscription(session, channel_id)
+    if sub is None:
+        return False
+    news = sub.status != "failing" or sub.failure_reason != reason
+    sub.status, sub.failure_reason = "failing", reason[:200]
+    return news
+
+
+def mark_ok(session: Session, channel_id: str) -> None:
+    sub = get_subscription(session, channel_id)
+    if sub is not None and sub.status != "ok":
+        sub.status, sub.failure_reason = "ok", None
+
+
+# --------------------------------------------------------------------------- claims
+def history(session: Session, channel_id: str, *, before_period: str | None = None
+            ) -> list[DigestPost]:
+    """The channel's earlier digests (claimed, posted or failed), oldest first."""
+    stmt = select(DigestPost).where(DigestPost.channel_id == channel_id)
+    if before_period is not None:
+        stmt = stmt.where(DigestPost.period < before_period)
+    return list(session.scalars(stmt.order_by(DigestPost.period)))
+
+
+def find_post(session: Session, channel_id: str, period: str) -> DigestPost | None:
+    return session.scalar(select(DigestPost).where(DigestPost.channel_id == channel_id,
+                                                   DigestPost.period == period))
+
+
+def claim(sessions: sessionmaker[Session], channel_id: str, period: str, talk_id: int | None,
+          event_id: int | None, owner: str, *, stale_after: dt.timedelta,
+          now: dt.datetime | None = None) -> Claim | None:
+    """Claim (channel, period) for this copy, or None when another copy holds it.
+
+    A claim that was never posted and is older than `stale_after` is taken over, keeping
+    the talk the first copy picked.
+    """
+    now = now or now_utc()
+    with sessions() as session:
+        try:
+            with session.begin():
+                post = DigestPost(channel_id=channel_id, period=period, talk_id=talk_id,
+                                  event_id=event_id, status="claimed", claimed_by=owner,
+                                  claimed_at=now, attempts=1)
+                session.add(post)
+            return Claim(post.id, channel_id, period, talk_id, taken_over=False)
+        except IntegrityError:
+            pass
+    with sessions() as session, session.begin():
+        held = find_post(session, channel_id, period)
+        if held is None or held.status != "claimed" or held.ts is not None:
+            return None
+        old = held.claimed_at
+        if _aware(old) > now - stale_after:
+            return None
+        # Compare-and-set: of several copies finding the same stale claim, one updates it.
+        result = session.execute(
+            update(DigestPost)
+            .where(DigestPost.id == held.id, DigestPost.status == "claimed",
+                   DigestPost.claimed_at == old)
+            .values(claimed_by=owner, claimed_at=now, attempts=DigestPost.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return None
+        return Claim(held.id, channel_id, period, held.talk_id, taken_over=True)
+
+
+def record_posted(sessions: sessionmaker[Session], claim_id: int, ts: str,
+                  *, now: dt.datetime | None = None) -> None:
+    with sessions() as session, session.begin():
+        session.execute(update(DigestPost).where(DigestPost.id == claim_id).values(
+            status="posted", ts=ts, posted_at=now or now_utc(), error=None))
+
+
+def record_failed(sessions: sessionmaker[Session], claim_id: int, error: str) -> None:
+    """Slack refused for good (e.g. not_in_channel): no retry this period."""
+    with sessions() as session, session.begin():
+        session.execute(update(DigestPost).where(DigestPost.id == claim_id).values(
+            status="failed", error=error[:200]))
+
+
+def stale_claims(session: Session, *, stale_after: dt.timedelta,
+                 now: dt.datetime | None = None) -> list[DigestPost]:
+    now = now or now_utc()
+    rows = session.scalars(select(DigestPost).where(DigestPost.status == "claimed",
+                                                    DigestPost.ts.is_(None)))
+    return [p for p in rows if _aware(p.claimed_at) <= now - stale_after]

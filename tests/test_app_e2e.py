@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.blocks import MORE_RESULTS, SHARE_TALK, check_blocks
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.importer import import_paths
-from store.models import Talk
+from store.models import Subscription, Talk
 from tests.fakes.process import Served, http, serve, serve_env
 from tests.fakes.slack_api import (
     BOT_USER_ID,
@@ -168,9 +168,24 @@ def test_command_talk_and_speaker(server: Served, slack: FakeSlack, db_url: str)
     assert talk.title[:30] in text
 
 
-@pytest.mark.parametrize("text", ["week", "subscribe", "unsubscribe"])
-def test_command_digest_not_set_up_yet(server: Served, slack: FakeSlack, text: str) -> None:
-    assert "準備中" in _blocks_text(_command(server, slack, text, name=f"d-{text}"))
+def test_command_week_subscribe_unsubscribe(server: Served, slack: FakeSlack,
+                                            db_url: str) -> None:
+    assert "今週のトーク" in _blocks_text(_command(server, slack, "week", name="d-week"))
+    bad = _blocks_text(_command(server, slack, "subscribe 0 25 * * mon", name="d-bad"))
+    assert "使えません" in bad
+    done = _blocks_text(_command(server, slack, "subscribe 0 8 * * fri", name="d-sub"))
+    assert "0 8 * * fri" in done and "Asia/Tokyo" in done
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        sub = session.scalars(select(Subscription)).one()
+        assert (sub.channel_id, sub.cron, sub.created_by) == ("C0CHAN1", "0 8 * * fri", "U0USER1")
+    again = _blocks_text(_command(server, slack, "subscribe 0 8 * * fri", name="d-again"))
+    assert "すでに登録済み" in again
+    gone = _blocks_text(_command(server, slack, "unsubscribe", name="d-unsub"))
+    assert "止めました" in gone
+    with make_sessionmaker(engine)() as session:
+        assert session.scalars(select(Subscription)).all() == []
+    engine.dispose()
 
 
 def test_mention_replies_in_thread_once_despite_retries(server: Served, slack: FakeSlack
@@ -203,7 +218,7 @@ def test_app_home_opened(server: Served, slack: FakeSlack) -> None:
     [publish] = slack.wait_for("views.publish")
     assert publish.body["user_id"] == "U0USER1"
     text = json.dumps(publish.body["view"], ensure_ascii=False)
-    assert "最近のイベント" in text and "今週のトーク" in text and "準備中" in text
+    assert "最近のイベント" in text and "今週のトーク" in text and "準備中" not in text
 
 
 def test_forged_stale_and_replayed_requests_get_401_and_do_nothing(server: Served,

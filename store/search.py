@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import threading
@@ -261,6 +262,9 @@ def optimize_index(session: Session) -> None:
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
     else:
+        for index in ("ix_search_docs_tsv_head", "ix_search_docs_tsv_all"):
+            session.execute(text("SELECT gin_clean_pending_list(CAST(:ix AS regclass))"),
+                            {"ix": index})
         session.execute(text("ANALYZE search_docs"))
 
 
@@ -398,27 +402,34 @@ class _Vocabulary:
         return [(w, -s) for s, _, w in found[:limit]]
 
 
+def _number_variant(word: str, vocab: _Vocabulary) -> str | None:
+    """The plural of a singular word or the singular of a plural one, if the store has it."""
+    if len(word) < 3 or not word.isascii() or not word.isalpha():
+        return None
+    variant = word[:-1] if word.endswith("s") and not word.endswith("ss") else word + "s"
+    return variant if vocab.df.get(variant) else None
+
+
 def _word_alts(word: str, glossary: Glossary, vocab: _Vocabulary) -> list[_Alt]:
     alts = [_alt_for([word], 1.0, allow_prefix=len(word) <= 2 and word.isalnum()
                      and not word.isdigit())]
     df = vocab.df.get(word, 0)
-    if len(word) >= 4 and word.isascii():
-        variant = word[:-1] if word.endswith("s") and not word.endswith("ss") else word + "s"
-        if vocab.df.get(variant):
-            alts.append(_alt_for([variant], 0.9))
-        if df <= 2:
-            near = vocab.near(word, 1)
-            if not near or len(word) >= 7:
-                near = vocab.near(word, 2)
-            for cand, dist in near:
-                if df and vocab.df.get(cand, 0) < 10 * df:
-                    continue
-                q = 0.8 if dist == 1 else 0.7
-                alts.append(_alt_for([cand], q))
-                index = glossary.phrases.get((cand,))
-                if index is not None:
-                    alts.extend(_alt_for(sp, q * 0.9) for sp in glossary.sets[index]
-                                if sp != (cand,))
+    variant = _number_variant(word, vocab)
+    if variant:
+        alts.append(_alt_for([variant], 0.9))
+    if len(word) >= 4 and word.isascii() and df <= 2:
+        near = vocab.near(word, 1)
+        if not near or len(word) >= 7:
+            near = vocab.near(word, 2)
+        for cand, dist in near:
+            if df and vocab.df.get(cand, 0) < 10 * df:
+                continue
+            q = 0.8 if dist == 1 else 0.7
+            alts.append(_alt_for([cand], q))
+            index = glossary.phrases.get((cand,))
+            if index is not None:
+                alts.extend(_alt_for(sp, q * 0.9) for sp in glossary.sets[index]
+                            if sp != (cand,))
     return alts
 
 
@@ -445,6 +456,9 @@ def _plan(query: str, glossary: Glossary, vocab: _Vocabulary) -> _Plan:
             k, key, index = matched
             alts = [_alt_for(key, 1.0)]
             alts += [_alt_for(sp, 0.9) for sp in glossary.sets[index] if sp != key]
+            variants = [_number_variant(sp[0], vocab) for sp in glossary.sets[index]
+                        if len(sp) == 1]
+            alts += [_alt_for([v], 0.85) for v in variants if v]
             groups.append(_Group(" ".join(key), alts))
             exact_terms.extend(alts[0].terms)
             i += k
@@ -542,15 +556,24 @@ _ASCII_TERM = re.compile(r"[0-9a-z]*[a-z][0-9a-z]*")
 
 def _doc_keys(session: Session, groups: list[list[_Alt]], *, head: bool, limit: int) -> list[int]:
     if session.get_bind().dialect.name == "sqlite":
-        return list(session.scalars(_SQLITE_KEYS, {"q": _fts5(groups, head), "n": limit}))
-    stmt = _PG_KEYS["tsv_head" if head else "tsv_all"]
-    return list(session.scalars(stmt, {"q": _tsquery(groups), "n": limit}))
+        rows = session.execute(_SQLITE_KEYS, {"q": _fts5(groups, head), "n": limit}).all()
+    else:
+        stmt = _PG_KEYS["tsv_head" if head else "tsv_all"]
+        rows = session.execute(stmt, {"q": _tsquery(groups), "n": limit}).all()
+    return [r[0] for r in rows]
 
 
 def _count(session: Session, groups: list[list[_Alt]]) -> int:
     if session.get_bind().dialect.name == "sqlite":
         return int(session.scalar(_SQLITE_COUNT, {"q": _fts5(groups, False)}) or 0)
-    return int(session.scalar(_PG_COUNT, {"q": _tsquery(groups)}) or 0)
+    # For a term most talks hold, the planner prefers a sequential scan, which unpacks every
+    # talk's tsvector (160 ms at 100k talks); counting the GIN bitmap takes a few ms.
+    before = session.scalar(text("SELECT current_setting('enable_seqscan'), "
+                                 "set_config('enable_seqscan', 'off', true)"))
+    try:
+        return int(session.scalar(_PG_COUNT, {"q": _tsquery(groups)}) or 0)
+    finally:
+        session.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": before})
 
 
 def _read_vocab(session: Session) -> dict[str, int]:
@@ -618,7 +641,7 @@ _DOCS_BY_KEY = select(*_DOC_COLUMNS).where(
 
 def _load_docs(session: Session, keys: Iterable[int]) -> list[_Doc]:
     docs = []
-    for row in session.execute(_DOCS_BY_KEY, {"keys": list(keys)}):
+    for row in session.execute(_DOCS_BY_KEY, {"keys": list(keys)}).all():
         docs.append(_Doc(row[0], row[1], row[2],
                          {f: f" {row[3 + i]} " for i, f in enumerate(FIELDS)},
                          row[9], row[10]))
@@ -694,15 +717,17 @@ _SPACES = re.compile(r"\s*\n[\s\-*•・]*|\s+")
 _LEADING = frozenset(" \t\r\n-*•・/")
 
 
-def snippet_for(text_: str, pattern: re.Pattern[str] | None,
-                size: int = _SNIPPET) -> tuple[str, tuple[tuple[int, int], ...]]:
+def snippet_for(text_: str, pattern: re.Pattern[str] | None, size: int = _SNIPPET, *,
+                folded: str | None = None) -> tuple[str, tuple[tuple[int, int], ...]]:
     """About `size` characters of `text_` around its densest run of matches, and their spans.
 
-    Line breaks and bullets become " / ", other runs of white space one space.
+    Line breaks and bullets become " / ", other runs of white space one space. `folded` is
+    fold_same_length(text_) when the caller has it already.
     """
     spans: list[tuple[int, int]] = []
     if pattern is not None and text_:
-        for m in pattern.finditer(fold_same_length(text_)):
+        folded = folded if folded is not None else fold_same_length(text_)
+        for m in pattern.finditer(folded):
             if m.end() > m.start():
                 spans.append(m.span())
             if len(spans) >= 200:
@@ -756,8 +781,10 @@ def snippet_for(text_: str, pattern: re.Pattern[str] | None,
 
 def _snippet(talk: Talk, pattern: re.Pattern[str] | None) -> tuple[str, tuple[tuple[int, int], ...]]:
     for source in (talk.notes, talk.summary, talk.title):
-        if source and pattern is not None and pattern.search(fold_same_length(source)):
-            return snippet_for(source, pattern)
+        if source and pattern is not None:
+            folded = fold_same_length(source)
+            if pattern.search(folded):
+                return snippet_for(source, pattern, folded=folded)
     return snippet_for(talk.summary or talk.title or "", None)
 
 
@@ -831,8 +858,28 @@ class _People:
     word_names: list[list[int]] = field(default_factory=list)  # names holding each word
 
 
-_PEOPLE = select(search_docs.c.doc_key, Talk.id, Talk.speakers, Talk.handles,
-                 Talk.affiliations).join(Talk, Talk.id == search_docs.c.talk_id)
+# The JSON lists come back as text so that each distinct list is decoded and folded once.
+_PEOPLE = text(
+    "SELECT d.doc_key, t.id, CAST(t.speakers AS TEXT), CAST(t.handles AS TEXT), "
+    "CAST(t.affiliations AS TEXT) FROM talks t JOIN search_docs d ON d.talk_id = t.id")
+
+
+def _name_lists(raw: str | None, memo: dict[str | None, list[tuple[str, str]]]
+                ) -> list[tuple[str, str]]:
+    """(folded, as written) of each name in a JSON list of names."""
+    found = memo.get(raw)
+    if found is None:
+        try:
+            names = json.loads(raw) if raw else []
+        except ValueError:
+            names = []
+        found = []
+        for name in names if isinstance(names, list) else []:
+            folded = " ".join(fold(str(name)).lstrip("@").split())
+            if folded:
+                found.append((folded, str(name)))
+        memo[raw] = found
+    return found
 
 
 def _people(session: Session, cache: _StoreCache) -> _People:
@@ -840,19 +887,16 @@ def _people(session: Session, cache: _StoreCache) -> _People:
         if cache.people is None:
             index: dict[str, int] = {}
             p = _People([], [], [], [], [])
-            for key, tid, speakers, handles, orgs in session.execute(_PEOPLE):
-                lists = (speakers or [], handles or [], orgs or [])
-                for names, weight in zip(lists, (1.0, 1.0, 0.85), strict=True):
-                    for name in names:
-                        folded = " ".join(fold(str(name)).lstrip("@").split())
-                        if not folded:
-                            continue
+            memo: dict[str | None, list[tuple[str, str]]] = {}
+            for key, tid, speakers, handles, orgs in session.execute(_PEOPLE).all():
+                for raw, weight in ((speakers, 1.0), (handles, 1.0), (orgs, 0.85)):
+                    for folded, name in _name_lists(raw, memo):
                         at = index.get(folded)
                         if at is None:
                             at = index[folded] = len(p.names)
                             p.names.append(folded)
                             p.squashed.append(folded.replace(" ", ""))
-                            p.display.append(str(name))
+                            p.display.append(name)
                             p.weight.append(weight)
                             p.keys.append([])
                         p.weight[at] = max(p.weight[at], weight)

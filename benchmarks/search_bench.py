@@ -13,6 +13,20 @@ Each phase runs in its own process, so each peak RSS is that phase's own.
         [--pg-url postgresql://postgres@127.0.0.1:5432/test [--no-sqlite]] [--workdir DIR]
 
 PostgreSQL runs only with --pg-url (in a schema of its own, dropped afterwards).
+
+Measured on the 2-core development machine (Python 3.11, SQLite 3.40, PostgreSQL 15), 300
+queries, one session a query as the Slack app uses it:
+
+                          SQLite 10k   SQLite 100k   PostgreSQL 10k   PostgreSQL 100k
+  build: store + index      5.2 s        55.7 s          13.2 s          104.9 s
+    of which the index      3.0 s        33.0 s           9.9 s           77.0 s
+  search p50 / p99        3.0 / 5.8    4.2 / 12.1      7.9 / 14.7      15.4 / 33.1 ms
+  typo hit rate (top 5)     0.973        0.973           0.973            0.973
+  peak RSS, searching       81 MB        160 MB           87 MB           177 MB
+  first query (vocabulary)  42 ms        133 ms          156 ms          1266 ms
+  linear scan p50 / p99   66 / 164     691 / 1650 ms
+  linear scan typo rate     0.960        0.920
+  speed ratio, p50          22x          166x
 """
 
 from __future__ import annotations

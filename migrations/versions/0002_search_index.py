@@ -111,7 +111,8 @@ def upgrade() -> None:
     # store.search; a later change of the index's columns brings its own migration.
     from store.search import rebuild_index
 
-    rebuild_index(Session(bind=bind))
+    with Session(bind=bind) as session:
+        rebuild_index(session)
 
 
 def downgrade() -> None:

@@ -91,10 +91,14 @@ def import_cmd(paths: tuple[str, ...], as_json: bool, db_url: str | None) -> Non
         files, _missing = collect_files(paths)
         show_bar = sys.stderr.isatty() and not as_json and len(files) > 1
         if show_bar:
-            with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
+            # The bar counts files as the importer reports them; it is not iterated.
+            with click.progressbar(files, label="Importing", file=sys.stderr,
                                    item_show_func=lambda p: Path(p).name if p else "") as bar:
-                result = import_paths(sessions, paths,
-                                      progress=lambda p: (bar.update(1, p), None)[1])
+
+                def advance(path: str) -> None:
+                    bar.update(1, path)
+
+                result = import_paths(sessions, paths, progress=advance)
         else:
             result = import_paths(sessions, paths)
     if as_json:
@@ -267,13 +271,15 @@ def digest_cmd(channel: str | None, dry_run: bool, as_json: bool, db_url: str | 
         client = None if dry_run else digest_client(settings.slack_bot_token or "",
                                                     settings.slack_api_url)
         service = make_digest_service(settings, sessions, client)
-        channels: list[str | None] = [channel] if channel else [
-            c for c, _cron, _tz in service.channels()]
-        if not channels and not dry_run:
+        channels = [channel] if channel else [c for c, _cron, _tz in service.channels()]
+        if dry_run:
+            targets: list[str | None] = [*channels] or [None]
+            outcomes = [service.preview(c) for c in targets]
+        elif channels:
+            outcomes = [service.run(c) for c in channels]
+        else:
             raise click.ClickException("no channel: give --channel, set DIGEST_CHANNEL or "
                                        "subscribe a channel with /meetup subscribe")
-        outcomes = [service.preview(c) if dry_run else service.run(c)
-                    for c in (channels or [None])]
         results = [o.as_dict() for o in outcomes]
     if as_json:
         _echo_json(results[0] if len(results) == 1 else results)

@@ -157,9 +157,16 @@ class Glossary:
 _glossaries: dict[tuple[str, int], Glossary] = {}
 
 
+def default_glossary_path() -> Path:
+    """`content/glossary.yaml` of the working directory (a team's own copy, as `meetup-bot
+    import` reads that `content/` too), else the one bundled beside the code."""
+    local = Path("content") / "glossary.yaml"
+    return local if local.is_file() else DEFAULT_GLOSSARY
+
+
 def load_glossary(path: str | Path | None = None) -> Glossary:
     """The glossary at `path` (default: the bundled content/glossary.yaml), re-read when it changes."""
-    p = Path(path) if path is not None else DEFAULT_GLOSSARY
+    p = Path(path) if path is not None else default_glossary_path()
     try:
         key = (str(p), p.stat().st_mtime_ns)
     except OSError:

@@ -121,6 +121,16 @@ def test_glossary_path_is_injectable(seeded: sessionmaker[Session], tmp_path: Pa
     assert "Telepresence" in hits[0].talk.title
 
 
+def test_working_directory_glossary_wins(seeded: sessionmaker[Session], tmp_path: Path) -> None:
+    """A team's own content/glossary.yaml (where `meetup-bot import` reads content/) is used."""
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "glossary.yaml").write_text(
+        "synonyms:\n  - [zebrafish, telepresence]\n", encoding="utf-8")
+    with seeded() as s:  # the tests run in tmp_path
+        hits = search_talks(s, "zebrafish").hits
+    assert hits and "Telepresence" in hits[0].talk.title
+
+
 def test_bundled_glossary_loads() -> None:
     glossary = load_glossary()
     assert len(glossary.sets) >= 40

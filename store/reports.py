@@ -330,11 +330,29 @@ _TRAILING_NAME_ORG = re.compile(
     r"\s*[(（](?P<org>[^()（）]+)[)）]\s*$")
 
 
+def _names_someone(text: str) -> bool:
+    """Whether `text` after a " / " in a heading is a speaker rather than the rest of a title
+    ("CI / CD", "監視 / 運用"): a handle, an organisation in parentheses, an honorific, or a
+    full name."""
+    bare = re.sub(r"[(（][^()（）]*[)）]|@[A-Za-z0-9_\-.]+", " ", text)
+    bare = re.sub(r"\s*(?:さん|氏|様)\s*$", "", bare).strip()
+    if bare and not _looks_like_person(bare):
+        return False
+    return bool(
+        _HANDLE.search(text) or re.search(r"[(（][^()（）]+[)）]", text)
+        or re.search(r"(?:さん|氏|様)\s*$", text)
+        or re.fullmatch(r"[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+){1,2}", bare)
+        or re.fullmatch(r"[\u3005\u4e00-\u9fff\u30a0-\u30ff]{1,5}\s[\u3005\u4e00-\u9fff\u3040-\u30ff]{1,6}", bare))
+
+
 def split_heading(heading: str) -> tuple[str, _People]:
     """Split a talk heading into its title and the people it names."""
     h = heading.strip()
     m = re.fullmatch(r"[「『](?P<title>[^「」『』]+)[」』]\s*[/／\-–—:：]?\s*(?P<who>.+)", h)
     if m and _looks_like_person(re.sub(r"[(（].*?[)）]|@\S+|さん$|氏$|様$", "", m.group("who")).strip()):
+        return m.group("title").strip(), parse_speakers(m.group("who"))
+    m = re.fullmatch(r"(?P<title>.+?)\s+[/／]\s+(?P<who>[^/／]+)", h)
+    if m and _names_someone(m.group("who")):
         return m.group("title").strip(), parse_speakers(m.group("who"))
     m = _BY.match(h)
     if m and m.group("title").strip():
@@ -514,6 +532,12 @@ def _sections(lines: list[_Line]) -> tuple[list[_Line], list[_Section], bool]:
     else:
         heads = [i for i in range(len(lines)) if _is_plain_heading(lines, i)]
         markdown = False
+        if len(heads) <= 1:
+            # Notes kept as one outline: the top-level items that have items under them are
+            # the talks ("1. Title / Speaker" with the points indented below).
+            outline = _outline_heads(lines, after=heads[0] if heads else -1)
+            if len(outline) >= 2:
+                heads = heads[:1] + outline
     if not heads:
         return lines, [], markdown
     pre = lines[: heads[0]]
@@ -522,6 +546,22 @@ def _sections(lines: list[_Line]) -> tuple[list[_Line], list[_Section], bool]:
         end = heads[n + 1] if n + 1 < len(heads) else len(lines)
         secs.append(_Section(lines[i].text, lines[i].level, lines[i + 1:end], i, lines[i].link))
     return pre, secs, markdown
+
+
+def _outline_heads(lines: list[_Line], after: int) -> list[int]:
+    """Top-level bullets after line `after` that are followed by deeper bullets."""
+    bullets = [i for i, ln in enumerate(lines) if ln.kind == "bullet" and i > after]
+    if not bullets:
+        return []
+    top = min(lines[i].indent for i in bullets)
+    heads = []
+    for i in bullets:
+        if lines[i].indent != top:
+            continue
+        nxt = next((ln for ln in lines[i + 1:] if ln.kind != "blank"), None)
+        if nxt is not None and nxt.kind == "bullet" and nxt.indent > top:
+            heads.append(i)
+    return heads
 
 
 def _render_notes(body: list[_Line]) -> str:

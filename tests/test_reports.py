@@ -180,3 +180,18 @@ def test_parse_report_heading_links_honorifics_and_year_from_post() -> None:
     assert first.url == "https://speakerdeck.com/example/runc"
     assert second.title == "gVisor 入門（前編）"  # a part of the title, not a person
     assert (second.speakers, second.handles) == (["@gvisor_fan"], ["@gvisor_fan"])
+
+
+def test_parse_report_outline_of_numbered_talks_with_slash_speakers() -> None:
+    report = _parse("sre-outline.txt")
+    assert (report.event.name, report.event.date) == ("SRE 勉強会 #12", dt.date(2023, 9, 5))
+    assert [(t.title, t.speakers) for t in report.talks] == [
+        ("Toil を減らす自動化", ["佐藤"]), ("ポストモーテム文化", ["Jane Doe"]),
+        ("Terraform の state 分割", [])]
+    assert report.talks[0].notes == "- 手作業の棚卸しから始める\n- Runbook をコード化"
+    assert report.talks[2].session_code == "LT"
+
+
+@pytest.mark.parametrize("heading", ["CI / CD の話", "監視 / 運用", "A / B"])
+def test_split_heading_slash_inside_a_title_is_not_a_speaker(heading: str) -> None:
+    assert split_heading(heading) == (heading, split_heading("x")[1])

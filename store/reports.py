@@ -482,8 +482,14 @@ def _clean_event_name(s: str) -> str:
     while prev != s:
         prev = s
         s = _REPORT_SUFFIX.sub("", s).strip(" -–—:：|")
-        # "DevOpsDays Tokyo 2023 (2023年4月11日〜12日)": the dates are not part of the name.
+        # "DevOpsDays Tokyo 2023 (2023年4月11日〜12日)": the dates are not part of the name,
+        # nor a day of it, a hashtag or a "Recap:" in front.
         s = re.sub(r"\s*[(（][^()（）]*\d{1,4}\s*(?:年|月|日|/|-)[^()（）]*[)）]$", "", s)
+        s = re.sub(r"[\s\-–—:：]*[(（]?\s*(?:day\s*\d+|\d+\s*日目)\s*[)）]?$", "", s, flags=re.I)
+        s = re.sub(r"\s+#[A-Za-z_][\w-]*$", "", s)
+        s = re.sub(r"^(?:recap|report|レポート|参加報告|参加レポート|イベントレポート)\s*[:：]\s*", "", s,
+                   flags=re.I)
+        s = re.sub(r"\s*を?\s*開催し(?:ました|た)\S*$", "", s)
     return s.strip()
 
 

@@ -195,3 +195,21 @@ def test_parse_report_outline_of_numbered_talks_with_slash_speakers() -> None:
 @pytest.mark.parametrize("heading", ["CI / CD の話", "監視 / 運用", "A / B"])
 def test_split_heading_slash_inside_a_title_is_not_a_speaker(heading: str) -> None:
     assert split_heading(heading) == (heading, split_heading("x")[1])
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("KubeCon + CloudNativeCon Europe 2023 参加レポート (Day 1)",
+         "KubeCon + CloudNativeCon Europe 2023"),
+        ("【参加レポート】Kubernetes Meetup Tokyo #50", "Kubernetes Meetup Tokyo #50"),
+        ("Kubernetes Meetup Tokyo #50 に参加してきました！", "Kubernetes Meetup Tokyo #50"),
+        ("CloudNative Days Tokyo 2021 1日目 参加メモ", "CloudNative Days Tokyo 2021"),
+        ("Recap: KubeCon NA 2022", "KubeCon NA 2022"),
+        ("Kubernetes Novice Tokyo #1 を開催しました", "Kubernetes Novice Tokyo #1"),
+        ("JAWS DAYS 2024 参加レポ #jawsdays", "JAWS DAYS 2024"),
+    ],
+)
+def test_parse_report_event_name_from_post_titles(title: str, name: str) -> None:
+    report = parse_report(f"---\ntitle: \"{title}\"\n---\n\n## 話\n\n- メモ\n")
+    assert report.event.name == name

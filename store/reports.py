@@ -489,6 +489,8 @@ def _clean_event_name(s: str) -> str:
         s = re.sub(r"\s+#[A-Za-z_][\w-]*$", "", s)
         s = re.sub(r"^(?:recap|report|レポート|参加報告|参加レポート|イベントレポート)\s*[:：]\s*", "", s,
                    flags=re.I)
+        s = re.sub(r"^(?:my\s+)?(?:notes|recap|report|takeaways|highlights|learnings)\s+"
+                   r"(?:from|of|on)\s+", "", s, flags=re.I)
         s = re.sub(r"\s*を?\s*開催し(?:ました|た)\S*$", "", s)
     return s.strip()
 
@@ -955,7 +957,7 @@ def _event_from(fm: dict[str, object], pre: list[_Line], lines: list[_Line],
          if re.search(r"posted (at|on)|投稿日|公開日", ln.raw, re.I)), None)
     event_lines = [ln.text for ln in pre if re.match(
         r"^(?:日時|開催日時?|開催日|イベント日|日程|日付|期間|date|when)\s*[:：]", ln.text, re.I)
-        or re.search(r"開催|行われ|参加", ln.text)]
+        or re.search(r"開催|行われ|参加|\b(?:held|attended|took place|hosted)\b", ln.text, re.I)]
     if date is None:
         date = next((d for d in map(find_date, event_lines) if d), None)
     if date is None and posted is not None:

@@ -213,3 +213,13 @@ def test_split_heading_slash_inside_a_title_is_not_a_speaker(heading: str) -> No
 def test_parse_report_event_name_from_post_titles(title: str, name: str) -> None:
     report = parse_report(f"---\ntitle: \"{title}\"\n---\n\n## 話\n\n- メモ\n")
     assert report.event.name == name
+
+
+def test_parse_report_english_recap() -> None:
+    report = _parse("kubecon-english.md")
+    assert report.event.name == "KubeCon + CloudNativeCon Europe 2023"
+    assert report.event.date == dt.date(2023, 4, 18)  # the event's first day, not the post's
+    assert [(t.title, t.speakers) for t in report.talks] == [
+        ("Cloud Native at Scale", ["Priyanka Sharma"]),
+        ("eBPF for Everyone", ["Liz Rice", "Thomas Graf"])]
+    assert report.talks[0].affiliations == ["CNCF"]

@@ -32,10 +32,8 @@ RUN groupadd --system --gid 10001 meetup \
     && chown meetup:meetup /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
+# The notes, and the search glossary: both are read from content/ in the working directory.
 COPY content ./content
-# store.search reads its synonym glossary from content/ beside the installed packages; a
-# non-editable install has none there, so point that place at the bundled notes.
-RUN ln -s /app/content "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/content"
 USER meetup
 VOLUME ["/data"]
 EXPOSE 3000

@@ -68,6 +68,10 @@ _CHROME = [re.compile(p, re.I) for p in (
     r"引用をストックしました|ストックしました|引用するにはまずログインしてください|"
     r"(twitter|x|facebook|line|pocket|はてブ)\s*で?(共有|シェア)|share on .*|min read|listen|"
     r"why not register and get more from qiita\??|lgtm|スキ|目次|table of contents)$",
+    r"^(search|検索|trend|question|official events?|official columns?|advent calendar|qiitadon|"
+    r"organizations?|home|ホーム|menu|メニュー|ブログトップ|記事一覧|カテゴリー?|アーカイブ|"
+    r"月別アーカイブ|最新記事|人気記事|プロフィール|profile|about|contact|privacy policy|"
+    r"terms of service|sign in with .*|skip to (main )?content|open in app)$",
 )]
 
 _BULLET = re.compile(r"^(?:[•・●○◦▪‣∙*+]|-(?!>|-)|(?:\d{1,3}|[a-zA-Z])[.)](?=\s))\s*")
@@ -157,10 +161,19 @@ def _split_front_matter(text: str) -> tuple[dict[str, object], str]:
     return {str(k).lower(): v for k, v in data.items()}, text[m.end():]
 
 
+# A line that ends the article on a scraped page: what follows is comments, related posts,
+# the author's profile or sign-up prompts, never talks.
+_FOOTER = re.compile(
+    r"^(?:関連記事|関連エントリー?|この記事をシェアする|コメントを書く|コメント|前の記事|次の記事|"
+    r"«\s*\S.*|.*\s»|related (?:posts|articles)|share this:?|like this:?|leave a comment|"
+    r"comments powered by .*|register as a new user.*|what you can do with signing up|"
+    r"you may also like|more from .*|recommended|follow me on .*)$", re.I)
+
+
 def _to_lines(body: str) -> list[_Line]:
     out: list[_Line] = []
     in_code = False
-    for raw in body.split("\n"):
+    for raw in _article(body.split("\n")):
         raw = raw.replace("\t", "    ").rstrip()
         stripped = raw.replace("\u00a0", " ").replace("\u3000", " ").strip()
         indent = len(raw) - len(raw.lstrip(" \u00a0\u3000"))
@@ -197,6 +210,14 @@ def _to_lines(body: str) -> list[_Line]:
             continue
         out.append(_Line(_clean_inline(stripped), indent, "text", raw=raw))
     return out
+
+
+def _article(lines: list[str]) -> list[str]:
+    """The lines up to a page footer, when the footer comes after most of the text."""
+    for i, raw in enumerate(lines):
+        if i >= len(lines) // 3 and _FOOTER.match(raw.strip()):
+            return lines[:i]
+    return lines
 
 
 # --------------------------------------------------------------------------- speakers
@@ -954,7 +975,11 @@ def _event_from(fm: dict[str, object], pre: list[_Line], lines: list[_Line],
         date = _as_date(fm.get("event_date") or fm.get("date"))
     posted = _as_date(fm.get("date")) or next(
         (find_date(ln.raw) for ln in lines
-         if re.search(r"posted (at|on)|投稿日|公開日", ln.raw, re.I)), None)
+         if re.search(r"posted (at|on)|投稿日|公開日", ln.raw, re.I)), None) or next(
+        # a blog's date line above the article
+        (find_date(ln.text) for ln in pre if ln.kind == "text" and re.fullmatch(
+            r"\d{4}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?(?:\s*\(.\))?(?:\s+\d{1,2}:\d{2})?",
+            ln.text)), None)
     event_lines = [ln.text for ln in pre if re.match(
         r"^(?:日時|開催日時?|開催日|イベント日|日程|日付|期間|date|when)\s*[:：]", ln.text, re.I)
         or re.search(r"開催|行われ|参加|\b(?:held|attended|took place|hosted)\b", ln.text, re.I)]

@@ -223,3 +223,11 @@ def test_parse_report_english_recap() -> None:
         ("Cloud Native at Scale", ["Priyanka Sharma"]),
         ("eBPF for Everyone", ["Liz Rice", "Thomas Graf"])]
     assert report.talks[0].affiliations == ["CNCF"]
+
+
+def test_parse_report_scraped_blog_without_its_header_and_footer() -> None:
+    """Navigation above the article and related posts below it are not talks."""
+    report = _parse("blog-with-sidebar.txt")
+    assert (report.event.name, report.event.date) == (
+        "Observability Conference 2019", dt.date(2019, 6, 20))
+    assert [t.title for t in report.talks] == ["分散トレーシング入門", "ログ基盤の作り方"]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store.decoding import MAX_BYTES, decode_report
 from store.errors import ReportError
 from store.models import Event, Report, Talk
-from store.reports import ParsedReport, parse_report
+from store.reports import PARSER_VERSION, ParsedReport, parse_report
 from store.search import index_event
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,12 @@ def read_bytes(path: str) -> bytes:
         raise ReportError(f"cannot read file: {exc.strerror or exc}") from exc
 
 
+def fingerprint(data: bytes) -> str:
+    """The file's content hash, salted with the parser's version: a file is unchanged only if
+    neither it nor the way it is read has changed, so a better parser re-reads old reports."""
+    return hashlib.sha256(f"meetup-bot parser {PARSER_VERSION}\n".encode() + data).hexdigest()
+
+
 IndexHook = Callable[[Session, Event], None]
 
 
@@ -154,7 +160,7 @@ def _import_one(sessions: sessionmaker[Session], path: str, result: ImportResult
                 on_event: IndexHook | None) -> None:
     try:
         data = read_bytes(path)
-        digest = hashlib.sha256(data).hexdigest()
+        digest = fingerprint(data)
         with sessions() as session:
             known = session.scalar(select(Report.content_hash).where(Report.source == path))
         if known == digest:

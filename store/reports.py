@@ -14,6 +14,8 @@ from store.errors import ReportError
 from store.htmltext import html_to_text, looks_like_html
 
 SUMMARY_MAX = 300
+# Bump when parsing changes what a report yields: every report is then imported again once.
+PARSER_VERSION = 1
 
 
 @dataclass

@@ -130,3 +130,15 @@ def test_import_paths_same_report_in_two_places_is_two_sources(
     shutil.copy(one, tmp_path / "copy" / "report.txt")
     result = import_paths(sessions, [one, tmp_path / "copy"])
     assert result.imported == 2 and result.events == 2
+
+
+def test_import_paths_reimports_when_the_parser_changes(sessions: sessionmaker[Session],
+                                                        tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "r.md"
+    f.write_text(GOOD.format(n=1), encoding="utf-8")
+    assert import_paths(sessions, [f]).imported == 1
+    assert import_paths(sessions, [f]).unchanged == 1
+    monkeypatch.setattr("store.importer.PARSER_VERSION", 999)
+    assert import_paths(sessions, [f]).imported == 1
+    assert _counts(sessions) == (1, 1, 1)

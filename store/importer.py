@@ -104,28 +104,36 @@ IndexHook = Callable[[Session, Event], None]
 
 
 def _store_report(session: Session, source: str, digest: str, parsed: ParsedReport) -> Event:
+    """Write one report's event and talks. A re-imported report keeps its event and the ids
+    of talks whose titles it still has, so Slack buttons and the digest's history that point
+    at them stay valid; talks it no longer has are deleted."""
+    now = dt.datetime.now(dt.UTC)
     report = session.scalar(select(Report).where(Report.source == source))
     if report is None:
-        report = Report(source=source, content_hash=digest,
-                        imported_at=dt.datetime.now(dt.UTC))
+        report = Report(source=source, content_hash=digest, imported_at=now)
         session.add(report)
     else:
-        report.content_hash = digest
-        report.imported_at = dt.datetime.now(dt.UTC)
-        if report.event is not None:
-            session.delete(report.event)
-            session.flush()
+        report.content_hash, report.imported_at = digest, now
     ev = parsed.event
-    event = Event(report=report, name=ev.name, date=ev.date, venue=ev.venue, url=ev.url,
-                  tags=list(ev.tags))
-    session.add(event)
+    event = report.event
+    if event is None:
+        event = Event(report=report, name=ev.name)
+        session.add(event)
+    event.name, event.date, event.venue, event.url = ev.name, ev.date, ev.venue, ev.url
+    event.tags = list(ev.tags)
+    by_title: dict[str, list[Talk]] = {}
+    for old in event.talks:
+        by_title.setdefault(old.title, []).append(old)
+    talks = []
     for position, t in enumerate(parsed.talks):
-        event.talks.append(Talk(
-            position=position, title=t.title, session_code=t.session_code,
-            speakers=list(t.speakers), handles=list(t.handles),
-            affiliations=list(t.affiliations), notes=t.notes, summary=t.summary,
-            has_notes=t.has_notes, url=t.url, tags=list(t.tags),
-        ))
+        same = by_title.get(t.title)
+        talk = same.pop(0) if same else Talk(title=t.title)
+        talk.position, talk.session_code = position, t.session_code
+        talk.speakers, talk.handles = list(t.speakers), list(t.handles)
+        talk.affiliations, talk.notes, talk.summary = list(t.affiliations), t.notes, t.summary
+        talk.has_notes, talk.url, talk.tags = t.has_notes, t.url, list(t.tags)
+        talks.append(talk)
+    event.talks = talks  # the delete-orphan cascade removes the talks that are gone
     session.flush()
     return event
 

@@ -142,3 +142,24 @@ def test_import_paths_reimports_when_the_parser_changes(sessions: sessionmaker[S
     monkeypatch.setattr("store.importer.PARSER_VERSION", 999)
     assert import_paths(sessions, [f]).imported == 1
     assert _counts(sessions) == (1, 1, 1)
+
+
+def test_import_paths_changed_file_keeps_ids_of_talks_it_still_has(
+        any_sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    f = tmp_path / "r.md"
+    f.write_text(GOOD.format(n=1) + "\n## 二つ目\n\n- メモ\n\n## 三つ目\n\n- メモ\n",
+                 encoding="utf-8")
+    import_paths(any_sessions, [f])
+    with any_sessions() as s:
+        before = {t.title: t.id for t in s.scalars(select(Talk))}
+        event_id = s.scalar(select(Event.id))
+    f.write_text(GOOD.format(n=1) + "\n## 三つ目\n\n- 書き直した\n\n## 新しい話\n\n- メモ\n",
+                 encoding="utf-8")
+    assert import_paths(any_sessions, [f]).imported == 1
+    with any_sessions() as s:
+        after = {t.title: (t.id, t.position, t.notes) for t in s.scalars(select(Talk))}
+        assert s.scalar(select(Event.id)) == event_id
+    assert set(after) == {"話 1", "三つ目", "新しい話"}
+    assert after["話 1"][0] == before["話 1"] and after["三つ目"][0] == before["三つ目"]
+    assert after["三つ目"][1:] == (1, "- 書き直した")
+    assert after["新しい話"][0] not in before.values()

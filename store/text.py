@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -77,27 +78,33 @@ def _fold_word(word: str) -> str:
     return word.casefold().translate(_LATIN_FOLD)
 
 
+def _segments(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, text) of each alphabetic word (unfolded) and each CJK run (kana folded), in order;
+    the one pass that both the query side and the index side read text with."""
+    text = _SPECIAL.sub(lambda m: _SPECIAL_TERMS[m.group(0).casefold()],
+                        unicodedata.normalize("NFKC", text))
+    for m in _SEGMENT.finditer(text):
+        kind, s = m.lastgroup or "", m.group()
+        if kind in ("kata", "hira"):
+            s = _JOINERS.sub("", s).translate(_KANA_FOLD)
+            if not s:
+                continue
+        yield kind, s
+
+
 def units(text: str) -> list[Unit]:
     """The text's words in order: alphabetic words, and CJK runs split where the script changes.
 
     Splitting at script changes separates 運用 from the する that follows it, so a query
     can ignore hiragana particles and inflections.
     """
-    text = _SPECIAL.sub(lambda m: _SPECIAL_TERMS[m.group(0).casefold()],
-                        unicodedata.normalize("NFKC", text))
     out: list[Unit] = []
-    for m in _SEGMENT.finditer(text):
-        kind = m.lastgroup
-        s = m.group()
+    for kind, s in _segments(text):
         if kind == "word":
             w = _fold_word(s)
             if len(w) <= MAX_WORD:
                 out.append(Unit(w, "word"))
             continue
-        if kind in ("kata", "hira"):
-            s = _JOINERS.sub("", s).translate(_KANA_FOLD)
-            if not s:
-                continue
         out.append(Unit(s, kind))  # type: ignore[arg-type]
     return out
 
@@ -122,12 +129,8 @@ def cjk_query_terms(run: str) -> list[str]:
 
 def index_terms(text: str, *, limit: int | None = None) -> list[str]:
     """The text as index terms, in order: words (with camelCase parts) and CJK bigrams."""
-    text = _SPECIAL.sub(lambda m: _SPECIAL_TERMS[m.group(0).casefold()],
-                        unicodedata.normalize("NFKC", text))
     out: list[str] = []
-    for m in _SEGMENT.finditer(text):
-        kind = m.lastgroup
-        s = m.group()
+    for kind, s in _segments(text):
         if kind == "word":
             if len(s) > MAX_WORD:
                 continue
@@ -138,10 +141,6 @@ def index_terms(text: str, *, limit: int | None = None) -> list[str]:
                 if len(parts) > 1:
                     out.extend(_fold_word(p) for p in parts if len(p) >= 2)
         else:
-            if kind in ("kata", "hira"):
-                s = _JOINERS.sub("", s).translate(_KANA_FOLD)
-                if not s:
-                    continue
             out.extend(cjk_terms(s))
         if limit is not None and len(out) >= limit:
             return out[:limit]

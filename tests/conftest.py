@@ -103,3 +103,18 @@ def seeded_sessions(sessions: sessionmaker[Session], seeds_dir: Path) -> session
     result = import_paths(sessions, [seeds_dir])
     assert not result.rejected, result.rejected
     return sessions
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    """One SQLite store with the seed reports, shared by a module's read-only tests."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"the seed reports are not at {SEEDS}")
+    from store.importer import import_paths
+
+    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('seeded') / 'store.db'}")
+    upgrade(eng)
+    factory = make_sessionmaker(eng)
+    assert not import_paths(factory, [SEEDS]).rejected
+    yield factory
+    eng.dispose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from bot.blocks import MORE_RESULTS, SHARE_TALK, check_blocks
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.importer import import_paths
 from store.models import Subscription, Talk
+from tests.conftest import SEEDS
 from tests.fakes.process import Served, http, serve, serve_env
 from tests.fakes.slack_api import (
     BOT_USER_ID,
@@ -27,7 +27,6 @@ from tests.fakes.slack_api import (
 )
 
 SECRET = "e2e-signing-secret"
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 ACK_BUDGET = 3.0  # Slack's limit for an answer to any request
 
 

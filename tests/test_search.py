@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,6 @@ from store.search import (
 )
 from store.text import fold
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 REPORT = """---
 event: "Search Study #{n}"
 date: 2024-05-0{n}
@@ -41,18 +39,6 @@ by 山田 花子 (@hanako_y)
 - {note}
 """
 
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
-    """One SQLite store with the seed reports, shared by this module's read-only tests."""
-    if not SEEDS.is_dir():
-        pytest.fail(f"the seed reports are not at {SEEDS}")
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('search') / 'store.db'}")
-    upgrade(engine)
-    sessions = make_sessionmaker(engine)
-    assert not import_paths(sessions, [SEEDS]).rejected
-    yield sessions
-    engine.dispose()
 
 
 def _titles(sessions: sessionmaker[Session], query: str, limit: int = 5) -> list[str]:

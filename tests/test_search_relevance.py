@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.db import make_engine, make_sessionmaker, upgrade
+from store.db import make_sessionmaker
 from store.importer import import_paths
 from store.search import SearchResult, search_talks
-
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+from tests.conftest import SEEDS
 
 # (query, title substrings of talks that should come first)
 RELEVANCE: list[tuple[str, list[str]]] = [
@@ -109,18 +104,6 @@ def _ranks(sessions: sessionmaker[Session]) -> dict[str, int | None]:
                                  if any(w in h.talk.title for w in wanted)), None)
     return ranks
 
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
-    """One SQLite store with the seed reports, shared by this module's read-only tests."""
-    if not SEEDS.is_dir():
-        pytest.fail(f"the seed reports are not at {SEEDS}")
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('rel') / 'store.db'}")
-    upgrade(engine)
-    sessions = make_sessionmaker(engine)
-    assert not import_paths(sessions, [SEEDS]).rejected
-    yield sessions
-    engine.dispose()
 
 
 def test_relevance_set_is_big_and_varied() -> None:

@@ -1,4 +1,4 @@
-"""Parsing report text into an event and its talks; pure: no database, no files."""
+"""Talks from heading-structured reports (the first reader, exact on well-formed notes)."""
 
 from __future__ import annotations
 

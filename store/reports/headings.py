@@ -11,7 +11,6 @@ import yaml
 from rapidfuzz import fuzz
 
 from store.errors import ReportError
-from store.htmltext import html_to_text, looks_like_html
 
 SUMMARY_MAX = 300
 # Bump when parsing changes what a report yields: every report is then imported again once.
@@ -1031,16 +1030,8 @@ def _event_from(fm: dict[str, object], pre: list[_Line], lines: list[_Line],
     return ParsedEvent(name=name[:500], date=date, venue=venue, url=url, tags=tags)
 
 
-def parse_report(text: str, source: str = "") -> ParsedReport:
-    """Find the event and talks in one report; ReportError when there is nothing to import."""
-    if "\x00" in text:
-        raise ReportError("binary content, not a text report")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    if not text.strip():
-        raise ReportError("empty file")
-    if source.lower().endswith((".html", ".htm")) or looks_like_html(text):
-        text = html_to_text(text)
-    fm, body = _split_front_matter(text)
+def _layout(fm: dict[str, object], body: str, source: str
+            ) -> tuple[ParsedEvent, list[_Line], list[_Section], bool, list[_Line]]:
     lines = _to_lines(body)
     pre, secs, markdown = _sections(lines)
     # Plain text: the report's own title line comes first; it names the event, not a talk.
@@ -1067,6 +1058,18 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     if not event.name:
         stem = re.sub(r"[_\-]+", " ", re.sub(r"\.[^.]+$", "", source.rsplit("/", 1)[-1])).strip()
         event.name = stem or "Untitled event"
+    return event, pre, secs, markdown, lines
+
+
+def event_of(fm: dict[str, object], body: str, source: str = "") -> ParsedEvent:
+    """The event a report describes, as the heading reader finds it."""
+    return _layout(fm, body, source)[0]
+
+
+def parse_sections(fm: dict[str, object], body: str, source: str = "") -> ParsedReport:
+    """The event and talks of a report whose talks are its headings (or bold lines and
+    outline items standing for headings); ReportError when it finds none."""
+    event, pre, secs, markdown, lines = _layout(fm, body, source)
     talks = _build_talks(pre, secs, markdown, lines, event.name)
     talks = [t for t in talks if t.title]
     if not talks:

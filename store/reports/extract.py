@@ -1,0 +1,320 @@
+"""Talks wherever a report puts them: candidates from blocks, chosen by evidence.
+
+Every heading, list item, line and table row is a candidate talk. Small rules read each
+candidate (its own line, then the label lines, sub-items or one-row table under it) into a
+title and people, and give it evidence: a person, a handle, a slides or video link, a time
+slot, a quoted title, a `Talk title:` label. Candidates are grouped by the shape that holds
+them (headings of one level, list items of one depth, rows of one table, lines); a group is
+taken when its members carry evidence, so notes, tables of contents and site chrome, which
+repeat without it, are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from store.reports.blocks import Block
+from store.reports.talkline import TalkLine, looks_like_person, parse_people, parse_talk_line
+
+# Programme items that are never talks.
+NOISE = re.compile(
+    r"^(?:\W*)(?:休憩|昼休憩|昼食|ランチ|懇親会|ネットワーキング|受付|開場|開演|閉会|閉場|写真撮影|集合写真|"
+    r"交流会|乾杯|撤収|片付け|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
+    r"arrive|arrival|doors open|registration|raffle|giveaway|thanks?\b|thank you|sponsored by|"
+    r"wrap[- ]?up|social|afterparty|after party|pub|beer|q ?& ?a$|まとめ$|感想$|所感$|おわりに$|"
+    r"はじめに$|最後に$|目次$|参考$|告知$|次回|お知らせ|関連リンク|リンク$|資料リンク|スライド$|動画$|"
+    r"contents$|table of contents$|agenda$|schedule$|timetable$|タイムテーブル$|"
+    r"about( us)?$|contact$|license$|contributing$|organi[sz]ers$|sponsors?$|links?$|"
+    r"references?$|summary$|conclusion$|introduction$|overview$|概要$|日時$|会場$|場所$)",
+    re.I)
+# Label lines under a heading or item: who, what, from where.
+_WHO = re.compile(r"^(?:speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|"
+                  r"登壇|講師|who)\s*[:：]\s*(?P<v>.+)$", re.I)
+_WHAT = re.compile(r"^(?:topic|title|talk title|talk|session|presentation title|タイトル|演題|"
+                   r"発表タイトル|テーマ|セッション名?)\s*[:：]\s*(?P<v>.+)$", re.I)
+_ORG = re.compile(r"^(?:speaker affiliation|affiliation|company|organi[sz]ation|所属|会社)\s*[:：]"
+                  r"\s*(?P<v>.+)$", re.I)
+_LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
+_SPEAKER_COLUMN = re.compile(r"speakers?|presenters?|登壇者|発表者|講演者|スピーカー|name|名前|氏名",
+                             re.I)
+_TITLE_COLUMN = re.compile(r"title|talk|session|topic|タイトル|演題|発表|セッション|内容", re.I)
+_ORG_COLUMN = re.compile(r"affiliation|company|organi[sz]ation|所属|会社", re.I)
+_TIME_COLUMN = re.compile(r"^(?:time|時間|時刻|start|開始)$", re.I)
+_TRACK_COLUMN = re.compile(r"track|room|hall|会場|トラック|ルーム|ホール|[a-e]\s*会場", re.I)
+_SLIDES = re.compile(r"speakerdeck\.com|slideshare\.net|docs\.google\.com/presentation|"
+                     r"youtube\.com|youtu\.be|vimeo\.com|slides?\.|/slides?/|\.pdf\b|\.pptx?\b|"
+                     r"talks\.|github\.com/[^/]+/[^/]*talk", re.I)
+_TIME = re.compile(r"^\s*\d{1,2}[:：]\d{2}")
+_DATEISH = re.compile(r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
+                      r"\d{4}[-/年]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*日|day\s*\d|\d+\s*日目)",
+                      re.I)
+MAX_TITLE = 300
+
+
+@dataclass
+class Candidate:
+    block: Block
+    line: TalkLine
+    key: tuple[object, ...]
+    body: list[Block] = field(default_factory=list)
+    evidence: float = 0.0
+    labelled: bool = False
+
+    @property
+    def title(self) -> str | None:
+        return self.line.title
+
+    @property
+    def has_people(self) -> bool:
+        return bool(self.line.speakers or self.line.handles)
+
+
+def _owned(blocks: list[Block], i: int) -> list[Block]:
+    """The blocks under block `i`: a heading's section, an item's sub-items and lines."""
+    head = blocks[i]
+    out: list[Block] = []
+    for b in blocks[i + 1:]:
+        if head.kind == "heading":
+            if b.kind == "heading" and b.level <= head.level:
+                break
+        elif head.kind == "item":
+            if b.kind == "heading" or b.kind == "row":
+                break
+            if b.kind == "item" and b.depth <= head.depth:
+                break
+            if b.kind == "line" and b.depth < head.depth:
+                break
+            if b.kind == "line" and b.depth == head.depth and not b.continued:
+                break
+        elif head.kind == "line":
+            if not (b.kind == "line" and b.continued):
+                break
+        else:
+            break
+        out.append(b)
+        if len(out) >= 400:
+            break
+    return out
+
+
+def _label_values(body: list[Block]) -> tuple[str | None, str | None, str | None]:
+    """`Topic:`/`Speaker:`/`Affiliation:` labels among the first lines of a body; a label's
+    value goes on over hard-wrapped lines until the next label."""
+    what = who = org = None
+    current: str | None = None
+    for b in body[:12]:
+        if b.kind == "heading":
+            break
+        text = b.text
+        for name, pat in (("what", _WHAT), ("who", _WHO), ("org", _ORG)):
+            m = pat.match(text)
+            if m:
+                current = name
+                value = m.group("v").strip()
+                if name == "what" and what is None:
+                    what = value
+                elif name == "who" and who is None:
+                    who = value
+                elif name == "org" and org is None:
+                    org = value
+                break
+        else:
+            if b.continued and current == "what" and what is not None and not _LABEL.match(text):
+                what = f"{what} {text}".strip()
+            elif b.continued and current == "who" and who is not None and not _LABEL.match(text):
+                who = f"{who} {text}".strip()
+            else:
+                current = None
+    return what, who, org
+
+
+def _cell_people(row: Block) -> tuple[list[str], list[str], list[str], str | None]:
+    speakers: list[str] = []
+    handles: list[str] = []
+    orgs: list[str] = []
+    title = None
+    for head, cell in zip(row.header, row.cells, strict=False):
+        if not cell:
+            continue
+        if _SPEAKER_COLUMN.search(head):
+            p = parse_people(cell)
+            speakers += p.speakers
+            handles += p.handles
+            orgs += p.orgs
+        elif _ORG_COLUMN.search(head):
+            orgs.append(cell)
+        elif _TITLE_COLUMN.search(head) and title is None:
+            title = cell
+    return speakers, handles, orgs, title
+
+
+def _enrich(c: Candidate) -> None:
+    """Fill a candidate's title and people from what sits under it."""
+    line = c.line
+    what, who, org = _label_values(c.body)
+    if what:
+        heading_person = (c.block.kind in ("heading", "item") and not line.speakers
+                          and looks_like_person(c.block.text))
+        if heading_person:
+            line.speakers = [c.block.text.strip()]
+        c.line = line = TalkLine(title=parse_talk_line(what).title or what,
+                                 speakers=line.speakers, handles=line.handles, orgs=line.orgs,
+                                 url=line.url, prefix=line.prefix, evidence=line.evidence)
+        c.labelled = True
+    if who:
+        p = parse_people(who)
+        if p.speakers or p.handles:
+            line.speakers = line.speakers or p.speakers
+            line.handles = line.handles or p.handles
+            line.orgs = line.orgs or p.orgs
+    if org and not line.orgs:
+        p = parse_people(org)
+        line.orgs = p.orgs or [re.split(r",|、", org)[0].strip()]
+    for b in c.body[:4]:
+        if b.kind == "row" and b.header:
+            speakers, handles, orgs, _ = _cell_people(b)
+            if speakers or handles:
+                line.speakers = line.speakers or speakers
+                line.handles = line.handles or handles
+                line.orgs = line.orgs or orgs
+                break
+    if not (line.speakers or line.handles) and c.block.kind in ("heading", "item"):
+        # "- Name, Org" sub-items right under an agenda item name its speakers.
+        for b in c.body[:4]:
+            if b.kind not in ("item", "line") or (b.depth <= c.block.depth and b.kind == "item"):
+                continue
+            if _WHAT.match(b.text) or (_LABEL.match(b.text) and not _WHO.match(b.text)):
+                continue
+            first = re.split(r"\s*[,、(（]\s*", b.text)[0]
+            if len(b.text) <= 120 and looks_like_person(first):
+                p = parse_people(b.text)
+                if p.speakers or p.handles:
+                    line.speakers += [s for s in p.speakers if s not in line.speakers]
+                    line.handles += [h for h in p.handles if h not in line.handles]
+                    if not line.orgs:
+                        line.orgs = p.orgs
+                    continue
+            break
+
+
+def _evidence(c: Candidate) -> float:
+    line = c.line
+    if not line.title and not c.has_people:
+        return 0.0
+    e = line.evidence
+    if c.has_people:
+        e = max(e, 0.6)
+    if c.labelled:
+        e = max(e, 0.7)
+    if line.url and _SLIDES.search(line.url):
+        e += 0.15
+    if line.prefix and _TIME.match(line.prefix):
+        e += 0.15
+    return min(1.0, e)
+
+
+def _is_noise(title: str | None) -> bool:
+    if title is None:
+        return False
+    t = title.strip()
+    return (not t or len(t) > MAX_TITLE or bool(NOISE.match(t)) or (bool(_DATEISH.match(t))
+            and len(t) < 40) or t.startswith(("http://", "https://")))
+
+
+def _grid_talks(rows: list[Block]) -> list[Candidate]:
+    """A timetable: a time column and several track columns, each cell a talk."""
+    out = []
+    for row in rows:
+        for head, raw in zip(row.header, row.raw_cells, strict=False):
+            if not raw.strip() or _TIME_COLUMN.match(head.strip()) or _TIME.match(raw):
+                continue
+            line = parse_talk_line(raw)
+            if line.title and not _is_noise(line.title):
+                line.evidence = max(line.evidence, 0.5)
+                out.append(Candidate(row, line, ("grid", row.table), evidence=line.evidence))
+    return out
+
+
+def _is_grid(header: tuple[str, ...]) -> bool:
+    tracks = sum(1 for h in header if _TRACK_COLUMN.search(h))
+    return tracks >= 2 or (tracks >= 1 and any(_TIME_COLUMN.match(h.strip()) for h in header)
+                           and not any(_SPEAKER_COLUMN.search(h) for h in header))
+
+
+def candidates(blocks: list[Block]) -> list[Candidate]:
+    """Every block read as a talk, with the blocks it owns and its evidence."""
+    out: list[Candidate] = []
+    grids: dict[int, list[Block]] = {}
+    for i, b in enumerate(blocks):
+        if b.kind == "row":
+            if _is_grid(b.header):
+                grids.setdefault(b.table, []).append(b)
+                continue
+            speakers, handles, orgs, title = _cell_people(b)
+            if title is None:
+                continue
+            line = parse_talk_line(title)
+            line.speakers = line.speakers or speakers
+            line.handles = line.handles or handles
+            line.orgs = line.orgs or orgs
+            c = Candidate(b, line, ("row", b.header))
+        elif b.kind in ("heading", "item", "line") and not (b.kind == "line" and b.continued):
+            if len(b.raw) > 1000:
+                continue
+            c = Candidate(b, parse_talk_line(b.raw), (b.kind, b.level, b.depth))
+            c.body = _owned(blocks, i)
+            _enrich(c)
+        else:
+            continue
+        if _is_noise(c.title):
+            continue
+        c.evidence = _evidence(c)
+        out.append(c)
+    for rows in grids.values():
+        out.extend(_grid_talks(rows))
+    return out
+
+
+def choose(cands: list[Candidate]) -> list[Candidate]:
+    """The candidates that carry the talks: groups whose members mostly show evidence."""
+    groups: dict[tuple[object, ...], list[Candidate]] = {}
+    for c in cands:
+        groups.setdefault(c.key, []).append(c)
+    chosen: list[Candidate] = []
+    for members in groups.values():
+        n = len(members)
+        strong = [c for c in members if c.evidence >= 0.5]
+        mean = sum(c.evidence for c in members) / n
+        if len(strong) >= 2 and (len(strong) / n >= 0.3 or mean >= 0.3):
+            chosen.extend(c for c in members if c.evidence >= 0.35 or (c.title and mean >= 0.6))
+        elif n == 1 and strong and strong[0].labelled:
+            chosen.extend(strong)
+    chosen.sort(key=lambda c: (c.block.index, c.key[0] == "grid"))
+    return _dedupe(chosen)
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\W_]+", "", s.casefold())
+
+
+def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
+    """One talk per title: a table of contents or a list repeating talks adds nothing."""
+    kept: list[Candidate] = []
+    seen: list[str] = []
+    for c in chosen:
+        key = _norm(c.title or " ".join(c.line.speakers + c.line.handles))
+        dup = next((k for k, s in enumerate(seen)
+                    if key and s and (key == s or (len(key) >= 8 and fuzz.ratio(key, s) >= 92))),
+                   None)
+        if dup is None:
+            kept.append(c)
+            seen.append(key)
+        else:
+            other = kept[dup]
+            if not other.has_people and c.has_people:
+                other.line.speakers, other.line.handles = c.line.speakers, c.line.handles
+                other.line.orgs = other.line.orgs or c.line.orgs
+    return kept

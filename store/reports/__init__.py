@@ -14,7 +14,7 @@ import re
 from store.errors import ReportError
 from store.htmltext import looks_like_html
 from store.reports.blocks import Block, read_html, read_markdown
-from store.reports.extract import Candidate, candidates, choose
+from store.reports.extract import Candidate, candidates, choose, is_noise
 from store.reports.headings import (
     _CHROME,
     PARSER_VERSION,
@@ -81,15 +81,12 @@ def _talk(c: Candidate) -> ParsedTalk:
 
 
 def _quality(talks: list[ParsedTalk]) -> float:
-    """How much a reading's talks look like talks: people and links are evidence."""
+    """How much a reading's talks look like talks: named people, notes written under them
+    and links to slides are evidence."""
     score = 0.0
     for t in talks:
-        if t.speakers or t.handles:
-            score += 1.0
-        elif t.url:
-            score += 0.4
-        else:
-            score += 0.25
+        score += max(0.2, (1.0 if t.speakers or t.handles else 0.0)
+                     + (0.5 if len(t.notes) >= 80 else 0.0) + (0.3 if t.url else 0.0))
     return score
 
 
@@ -115,6 +112,7 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     by_headings: ParsedReport | None
     try:
         by_headings = parse_sections(fm, body, source)
+        by_headings.talks = [t for t in by_headings.talks if not is_noise(t.title)]
     except ReportError:
         by_headings = None
     chosen = choose(candidates(blocks))

@@ -25,7 +25,7 @@ NOISE = re.compile(
     r"交流会|乾杯|撤収|片付け|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
     r"arrive|arrival|doors open|registration|raffle|giveaway|thanks?\b|thank you|sponsored by|"
     r"wrap[- ]?up|social|afterparty|after party|pub|beer|q ?& ?a$|まとめ$|感想$|所感$|おわりに$|"
-    r"はじめに$|最後に$|目次$|参考$|告知$|次回|お知らせ|関連リンク|リンク$|資料リンク|スライド$|動画$|"
+    r"はじめに$|最後に$|目次$|参考$|告知$|次回|.{0,8}感想$|お知らせ|関連リンク|リンク$|資料リンク|スライド$|動画$|"
     r"contents$|table of contents$|agenda$|schedule$|timetable$|タイムテーブル$|"
     r"about( us)?$|contact$|license$|contributing$|organi[sz]ers$|sponsors?$|links?$|"
     r"references?$|summary$|conclusion$|introduction$|overview$|概要$|日時$|会場$|場所$)",
@@ -41,6 +41,9 @@ _LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
 _SPEAKER_COLUMN = re.compile(r"speakers?|presenters?|登壇者|発表者|講演者|スピーカー|name|名前|氏名",
                              re.I)
 _TITLE_COLUMN = re.compile(r"title|talk|session|topic|タイトル|演題|発表|セッション|内容", re.I)
+# Columns that classify a talk rather than name it: "Session Type", "Language", "Length".
+_CATEGORY_COLUMN = re.compile(r"type|kind|format|language|length|level|種別|形式|言語|長さ|レベル|"
+                              r"対象", re.I)
 _ORG_COLUMN = re.compile(r"affiliation|company|organi[sz]ation|所属|会社", re.I)
 _TIME_COLUMN = re.compile(r"^(?:time|時間|時刻|start|開始)$", re.I)
 _TRACK_COLUMN = re.compile(r"track|room|hall|会場|トラック|ルーム|ホール|[a-e]\s*会場", re.I)
@@ -146,7 +149,7 @@ def _cell_people(row: Block) -> tuple[list[str], list[str], list[str], str | Non
             orgs += p.orgs
         elif _ORG_COLUMN.search(head):
             orgs.append(cell)
-        elif _TITLE_COLUMN.search(head) and title is None:
+        elif _TITLE_COLUMN.search(head) and not _CATEGORY_COLUMN.search(head) and title is None:
             title = cell
     return speakers, handles, orgs, title
 
@@ -216,7 +219,7 @@ def _evidence(c: Candidate) -> float:
     return min(1.0, e)
 
 
-def _is_noise(title: str | None) -> bool:
+def is_noise(title: str | None) -> bool:
     if title is None:
         return False
     t = title.strip()
@@ -232,7 +235,7 @@ def _grid_talks(rows: list[Block]) -> list[Candidate]:
             if not raw.strip() or _TIME_COLUMN.match(head.strip()) or _TIME.match(raw):
                 continue
             line = parse_talk_line(raw)
-            if line.title and not _is_noise(line.title):
+            if line.title and not is_noise(line.title):
                 line.evidence = max(line.evidence, 0.5)
                 out.append(Candidate(row, line, ("grid", row.table), evidence=line.evidence))
     return out
@@ -269,7 +272,7 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             _enrich(c)
         else:
             continue
-        if _is_noise(c.title):
+        if is_noise(c.title):
             continue
         c.evidence = _evidence(c)
         out.append(c)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings, SettingsError
 from store.db import ensure_schema, make_engine, make_sessionmaker, upgrade
-from store.importer import collect_files, import_paths
+from store.importer import Preview, collect_files, import_paths, preview_paths
 from store.queries import list_talks, talk_dict
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,12 +81,17 @@ def cli(verbose: bool) -> None:
 @cli.command("import")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--dry-run", is_flag=True,
+              help="Show what would be stored, with warnings, and change nothing.")
 @db_option
-def import_cmd(paths: tuple[str, ...], as_json: bool, db_url: str | None) -> None:
+def import_cmd(paths: tuple[str, ...], as_json: bool, dry_run: bool, db_url: str | None) -> None:
     """Import report files or folders (default: content/)."""
     if not paths:
         default = Path("content")
         paths = (str(default) if default.is_dir() else str(BUNDLED_CONTENT),)
+    if dry_run:
+        _dry_run(paths, as_json)
+        return
     with open_store(db_url) as (_engine, sessions):
         files, _missing = collect_files(paths)
         show_bar = sys.stderr.isatty() and not as_json and len(files) > 1
@@ -110,6 +115,49 @@ def import_cmd(paths: tuple[str, ...], as_json: bool, db_url: str | None) -> Non
         for r in result.rejected:
             click.echo(f"rejected {r.path}: {r.error}", err=True)
     sys.exit(1 if result.rejected else 0)
+
+
+def _preview_dict(p: Preview) -> dict[str, Any]:
+    assert p.report is not None
+    ev = p.report.event
+    event = {"name": ev.name, "date": ev.date.isoformat() if ev.date else None}
+    talks = [{"title": t.title, "speakers": list(t.speakers), "handles": list(t.handles),
+              "affiliations": list(t.affiliations), "event": event, "source": p.path,
+              "summary": t.summary, "has_notes": t.has_notes, "url": t.url or ev.url}
+             for t in p.report.talks]
+    return {"path": p.path, "event": event, "talks": talks, "warnings": list(p.report.warnings)}
+
+
+def _dry_run(paths: tuple[str, ...], as_json: bool) -> None:
+    """`import --dry-run`: parse every file, print what would be stored, store nothing."""
+    previews, missing = preview_paths(paths)
+    rejected = [*missing, *((p.path, p.error) for p in previews if p.error is not None)]
+    rejected_dicts = [{"path": r.path, "error": r.error} if not isinstance(r, tuple)
+                      else {"path": r[0], "error": r[1]} for r in rejected]
+    good = [p for p in previews if p.report is not None]
+    if as_json:
+        _echo_json({"files": len(previews), "imported": 0, "unchanged": 0,
+                    "rejected": rejected_dicts, "events": len(good),
+                    "talks": sum(len(p.report.talks) for p in good if p.report),
+                    "reports": [_preview_dict(p) for p in good]})
+    else:
+        for p in good:
+            assert p.report is not None
+            ev = p.report.event
+            click.echo(f"{p.path}")
+            click.echo(f"  event: {ev.name} ({ev.date.isoformat() if ev.date else 'no date'})")
+            for n, t in enumerate(p.report.talks, 1):
+                people = ", ".join(t.speakers or t.handles) or "no speaker"
+                org = f" ({', '.join(t.affiliations)})" if t.affiliations else ""
+                click.echo(f"  {n:2}. {t.title} — {people}{org}")
+            for w in p.report.warnings:
+                click.echo(f"  warning: {w}")
+        total = sum(len(p.report.talks) for p in good if p.report)
+        click.echo(f"dry run, nothing stored: {len(previews)} files would give {len(good)} "
+                   f"events and {total} talks; {len(rejected_dicts)} rejected.")
+        for r in rejected_dicts:
+            click.echo(f"rejected {r['path']}: {r['error']}", err=True)
+    sys.exit(1 if rejected_dicts else 0)
 
 
 @cli.command("talks")

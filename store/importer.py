@@ -195,3 +195,26 @@ def _import_one(sessions: sessionmaker[Session], path: str, result: ImportResult
         session.close()
     log.info("imported %s: %s, %d talks", path, parsed.event.name, len(parsed.talks))
     result.imported += 1
+
+
+@dataclass
+class Preview:
+    """What importing one file would store, or why it would be rejected."""
+
+    path: str
+    report: ParsedReport | None = None
+    error: str | None = None
+
+
+def preview_paths(paths: Sequence[str | Path]) -> tuple[list[Preview], list[Rejected]]:
+    """Read and parse every report under `paths` without touching a store (`--dry-run`)."""
+    files, missing = collect_files(paths)
+    previews: list[Preview] = []
+    for path in files:
+        try:
+            parsed = parse_report(decode_report(read_bytes(path)), source=path)
+        except ReportError as exc:
+            previews.append(Preview(path, error=exc.reason))
+            continue
+        previews.append(Preview(path, report=parsed))
+    return previews, missing

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from store.errors import ReportError
-from store.htmltext import looks_like_html
-from store.reports.blocks import Block, read_html, read_markdown
+from store.htmltext import html_to_text, looks_like_html
+from store.reports.blocks import Block, read_markdown
 from store.reports.extract import Candidate, candidates, choose, is_noise
 from store.reports.headings import (
     _CHROME,
@@ -32,6 +32,10 @@ from store.reports.headings import (
     summarise,
 )
 
+MAX_LINE = 2_000
+MAX_LINES = 3_000
+MAX_CHARS = 200_000
+
 __all__ = [
     "PARSER_VERSION",
     "SUMMARY_MAX",
@@ -44,6 +48,24 @@ __all__ = [
     "split_heading",
     "summarise",
 ]
+
+
+def _bounded(body: str) -> tuple[str, bool]:
+    """The part of a report the readers read, and whether it was cut: lines cut to MAX_LINE
+    characters (no title or speaker line is longer, and nested brackets or emphasis runs then
+    cost little), at most MAX_LINES lines and MAX_CHARS characters (ten times the longest
+    real report seen), so any file parses in bounded time and memory."""
+    lines = body.split("\n", MAX_LINES)
+    cut = len(lines) > MAX_LINES
+    lines = lines[:MAX_LINES]
+    if any(len(ln) > MAX_LINE for ln in lines):
+        lines = [ln[:MAX_LINE] for ln in lines]
+        cut = True
+    text = "\n".join(lines)
+    if len(text) > MAX_CHARS:
+        text = text[:text.rfind("\n", 0, MAX_CHARS) + 1 or MAX_CHARS]
+        cut = True
+    return text, cut
 
 
 def _plain_body(body: str) -> str:
@@ -97,33 +119,73 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if not text.strip():
         raise ReportError("empty file")
-    is_html = source.lower().endswith((".html", ".htm")) or looks_like_html(text)
-    if is_html:
-        blocks = read_html(text)
-        from store.htmltext import html_to_text
-
-        text = html_to_text(text)
-        fm: dict[str, object] = {}
-        body = text
+    fm: dict[str, object] = {}
+    if source.lower().endswith((".html", ".htm")) or looks_like_html(text):
+        body, cut = _bounded(html_to_text(text))
+        blocks = read_markdown(body, plain=True)
     else:
         fm, body = _split_front_matter(text)
+        body, cut = _bounded(body)
         plain = source.lower().endswith(".txt")
         blocks = read_markdown(_plain_body(body) if plain else body, plain=plain)
     by_headings: ParsedReport | None
     try:
         by_headings = parse_sections(fm, body, source)
         by_headings.talks = [t for t in by_headings.talks if not is_noise(t.title)]
+        if not by_headings.talks:
+            by_headings = None
     except ReportError:
         by_headings = None
     chosen = choose(candidates(blocks))
     by_blocks = [_talk(c) for c in chosen]
     by_blocks = [t for t in by_blocks if t.title]
     if by_headings is not None and _quality(by_headings.talks) >= _quality(by_blocks):
-        return by_headings
-    if not by_blocks:
+        report = by_headings
+        reading = "headings"
+    elif not by_blocks:
         raise ReportError("no talk found: give each talk a heading (see the README's format)")
-    event = by_headings.event if by_headings is not None else event_of(fm, body, source)
-    return ParsedReport(event=event, talks=by_blocks)
+    else:
+        event = by_headings.event if by_headings is not None else event_of(fm, body, source)
+        report = ParsedReport(event=event, talks=by_blocks)
+        reading = "blocks"
+    report.warnings = _warnings(report, blocks, reading)
+    if cut:
+        report.warnings.append(f"only the first {MAX_LINES:,} lines and {MAX_CHARS // 1000:,} kB "
+                               f"were read (lines cut at {MAX_LINE:,} characters)")
+    return report
 
 
-_ = re
+def _warnings(report: ParsedReport, blocks: list[Block], reading: str) -> list[str]:
+    """Short notes a person can act on before importing (shown by `import --dry-run`)."""
+    out: list[str] = []
+    if report.event.date is None:
+        out.append("no event date stated: write it in the front matter (date: YYYY-MM-DD)")
+    silent = [t.title for t in report.talks if not (t.speakers or t.handles)]
+    if silent:
+        shown = ", ".join(f"'{_short(t)}'" for t in silent[:3])
+        more = f" and {len(silent) - 3} more" if len(silent) > 3 else ""
+        out.append(f"{len(silent)} of {len(report.talks)} talks name no speaker: {shown}{more}")
+    titles = {_key(t.title) for t in report.talks}
+    unmatched = [b.text for b in blocks if b.kind == "heading" and b.text
+                 and _key(b.text) not in titles][:50]
+    skipped = [h for h in unmatched
+               if not any(_key(h) in k or k in _key(h) for k in titles if k)]
+    if skipped:
+        why = ("a section, day or programme item" if reading == "headings"
+               else "no speaker, link or talk-like shape")
+        shown = ", ".join(f"'{_short(h)}'" for h in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        out.append(f"headings not read as talks ({why}): {shown}{more}")
+    quality = _quality(report.talks) / max(1, len(report.talks))
+    if quality < 0.45:
+        out.append("low confidence: few talks show a speaker, notes or a link; check the "
+                   "titles or write the file in the canonical format (README)")
+    return out
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())

@@ -38,6 +38,14 @@ _WHAT = re.compile(r"^(?:topic|title|talk title|talk|session|presentation title|
 _ORG = re.compile(r"^(?:speaker affiliation|affiliation|company|organi[sz]ation|所属|会社)\s*[:：]"
                   r"\s*(?P<v>.+)$", re.I)
 _LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
+# Lines that describe the talk above them: never talks of their own.
+_ATTRIBUTE = re.compile(
+    r"^[\W]{0,3}(?:speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|講師|"
+    r"speaker affiliation|affiliation|company|所属|会社|"
+    r"slides?|スライド|資料|発表資料|登壇資料|video|動画|録画|recording|youtube|link|url|"
+    r"date|日時|日付|開催日|time|時間|venue|会場|場所|meetup link|attendees|参加者|hashtag|"
+    r"ハッシュタグ|tags?|タグ|概要|abstract|description|language|言語|level|レベル)"
+    r"\s*(?:[(（][^)）]{0,30}[)）])?\s*[:：]", re.I)
 _SPEAKER_COLUMN = re.compile(r"speakers?|presenters?|登壇者|発表者|講演者|スピーカー|name|名前|氏名",
                              re.I)
 _TITLE_COLUMN = re.compile(r"title|talk|session|topic|タイトル|演題|発表|セッション|内容", re.I)
@@ -55,6 +63,7 @@ _DATEISH = re.compile(r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[
                       r"\d{4}[-/年]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*日|day\s*\d|\d+\s*日目)",
                       re.I)
 MAX_TITLE = 300
+DEDUPE_WINDOW = 200
 
 
 @dataclass
@@ -65,6 +74,7 @@ class Candidate:
     body: list[Block] = field(default_factory=list)
     evidence: float = 0.0
     labelled: bool = False
+    used: set[int] = field(default_factory=set)  # blocks read as this talk's attributes
 
     @property
     def title(self) -> str | None:
@@ -103,12 +113,15 @@ def _owned(blocks: list[Block], i: int) -> list[Block]:
     return out
 
 
-def _label_values(body: list[Block]) -> tuple[str | None, str | None, str | None]:
+def _label_values(body: list[Block], used: set[int]
+                  ) -> tuple[str | None, str | None, str | None]:
     """`Topic:`/`Speaker:`/`Affiliation:` labels among the first lines of a body; a label's
     value goes on over hard-wrapped lines until the next label."""
     what = who = org = None
     current: str | None = None
     for b in body[:12]:
+        if _ATTRIBUTE.match(b.text) or _WHAT.match(b.text):
+            used.add(b.index)
         if b.kind == "heading":
             break
         text = b.text
@@ -157,7 +170,7 @@ def _cell_people(row: Block) -> tuple[list[str], list[str], list[str], str | Non
 def _enrich(c: Candidate) -> None:
     """Fill a candidate's title and people from what sits under it."""
     line = c.line
-    what, who, org = _label_values(c.body)
+    what, who, org = _label_values(c.body, c.used)
     if what:
         heading_person = (c.block.kind in ("heading", "item") and not line.speakers
                           and looks_like_person(c.block.text))
@@ -180,6 +193,7 @@ def _enrich(c: Candidate) -> None:
         if b.kind == "row" and b.header:
             speakers, handles, orgs, _ = _cell_people(b)
             if speakers or handles:
+                c.used.add(b.index)
                 line.speakers = line.speakers or speakers
                 line.handles = line.handles or handles
                 line.orgs = line.orgs or orgs
@@ -195,6 +209,7 @@ def _enrich(c: Candidate) -> None:
             if len(b.text) <= 120 and looks_like_person(first):
                 p = parse_people(b.text)
                 if p.speakers or p.handles:
+                    c.used.add(b.index)
                     line.speakers += [s for s in p.speakers if s not in line.speakers]
                     line.handles += [h for h in p.handles if h not in line.handles]
                     if not line.orgs:
@@ -265,7 +280,7 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             line.orgs = line.orgs or orgs
             c = Candidate(b, line, ("row", b.header))
         elif b.kind in ("heading", "item", "line") and not (b.kind == "line" and b.continued):
-            if len(b.raw) > 1000:
+            if len(b.raw) > 1000 or not b.text.strip() or _ATTRIBUTE.match(b.text):
                 continue
             c = Candidate(b, parse_talk_line(b.raw), (b.kind, b.level, b.depth))
             c.body = _owned(blocks, i)
@@ -282,21 +297,54 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
 
 
 def choose(cands: list[Candidate]) -> list[Candidate]:
-    """The candidates that carry the talks: groups whose members mostly show evidence."""
+    """The candidates that carry the talks: groups whose members mostly show evidence, then
+    one talk per place: a talk's attributes, notes and links are not talks, and a section
+    that only holds talks is not one either."""
     groups: dict[tuple[object, ...], list[Candidate]] = {}
+    used: set[int] = set()
     for c in cands:
         groups.setdefault(c.key, []).append(c)
+        used |= c.used
     chosen: list[Candidate] = []
     for members in groups.values():
+        members = [c for c in members if c.block.index not in used or c.key[0] == "grid"]
+        if not members:
+            continue
         n = len(members)
         strong = [c for c in members if c.evidence >= 0.5]
         mean = sum(c.evidence for c in members) / n
+        with_people = sum(1 for c in members if c.has_people or c.labelled) / n
         if len(strong) >= 2 and (len(strong) / n >= 0.3 or mean >= 0.3):
-            chosen.extend(c for c in members if c.evidence >= 0.35 or (c.title and mean >= 0.6))
+            if with_people >= 0.5:
+                chosen.extend(c for c in members if c.has_people or c.labelled
+                              or c.evidence >= 0.5)
+            else:
+                chosen.extend(c for c in members if c.evidence >= 0.35 or (c.title and mean >= 0.6))
         elif n == 1 and strong and strong[0].labelled:
             chosen.extend(strong)
+    chosen = _nest(chosen)
     chosen.sort(key=lambda c: (c.block.index, c.key[0] == "grid"))
     return _dedupe(chosen)
+
+
+def _nest(chosen: list[Candidate]) -> list[Candidate]:
+    """Within a chosen talk only talks that name their own speakers stay (not its notes or
+    links); a chosen section without a speaker whose body holds such talks is a container."""
+    by_index = {c.block.index: c for c in chosen if c.key[0] != "grid"}
+    drop: set[int] = set()
+    for c in chosen:
+        if c.key[0] == "grid" or not c.body:
+            continue
+        inner = [by_index[b.index] for b in c.body if b.index in by_index]
+        if not inner:
+            continue
+        if c.has_people or c.labelled:
+            drop.update(id(x) for x in inner if not (x.has_people or x.labelled))
+        elif any(x.has_people for x in inner):
+            drop.add(id(c))
+        else:
+            drop.update(id(x) for x in inner)
+    return [c for c in chosen if id(c) not in drop]
 
 
 def _norm(s: str) -> str:
@@ -304,15 +352,21 @@ def _norm(s: str) -> str:
 
 
 def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
-    """One talk per title: a table of contents or a list repeating talks adds nothing."""
+    """One talk per title: a table of contents or a list repeating talks adds nothing.
+    Exact repeats are found by key; near repeats among the last DEDUPE_WINDOW talks, which
+    keeps the cost linear on a report of thousands of talks."""
     kept: list[Candidate] = []
     seen: list[str] = []
+    exact: dict[str, int] = {}
     for c in chosen:
         key = _norm(c.title or " ".join(c.line.speakers + c.line.handles))
-        dup = next((k for k, s in enumerate(seen)
-                    if key and s and (key == s or (len(key) >= 8 and fuzz.ratio(key, s) >= 92))),
-                   None)
+        dup = exact.get(key) if key else None
+        if dup is None and len(key) >= 8:
+            start = max(0, len(seen) - DEDUPE_WINDOW)
+            dup = next((k for k in range(start, len(seen))
+                        if seen[k] and fuzz.ratio(key, seen[k], score_cutoff=92)), None)
         if dup is None:
+            exact.setdefault(key, len(kept))
             kept.append(c)
             seen.append(key)
         else:

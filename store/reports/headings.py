@@ -44,6 +44,8 @@ class ParsedTalk:
 class ParsedReport:
     event: ParsedEvent
     talks: list[ParsedTalk]
+    # What a person could fix in the file: an unstated date, talks without speakers …
+    warnings: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- site chrome

@@ -1,0 +1,78 @@
+"""Pathological report shapes, shared by the parser's cost tests and benchmarks/parse_bench.py.
+
+Each builder returns (file name, text) of about `size` bytes: deep nesting, long lines of
+brackets, huge numbers of headings, and other shapes that make naive parsers quadratic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def nested_html_lists(size: int) -> tuple[str, str]:
+    depth = size // 9
+    return "nested.html", "<html><body>" + "<ul><li>x" * depth + "</li></ul>" * 10 + "</body></html>"
+
+
+def nested_brackets_line(size: int) -> tuple[str, str]:
+    n = size // 2
+    return "brackets.md", "## " + "[" * n + "]" * n + "\n"
+
+
+def link_brackets_line(size: int) -> tuple[str, str]:
+    n = size // 4
+    return "links.md", "- " + "[a](" * n + "\n"
+
+
+def empty_headings(size: int) -> tuple[str, str]:
+    return "headings.md", "#\n" * (size // 2)
+
+
+def many_talk_headings(size: int) -> tuple[str, str]:
+    line = "## Talk number {n} by Speaker Name{n} (Org)\n- point\n"
+    n = size // len(line.format(n=10000))
+    return "talks.md", "".join(line.format(n=k) for k in range(n))
+
+
+def deep_markdown_lists(size: int) -> tuple[str, str]:
+    depth = max(1, min(int((size / 2) ** 0.5), 1000))
+    lines = ["  " * k + "- item" for k in range(depth)]
+    text = "\n".join(lines) + "\n"
+    return "deep.md", (text * max(1, size // len(text)))[:size]
+
+
+def long_single_line(size: int) -> tuple[str, str]:
+    return "line.txt", "Talk by " + "Name " * (size // 5) + "\n"
+
+
+def table_flood(size: int) -> tuple[str, str]:
+    row = "| 10:00 | talk a [📄](u) | talk b | talk c |\n"
+    head = "| 時刻 | Track1 | Track2 | Track3 |\n|---|---|---|---|\n"
+    return "table.md", head + row * (size // len(row))
+
+
+def quotes_and_dashes(size: int) -> tuple[str, str]:
+    return "dashes.txt", ("「" + "a - b / c : " * 20 + "」 ― " + "x" * 20 + "\n") * (size // 300)
+
+
+def blockquote_nesting(size: int) -> tuple[str, str]:
+    return "quotes.md", ">" * (size // 2) + " text\n"
+
+
+def emphasis_flood(size: int) -> tuple[str, str]:
+    return "emphasis.md", "*a **b " * (size // 7) + "\n"
+
+
+SHAPES: dict[str, Callable[[int], tuple[str, str]]] = {
+    "nested html lists": nested_html_lists,
+    "nested brackets line": nested_brackets_line,
+    "unclosed links line": link_brackets_line,
+    "empty headings": empty_headings,
+    "many talk headings": many_talk_headings,
+    "deep markdown lists": deep_markdown_lists,
+    "one long line": long_single_line,
+    "table flood": table_flood,
+    "quotes and dashes": quotes_and_dashes,
+    "blockquote nesting": blockquote_nesting,
+    "emphasis flood": emphasis_flood,
+}

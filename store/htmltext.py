@@ -27,12 +27,17 @@ _TOKEN = re.compile(
     re.S | re.I)
 
 
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]{0,2000})"|'([^']{0,2000})')""", re.I)
+
+
 class _Reducer:
     def __init__(self) -> None:
         self.out: list[str] = []
         self.skip = 0
         self.pre = 0
         self.list_depth = 0
+        # Open inline elements kept as Markdown: (tag, position in out, href).
+        self.inline: list[tuple[str, int, str]] = []
 
     def _newline(self, n: int = 1) -> None:
         tail = "".join(self.out[-2:])
@@ -40,7 +45,7 @@ class _Reducer:
         if not tail.endswith(want):
             self.out.append(want[len(tail) - len(tail.rstrip("\n")):] if tail else "")
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str]]) -> None:
         if tag in _SKIP:
             self.skip += 1
             return
@@ -57,6 +62,9 @@ class _Reducer:
             self._newline(1)
         elif tag == "br":
             self.out.append("\n")
+        elif tag in ("a", "strong", "b") and not self.pre and len(self.inline) < 8:
+            href = dict(attrs).get("href") or ""
+            self.inline.append((tag, len(self.out), href))
         elif tag == "pre":
             self.pre += 1
             self._newline(2)
@@ -75,12 +83,39 @@ class _Reducer:
         elif tag in ("ul", "ol"):
             self.list_depth = max(0, self.list_depth - 1)
             self._newline(2)
+        elif tag in ("a", "strong", "b"):
+            self._close_inline(tag)
         elif tag == "pre":
             self.pre = max(0, self.pre - 1)
             self._newline(1)
             self.out.append("```\n")
         elif tag in _BLOCK or tag == "li":
             self._newline(1)
+
+    def _close_inline(self, tag: str) -> None:
+        """`<a href>` becomes `[text](href)` and `<strong>` `**text**`, when the element
+        stayed on one line: the talk-line rules read links and bold as Markdown."""
+        at = next((k for k in range(len(self.inline) - 1, -1, -1)
+                   if self.inline[k][0] == tag or tag == "b" and self.inline[k][0] == "strong"),
+                  None)
+        if at is None:
+            return
+        _, pos, href = self.inline[at]
+        del self.inline[at:]
+        label = "".join(self.out[pos:])
+        if not label.strip() or "\n" in label or len(label) > 500:
+            return
+        lead = label[: len(label) - len(label.lstrip())]
+        trail = label[len(label.rstrip()):]
+        core = label.strip()
+        if tag == "a":
+            if not href or href.lower().startswith(("javascript:", "#")) or any(
+                    ch in href for ch in " ()<>"):
+                return
+            wrapped = f"[{core}]({href})"
+        else:
+            wrapped = f"**{core}**"
+        self.out[pos:] = [lead + wrapped + trail]
 
     def handle_data(self, data: str) -> None:
         if self.skip:
@@ -102,7 +137,12 @@ class _Reducer:
                 if m.group(2):
                     self.handle_endtag(name.lower())
                 else:
-                    self.handle_starttag(name.lower(), [])
+                    attrs = []
+                    if name.lower() == "a":
+                        h = _HREF.search(m.group(0))
+                        if h:
+                            attrs.append(("href", html.unescape(h.group(1) or h.group(2) or "")))
+                    self.handle_starttag(name.lower(), attrs)
                     if m.group(0).endswith("/>") and name.lower() in _SKIP:
                         self.handle_endtag(name.lower())
             elif not m.group(0).startswith("<") or m.group(0) == "<":

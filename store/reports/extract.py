@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from store.reports.blocks import Block
+from store.reports.headings import _DAY_MARKER, _NON_TALK
 from store.reports.talkline import TalkLine, looks_like_person, parse_people, parse_talk_line
 
 # Programme items that are never talks.
@@ -63,6 +64,7 @@ _DATEISH = re.compile(r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[
                       r"\d{4}[-/年]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*日|day\s*\d|\d+\s*日目)",
                       re.I)
 MAX_TITLE = 300
+_SECTION = re.compile(f"(?:{_NON_TALK.pattern})|(?:{_DAY_MARKER.pattern})", re.I)
 DEDUPE_WINDOW = 200
 
 
@@ -198,6 +200,19 @@ def _enrich(c: Candidate) -> None:
                 line.handles = line.handles or handles
                 line.orgs = line.orgs or orgs
                 break
+    if not (line.speakers or line.handles) and c.block.kind == "heading" and line.title:
+        # "## Title" over "Title from Name" (a slide embed) or "[Title](slides) - Name".
+        for b in c.body[:3]:
+            if b.kind not in ("line", "item"):
+                continue
+            inner = parse_talk_line(b.raw)
+            if (inner.speakers or inner.handles) and inner.title and fuzz.partial_ratio(
+                    _norm(line.title), _norm(inner.title)) >= 70:
+                line.speakers, line.handles = inner.speakers, inner.handles
+                line.orgs = line.orgs or inner.orgs
+                line.url = line.url or inner.url
+                c.used.add(b.index)
+                break
     if not (line.speakers or line.handles) and c.block.kind in ("heading", "item"):
         # "- Name, Org" sub-items right under an agenda item name its speakers.
         for b in c.body[:4]:
@@ -314,8 +329,19 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         strong = [c for c in members if c.evidence >= 0.5]
         mean = sum(c.evidence for c in members) / n
         with_people = sum(1 for c in members if c.has_people or c.labelled) / n
+        if c_kind(members) == "line" and len(strong) / n < 0.3 and mean < 0.3:
+            # Prose lines stand alone: a talk line among them shows it by itself.
+            sure = [c for c in members if c.evidence >= 0.8 and c.has_people]
+            if len(sure) >= 2:
+                chosen.extend(sure)
+            continue
         if len(strong) >= 2 and (len(strong) / n >= 0.3 or mean >= 0.3):
-            if with_people >= 0.5:
+            if members[0].key[0] == "heading" and with_people >= 0.5:
+                # Headings of one level, most naming a speaker: the rest are talks too
+                # unless they name a section.
+                chosen.extend(c for c in members if c.has_people or c.labelled
+                              or c.title and not _SECTION.match(c.title))
+            elif with_people >= 0.5:
                 chosen.extend(c for c in members if c.has_people or c.labelled
                               or c.evidence >= 0.5)
             else:
@@ -325,6 +351,10 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
     chosen = _nest(chosen)
     chosen.sort(key=lambda c: (c.block.index, c.key[0] == "grid"))
     return _dedupe(chosen)
+
+
+def c_kind(members: list[Candidate]) -> object:
+    return members[0].key[0]
 
 
 def _nest(chosen: list[Candidate]) -> list[Candidate]:
@@ -340,11 +370,23 @@ def _nest(chosen: list[Candidate]) -> list[Candidate]:
             continue
         if c.has_people or c.labelled:
             drop.update(id(x) for x in inner if not (x.has_people or x.labelled))
+        elif len(inner) == 1 and inner[0].has_people and _same_talk(c, inner[0]):
+            # "## Title" over "Title from Name" (a slide embed): the heading is the talk.
+            x = inner[0]
+            c.line.speakers, c.line.handles = x.line.speakers, x.line.handles
+            c.line.orgs = c.line.orgs or x.line.orgs
+            c.line.url = c.line.url or x.line.url
+            drop.add(id(x))
         elif any(x.has_people for x in inner):
             drop.add(id(c))
         else:
             drop.update(id(x) for x in inner)
     return [c for c in chosen if id(c) not in drop]
+
+
+def _same_talk(a: Candidate, b: Candidate) -> bool:
+    ta, tb = _norm(a.title or ""), _norm(b.title or "")
+    return bool(ta and tb) and fuzz.partial_ratio(ta, tb) >= 70
 
 
 def _norm(s: str) -> str:

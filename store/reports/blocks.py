@@ -122,9 +122,11 @@ def _raw_lines(token: Token) -> list[str]:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, plain: bool = False) -> None:
         self.blocks: list[Block] = []
         self.tables = 0
+        # In plain text a line break ends a unit; in Markdown it may only wrap a paragraph.
+        self.plain = plain
 
     def add(self, block: Block) -> None:
         if len(self.blocks) < MAX_BLOCKS:
@@ -203,7 +205,7 @@ class _Reader:
                                        strong=bold))
                     else:
                         self.add(Block("line", text, raw=raw, depth=depth, links=links,
-                                       continued=n > 0, strong=bold))
+                                       continued=n > 0 and not self.plain, strong=bold))
                 item_start = False
 
     def _html(self, content: str, html_depth: int) -> None:
@@ -217,7 +219,7 @@ class _Reader:
 def read_markdown(text: str, *, plain: bool = False) -> list[Block]:
     """Blocks of a Markdown report (raw HTML inside is read too); `plain` for .txt reports,
     where an indented line is not code."""
-    reader = _Reader()
+    reader = _Reader(plain)
     reader.read(text, _MD_TEXT if plain else _MD_HTML)
     return reader.blocks
 

@@ -348,6 +348,12 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
                 chosen.extend(c for c in members if c.evidence >= 0.35 or (c.title and mean >= 0.6))
         elif n == 1 and strong and strong[0].labelled:
             chosen.extend(strong)
+    if not chosen:
+        # A report of one talk: its one sure talk line (a slot, a title and a speaker).
+        best = max((c for c in cands if c.has_people and c.title), key=lambda c: c.evidence,
+                   default=None)
+        if best is not None and best.evidence >= 0.8:
+            chosen = [best]
     chosen = _nest(chosen)
     chosen.sort(key=lambda c: (c.block.index, c.key[0] == "grid"))
     return _dedupe(chosen)

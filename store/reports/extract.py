@@ -29,8 +29,12 @@ NOISE = re.compile(
     r"はじめに$|最後に$|目次$|参考$|告知$|次回|.{0,8}感想$|お知らせ|関連リンク|リンク$|資料リンク|スライド$|動画$|"
     r"contents$|table of contents$|agenda$|schedule$|timetable$|タイムテーブル$|"
     r"about( us)?$|contact$|license$|contributing$|organi[sz]ers$|sponsors?$|links?$|"
-    r"references?$|summary$|conclusion$|introduction$|overview$|概要$|日時$|会場$|場所$)",
+    r"references?$|summary$|conclusion$|introduction$|overview$|概要$|日時$|会場$|場所$|"
+    r"(?:youtube |video )?playlist$|podcast$|photos?$|recordings?$|slides?$|aftermath$)",
     re.I)
+# A sentence is not a title: "for his role as speaker.", "to everyone who came".
+_SENTENCE = re.compile(r"^(?:for|to|and|with|who|which|as|because|thanks|so|but|or)\s|"
+                       r"^\S+(?:\s+\S+){9,}[.。]$")
 # Label lines under a heading or item: who, what, from where.
 _WHO = re.compile(r"^(?:speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|"
                   r"登壇|講師|who)\s*[:：]\s*(?P<v>.+)$", re.I)
@@ -235,8 +239,8 @@ def _enrich(c: Candidate) -> None:
 
 def _evidence(c: Candidate) -> float:
     line = c.line
-    if not line.title and not c.has_people:
-        return 0.0
+    if not line.title and not (c.has_people and line.url and _SLIDES.search(line.url)):
+        return 0.0  # a name alone is a talk only with its slides or video
     e = line.evidence
     if c.has_people:
         e = max(e, 0.6)
@@ -331,16 +335,18 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         with_people = sum(1 for c in members if c.has_people or c.labelled) / n
         if c_kind(members) == "line" and len(strong) / n < 0.3 and mean < 0.3:
             # Prose lines stand alone: a talk line among them shows it by itself.
-            sure = [c for c in members if c.evidence >= 0.8 and c.has_people]
+            sure = [c for c in members if c.evidence >= 0.6 and c.has_people and c.title]
             if len(sure) >= 2:
                 chosen.extend(sure)
             continue
         if len(strong) >= 2 and (len(strong) / n >= 0.3 or mean >= 0.3):
             if members[0].key[0] == "heading" and with_people >= 0.5:
-                # Headings of one level, most naming a speaker: the rest are talks too
-                # unless they name a section.
-                chosen.extend(c for c in members if c.has_people or c.labelled
-                              or c.title and not _SECTION.match(c.title))
+                # Headings of one level, most naming a speaker: the ones between them are
+                # talks too unless they name a section.
+                named = [k for k, c in enumerate(members) if c.has_people or c.labelled]
+                chosen.extend(c for k, c in enumerate(members) if c.has_people or c.labelled
+                              or named[0] < k < named[-1] and c.title
+                              and not _SECTION.match(c.title))
             elif with_people >= 0.5:
                 chosen.extend(c for c in members if c.has_people or c.labelled
                               or c.evidence >= 0.5)

@@ -33,8 +33,7 @@ NOISE = re.compile(
     r"(?:youtube |video )?playlist$|podcast$|photos?$|recordings?$|slides?$|aftermath$)",
     re.I)
 # A sentence is not a title: "for his role as speaker.", "to everyone who came".
-_SENTENCE = re.compile(r"^(?:for|to|and|with|who|which|as|because|thanks|so|but|or)\s|"
-                       r"^\S+(?:\s+\S+){9,}[.。]$")
+_SENTENCE = re.compile(r"^(?:for|to|and|with|who|which|as|because|thanks|so|but|or)\s")
 # Label lines under a heading or item: who, what, from where.
 _WHO = re.compile(r"^(?:speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|"
                   r"登壇|講師|who)\s*[:：]\s*(?P<v>.+)$", re.I)
@@ -257,8 +256,8 @@ def is_noise(title: str | None) -> bool:
     if title is None:
         return False
     t = title.strip()
-    return (not t or len(t) > MAX_TITLE or bool(NOISE.match(t)) or (bool(_DATEISH.match(t))
-            and len(t) < 40) or t.startswith(("http://", "https://")))
+    return (not t or len(t) > MAX_TITLE or bool(NOISE.match(t)) or bool(_SENTENCE.match(t))
+            or (bool(_DATEISH.match(t)) and len(t) < 40) or t.startswith(("http://", "https://")))
 
 
 def _grid_talks(rows: list[Block]) -> list[Candidate]:

@@ -216,6 +216,10 @@ def _enrich(c: Candidate) -> None:
                 line.url = line.url or inner.url
                 c.used.add(b.index)
                 break
+    if line.speakers and not line.orgs and c.block.kind == "heading":
+        org = _prose_org(c.body)
+        if org:
+            line.orgs = [org]
     if not (line.speakers or line.handles) and c.block.kind in ("heading", "item"):
         # "- Name, Org" sub-items right under an agenda item name its speakers.
         for b in c.body[:4]:
@@ -234,6 +238,32 @@ def _enrich(c: Candidate) -> None:
                         line.orgs = p.orgs
                     continue
             break
+
+
+_ROLE = (r"(?:チーフ|シニア|リード|プリンシパル)?(?:データサイエンティスト|エンジニア|プログラマー?|"
+         r"CTO|CEO|COO|VPoE|代表(?:取締役)?|社長|研究員|教授|准教授|講師|リサーチディレクター|"
+         r"ディレクター|マネージャー|Chair|チェア|会長|理事|エバンジェリスト|アーキテクト|デザイナー)")
+# Where the prose under a talk says whom the speaker works for.
+_PROSE_ORG = [
+    re.compile(r"(?P<org>[^。]{2,60}?)で(?:[^、。で]{0,25})として(?:働|勤)"),
+    re.compile(r"(?P<org>[^。]{2,60}?)の" + _ROLE),
+    re.compile(r"(?P<org>[^。\s]{1,40}(?:大学|研究室|研究所|株式会社|財団|協会))(?:の)?" + _ROLE),
+]
+_ORG_LEAD = re.compile(r"^.*(?:は|、|，|。|現在|普段|今|\s[はが])\s*")
+
+
+def _prose_org(body: list[Block]) -> str | None:
+    """The organisation the first lines of a talk's notes give its speaker, in the ways
+    Japanese recaps say it: "Xで…として働いている", "Xのチーフ…", "X大学…研究室の教授"."""
+    lines = [b.text for b in body[:6] if b.kind in ("line", "item") and b.text][:3]
+    for text in lines:
+        for pat in _PROSE_ORG:
+            m = pat.search(text[:300])
+            if m:
+                org = _ORG_LEAD.sub("", m.group("org")).strip(" 「」『』、,")
+                if 2 <= len(org) <= 40 and not org.endswith(("氏", "さん")):
+                    return org
+    return None
 
 
 def _evidence(c: Candidate) -> float:

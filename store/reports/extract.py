@@ -194,8 +194,10 @@ def _enrich(c: Candidate) -> None:
     if org and not line.orgs:
         p = parse_people(org)
         line.orgs = p.orgs or [re.split(r",|、", org)[0].strip()]
+    rows = [b for b in c.body if b.kind == "row"]
     for b in c.body[:4]:
-        if b.kind == "row" and b.header:
+        # A one-row table under a talk's heading describes that talk (speaker, language).
+        if b.kind == "row" and b.header and sum(1 for r in rows if r.table == b.table) == 1:
             speakers, handles, orgs, _ = _cell_people(b)
             if speakers or handles:
                 c.used.add(b.index)
@@ -205,12 +207,12 @@ def _enrich(c: Candidate) -> None:
                 break
     if not (line.speakers or line.handles) and c.block.kind == "heading" and line.title:
         # "## Title" over "Title from Name" (a slide embed) or "[Title](slides) - Name".
-        for b in c.body[:3]:
+        for b in c.body[:1]:
             if b.kind not in ("line", "item"):
                 continue
             inner = parse_talk_line(b.raw)
-            if (inner.speakers or inner.handles) and inner.title and fuzz.partial_ratio(
-                    _norm(line.title), _norm(inner.title)) >= 70:
+            if (inner.speakers or inner.handles) and inner.title and _similar(line.title,
+                                                                              inner.title):
                 line.speakers, line.handles = inner.speakers, inner.handles
                 line.orgs = line.orgs or inner.orgs
                 line.url = line.url or inner.url
@@ -378,7 +380,7 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
                               and not _SECTION.match(c.title))
             elif with_people >= 0.5:
                 chosen.extend(c for c in members if c.has_people or c.labelled
-                              or c.evidence >= 0.5)
+                              or c.evidence >= 0.7)
             else:
                 chosen.extend(c for c in members if c.evidence >= 0.35 or (c.title and mean >= 0.6))
         elif n == 1 and strong and strong[0].labelled:
@@ -426,8 +428,14 @@ def _nest(chosen: list[Candidate]) -> list[Candidate]:
 
 
 def _same_talk(a: Candidate, b: Candidate) -> bool:
-    ta, tb = _norm(a.title or ""), _norm(b.title or "")
-    return bool(ta and tb) and fuzz.partial_ratio(ta, tb) >= 70
+    return _similar(a.title or "", b.title or "")
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two titles of one talk: a heading and its slide deck's name ("進化するART" and
+    "進化するArt from …", "Title" and "【Event】Title (and more)")."""
+    ta, tb = _norm(a), _norm(b)
+    return min(len(ta), len(tb)) >= 4 and fuzz.partial_ratio(ta, tb) >= 80
 
 
 def _norm(s: str) -> str:

@@ -1,0 +1,103 @@
+"""The block reader and the evidence-chosen extractor, on small shapes written for these tests."""
+
+from __future__ import annotations
+
+from store.reports import parse_report
+from store.reports.blocks import read_markdown
+
+
+def _talks(text: str, source: str = "r.md") -> list[tuple[str, list[str], list[str]]]:
+    report = parse_report(text, source=source)
+    return [(t.title, t.speakers, t.affiliations) for t in report.talks]
+
+
+def test_read_markdown_blocks_kinds_levels_and_tables() -> None:
+    blocks = read_markdown("# Day\n\n- one\n  - two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nx\ny\n")
+    kinds = [(b.kind, b.level, b.depth) for b in blocks]
+    assert kinds == [("heading", 1, 0), ("item", 0, 1), ("item", 0, 2), ("row", 0, 0),
+                     ("line", 0, 0), ("line", 0, 0)]
+    assert blocks[3].cells == ("1", "2") and blocks[3].header == ("a", "b")
+    assert blocks[5].continued  # a wrapped Markdown paragraph; in plain text a new unit
+    assert not read_markdown("x\ny\n", plain=True)[1].continued
+
+
+def test_parse_report_table_with_speaker_column() -> None:
+    text = ("# Cloud Night #3\n\n| Time | Title | Speaker |\n|---|---|---|\n"
+            "| 19:00 | Kubernetes at scale | Jane Doe (Acme) |\n"
+            "| 19:30 | Serverless pitfalls | John Smith (Initech) |\n| 20:00 | 懇親会 | |\n")
+    assert _talks(text) == [("Kubernetes at scale", ["Jane Doe"], ["Acme"]),
+                            ("Serverless pitfalls", ["John Smith"], ["Initech"])]
+
+
+def test_parse_report_multi_track_grid_each_cell_a_talk() -> None:
+    text = ("| 時刻 | Track A | Track B |\n|---|---|---|\n"
+            "| 10:00 | 型で守るフロントエンド | Rust で書く CLI |\n| 11:00 | 休憩 | |\n"
+            "| 11:30 | テストの書き方 | 監視の基本 |\n")
+    assert [t[0] for t in _talks(text)] == ["型で守るフロントエンド", "Rust で書く CLI",
+                                            "テストの書き方", "監視の基本"]
+
+
+def test_parse_report_label_lines_are_attributes_not_talks() -> None:
+    text = ("## [March 3, 2021](x)\n\nSpeaker: Alice Example\nTopic: Threat modelling for\n"
+            "small teams\n\n## [April 7, 2021](y)\n\nSpeaker: Bob Example\n"
+            "Topic: Fuzzing in practice\n")
+    assert _talks(text) == [("Threat modelling for small teams", ["Alice Example"], []),
+                            ("Fuzzing in practice", ["Bob Example"], [])]
+
+
+def test_parse_report_agenda_items_with_people_sub_bullets() -> None:
+    text = ("### Spring Meetup\n\n#### Agenda\n\n - 18:00 - 18:15: Welcome and pizza\n"
+            " - 18:15 - 18:45: Scaling Postgres\n   - Jane Doe, Staff Engineer, Acme\n"
+            "   - Slides: https://speakerdeck.com/x/y\n"
+            " - 18:45 - 19:15: Tracing everything\n   - John Smith, Initech\n"
+            " - 19:15 - 20:00: Networking\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [("Scaling Postgres", ["Jane Doe"]),
+                                                    ("Tracing everything", ["John Smith"])]
+
+
+def test_parse_report_heading_takes_speaker_from_slide_embed() -> None:
+    text = ("本日の発表をまとめました。\n\n## 非同期処理の設計\n\n"
+            "**[非同期処理の設計](https://www.slideshare.net/a/b)** from **[Taro Yamada](https://www.slideshare.net/a)**\n\n"
+            "## テスト戦略の話\n\n"
+            "**[テスト戦略の話 v2](https://www.slideshare.net/c/d)** from **[Hanako Sato](https://www.slideshare.net/c)**\n\n"
+            "- メモ\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [("非同期処理の設計", ["Taro Yamada"]),
+                                                    ("テスト戦略の話", ["Hanako Sato"])]
+
+
+def test_parse_report_section_holding_talks_is_a_container() -> None:
+    text = ("# ライトニングトーク\n\n## 「型パズル入門」 ― 山田 太郎\n\n- メモ\n\n"
+            "## 「CI を速くする」 ― 佐藤 花子\n\n- メモ\n\n# 次回は\n\n- 未定\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [("型パズル入門", ["山田 太郎"]),
+                                                    ("CI を速くする", ["佐藤 花子"])]
+
+
+def test_parse_report_plain_text_title_slash_speaker_lines() -> None:
+    text = ("Some favourite talks from the conference\n"
+            "Property testing in anger / Jane Doe\nA paragraph about the talk.\n"
+            "Talk: https://example.org/v/1\nShipping on Fridays / John Smith\n"
+            "Another paragraph.\nTalk: https://example.org/v/2\n")
+    assert [(t, s) for t, s, _ in _talks(text, "r.txt")] == [
+        ("Property testing in anger", ["Jane Doe"]), ("Shipping on Fridays", ["John Smith"])]
+
+
+def test_parse_report_thank_you_list_is_not_talks() -> None:
+    text = ("# Rust Night\n\n- [Ann Lee](https://x) -- for her help as co-organizer.\n"
+            "- [Bo Chan](https://y) -- for his role as speaker.\n\n"
+            "# Talks\n\n- Ann Lee - Borrowing without tears\n- Bo Chan - Async in practice\n")
+    assert [t for t, _, _ in _talks(text)] == ["Borrowing without tears", "Async in practice"]
+
+
+def test_parse_report_warnings_say_what_to_fix() -> None:
+    report = parse_report("## Kubernetes upgrade story\n\n- a point\n- another point\n\n"
+                          "## Observability basics\n\n- a point\n", "r.md")
+    joined = " | ".join(report.warnings)
+    assert "no event date stated" in joined and "name no speaker" in joined
+
+
+def test_parse_report_html_links_and_bold_reach_the_talk_rules() -> None:
+    html = ("<html><body><h1>Py Night</h1><ul>"
+            "<li>Notebooks by <a href='https://t/a'>Ann Lee</a>.</li>"
+            "<li>Config done right by <a href='https://t/b'>Bo Chan</a>.</li></ul></body></html>")
+    assert [(t, s) for t, s, _ in _talks(html, "p.html")] == [("Notebooks", ["Ann Lee"]),
+                                                              ("Config done right", ["Bo Chan"])]

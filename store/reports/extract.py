@@ -386,6 +386,18 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         elif n == 1 and strong and strong[0].labelled:
             chosen.extend(strong)
     if not chosen:
+        # Notes written a talk per heading, with no speakers named: the heading level whose
+        # sections hold the most notes.
+        best_level: list[Candidate] = []
+        for key, members in groups.items():
+            if key[0] != "heading":
+                continue
+            noted = [c for c in members if c.title and not _SECTION.match(c.title)
+                     and sum(1 for b in c.body if b.kind in ("item", "line", "code")) >= 1]
+            if len(noted) >= 2 and len(noted) > len(best_level):
+                best_level = noted
+        chosen = best_level
+    if not chosen:
         # A report of one talk: its one sure talk line (a slot, a title and a speaker).
         best = max((c for c in cands if c.has_people and c.title), key=lambda c: c.evidence,
                    default=None)

@@ -6,8 +6,10 @@ import gc
 import io
 import json
 import logging
+import resource
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,10 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import MultiSocketServer, TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
 
 from bot.handlers import EventLog
 from store.models import Event
@@ -135,19 +141,119 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+# ---------------------------------------------------------------- slow and idle clients
+
+# A client gets this long from connecting (or, on a kept-alive connection, from the first byte of
+# its next request) to the end of the request's headers, and REQUEST_TIMEOUT to the end of its
+# body. Slack sends a few kB at once; anything slower is a stuck or hostile client, and without a
+# deadline one header line every few seconds would hold a connection forever.
+HEADER_TIMEOUT = 10.0
+REQUEST_TIMEOUT = 30.0
+IDLE_TIMEOUT = 30  # a kept-alive connection with no request in progress
+CLEANUP_INTERVAL = 1  # how often deadlines are checked (seconds)
+# Held connections cost one file descriptor each and no thread (waitress reads requests in its
+# event loop); poll() rather than select() lets their descriptors go past 1024.
+CONNECTION_LIMIT = 2000
+FD_RESERVE = 200  # descriptors kept for the store, the worker, logs and Slack calls
+
+
+class DeadlineChannel(HTTPChannel):  # type: ignore[misc]
+    """A waitress channel that knows when the request it is receiving began."""
+
+    request_started: float | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_started = self.creation_time  # a new connection owes a request at once
+
+    def received(self, data: bytes) -> bool:
+        done: bool = super().received(data)
+        if self.request is None:
+            self.request_started = None  # nothing half-received: only IDLE_TIMEOUT applies
+        elif self.request_started is None:
+            self.request_started = time.time()
+        return done
+
+    def overdue(self, now: float, header_timeout: float, request_timeout: float) -> bool:
+        """True when the request being received has missed its header or body deadline."""
+        if self.requests or self.request_started is None:
+            return False  # being answered, or idle between requests
+        waited = now - self.request_started
+        if self.request is None or not self.request.headers_finished:
+            return waited > header_timeout
+        return waited > request_timeout
+
+
+class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
+    """waitress's TCP server that also closes connections whose request is overdue."""
+
+    channel_class = DeadlineChannel
+    header_timeout = HEADER_TIMEOUT
+    request_timeout = REQUEST_TIMEOUT
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)
+        for channel in list(self.active_channels.values()):
+            if isinstance(channel, DeadlineChannel) and channel.overdue(
+                    now, self.header_timeout, self.request_timeout):
+                log.info("closed a connection from %s: its request was too slow",
+                         channel.addr[0] if channel.addr else "?")
+                channel.will_close = True
+
+
+def connection_limit(wanted: int = CONNECTION_LIMIT) -> int:
+    """`wanted`, raising the soft limit on open files if needed (and allowed), else less."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = wanted + FD_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < need:
+        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft != resource.RLIM_INFINITY and soft < need:
+        wanted = max(16, soft - FD_RESERVE)
+        log.warning("the open-files limit (%s) allows only %s connections", soft, wanted)
+    return wanted
+
+
+def make_server(wsgi: SlackWSGI, *, host: str, port: int,
+                header_timeout: float = HEADER_TIMEOUT, request_timeout: float = REQUEST_TIMEOUT,
+                idle_timeout: int = IDLE_TIMEOUT, connections: int | None = None) -> Any:
+    """A waitress server for `wsgi` on host:port, not yet running (`.run()`, `.close()`)."""
+    adj = Adjustments(
+        host=host, port=port, threads=WAITRESS_THREADS, ident="meetup-bot",
+        max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True,
+        connection_limit=connections or connection_limit(), channel_timeout=idle_timeout,
+        cleanup_interval=CLEANUP_INTERVAL, asyncore_use_poll=True)
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    socket_map: dict[int, Any] = {}
+    servers = []
+    for sockinfo in adj.listen:
+        server = GuardedServer(wsgi, socket_map, dispatcher=dispatcher, adj=adj,
+                               sockinfo=sockinfo)
+        server.header_timeout, server.request_timeout = header_timeout, request_timeout
+        servers.append(server)
+    if len(servers) == 1:
+        return servers[0]
+    listening = [(s.effective_host, s.effective_port) for s in servers]
+    return MultiSocketServer(socket_map, adj, listening, dispatcher, servers[0].log_info)
+
+
 def run(wsgi: SlackWSGI, *, host: str, port: int, services: Sequence[AbstractContextManager[Any]]
         = (), on_listen: Callable[[str, int], None] | None = None) -> None:
     """Serve `wsgi` with waitress until SIGTERM/SIGINT; `services` run alongside it."""
-    from waitress import create_server
-
     # Acks must not wait behind CPU-bound searches in the lazy threads: hand the GIL over
     # sooner than the default 5 ms (costs a little search throughput, nothing else).
     sys.setswitchinterval(SWITCH_INTERVAL)
 
-    server = create_server(wsgi, host=host, port=port, threads=WAITRESS_THREADS,
-                           ident="meetup-bot", max_request_body_size=MAX_BODY,
-                           channel_timeout=30, connection_limit=200, clear_untrusted_proxy_headers=True)
-    effective_host, effective_port = server.effective_host, server.effective_port  # type: ignore[union-attr]
+    server = make_server(wsgi, host=host, port=port)
+    if isinstance(server, MultiSocketServer):
+        effective_host, effective_port = server.effective_listen[0]
+    else:
+        effective_host, effective_port = server.effective_host, server.effective_port
     with ExitStack() as stack:
         for service in services:
             stack.enter_context(service)

@@ -29,7 +29,7 @@ from bot.blocks import check_blocks
 from bot.handlers import COMMAND, Deps, reply_to
 from bot.server import EVENTS_PATH, SlackWSGI, store_answers
 from bot.settings import Settings, SettingsError
-from tests.fakes.process import http, run_serve, serve, serve_env
+from tests.fakes.process import alive, descendants, http, run_serve, serve, serve_env
 from tests.fakes.slack_api import FakeSlack, mention_event
 from tests.fakes.socket_mode import FakeSocketMode
 
@@ -166,6 +166,30 @@ def test_serve_http_health_and_sigterm(slack: FakeSlack, db_url: str) -> None:
     assert SECRET not in served.stderr() and TOKEN not in served.stderr()
     assert [c.method for c in slack.calls] == ["auth.test", "auth.test"]
     assert slack.calls[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+ORPHAN_DEADLINE = 5.0
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_serve_children_die_with_it_after_kill_9(slack: FakeSlack, db_url: str, database: str,
+                                                 request: pytest.FixtureRequest) -> None:
+    """The answer worker and multiprocessing's resource tracker do not outlive `serve`."""
+    url = request.getfixturevalue("pg_url") if database == "postgresql" else db_url
+    env = serve_env(DATABASE_URL=url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                    SLACK_API_URL=slack.base_url)
+    with serve(env) as served:
+        assert http("GET", served.url + "/healthz")[0] == 200
+        children = descendants(served.proc.pid)
+        assert len(children) >= 2, children  # at least one worker and the resource tracker
+        served.proc.kill()
+        served.proc.wait(timeout=5)
+        killed = time.monotonic()
+        while alive(children) and time.monotonic() - killed < ORPHAN_DEADLINE:
+            time.sleep(0.05)
+        left = alive(children)
+        assert not left, f"orphans {left} {ORPHAN_DEADLINE} s after kill -9 of serve"
 
 
 def test_socket_mode_end_to_end(slack: FakeSlack, db_url: str) -> None:

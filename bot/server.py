@@ -9,6 +9,7 @@ import logging
 import resource
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, ExitStack
@@ -17,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
@@ -26,7 +25,7 @@ from waitress.server import MultiSocketServer, TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 from bot.handlers import EventLog
-from store.models import Event
+from store.health import StoreHealth, probe_store
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -41,15 +40,46 @@ WAITRESS_THREADS = 8
 SWITCH_INTERVAL = 0.005
 
 
-def store_answers(sessions: sessionmaker[Session]) -> bool:
-    """True when the store can be queried (schema present)."""
-    try:
-        with sessions() as session:
-            session.execute(select(Event.id).limit(1)).all()
-        return True
-    except SQLAlchemyError as exc:
-        log.warning("health check: the store does not answer (%s)", type(exc).__name__)
-        return False
+HEALTH_TTL = 5.0  # seconds a probe's answer is reused: load balancers may ask every second
+
+
+class CachedHealth:
+    """The store's health for /healthz: probed at most every `ttl` seconds, and never by two
+    requests at once (while one probes, the others get the previous answer)."""
+
+    def __init__(self, probe: Callable[[], StoreHealth], *, ttl: float = HEALTH_TTL,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._probe = probe
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: StoreHealth | None = None
+        self._checked = 0.0
+
+    def __call__(self) -> StoreHealth:
+        last = self._last
+        if last is not None and self._clock() - self._checked < self._ttl:
+            return last
+        if not self._lock.acquire(blocking=last is None):
+            return last  # type: ignore[return-value]  # not None: blocking otherwise
+        try:
+            if self._last is not None and self._clock() - self._checked < self._ttl:
+                return self._last  # another request probed while this one waited
+            health = self._probe()
+            if self._last is None or health != self._last:
+                level = logging.INFO if health.status == "ok" else logging.WARNING
+                log.log(level, "health: the store is %s%s", health.status,
+                        f" ({health.reason})" if health.reason else "")
+            self._last, self._checked = health, self._clock()
+            return health
+        finally:
+            self._lock.release()
+
+
+def store_health(sessions: sessionmaker[Session], *, ttl: float = HEALTH_TTL) -> CachedHealth:
+    """The health check of `serve`: reads and a write that changes nothing (store.health)."""
+    engine = sessions.kw["bind"]
+    return CachedHealth(lambda: probe_store(engine), ttl=ttl)
 
 
 def _json(start_response: StartResponse, status: str, payload: dict[str, Any]
@@ -70,7 +100,7 @@ class SlackWSGI:
     """
 
     def __init__(self, app: App | None, signing_secret: str | None,
-                 health: Callable[[], bool]) -> None:
+                 health: Callable[[], StoreHealth]) -> None:
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._health = health
@@ -81,9 +111,11 @@ class SlackWSGI:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            if self._health():
+            health = self._health()
+            if health.status == "ok":
                 return _json(start_response, "200 OK", {"status": "ok"})
-            return _json(start_response, "503 Service Unavailable", {"status": "unavailable"})
+            return _json(start_response, "503 Service Unavailable",
+                         {"status": health.status, "reason": health.reason})
         if path == EVENTS_PATH and self._bolt is not None:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "use POST"})

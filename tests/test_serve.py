@@ -27,8 +27,9 @@ from bot.app import (
 )
 from bot.blocks import check_blocks
 from bot.handlers import COMMAND, Deps, reply_to
-from bot.server import EVENTS_PATH, SlackWSGI, store_answers
+from bot.server import EVENTS_PATH, SlackWSGI, store_health
 from bot.settings import Settings, SettingsError
+from store.db import make_engine
 from tests.fakes.process import alive, descendants, http, run_serve, serve, serve_env
 from tests.fakes.slack_api import FakeSlack, mention_event
 from tests.fakes.socket_mode import FakeSocketMode
@@ -111,16 +112,30 @@ def _wsgi_get(app: SlackWSGI, path: str, method: str = "GET") -> tuple[str, dict
 
 def test_healthz_503_when_the_store_does_not_answer(tmp_path: Path) -> None:
     broken = create_engine(f"sqlite:///{tmp_path / 'missing' / 'no.db'}")
-    app = SlackWSGI(None, None, lambda: store_answers(sessionmaker(bind=broken)))
-    assert _wsgi_get(app, "/healthz") == ("503 Service Unavailable", {"status": "unavailable"})
+    app = SlackWSGI(None, None, store_health(sessionmaker(bind=broken)))
+    status, body = _wsgi_get(app, "/healthz")
+    assert status == "503 Service Unavailable" and body["status"] == "unavailable"
+    assert body["reason"] == "the store does not answer (OperationalError)"
     empty = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # no schema: no answer either
-    assert store_answers(sessionmaker(bind=empty)) is False
+    assert store_health(sessionmaker(bind=empty))().status == "unavailable"
     assert _wsgi_get(app, "/slack/events", "POST")[0] == "404 Not Found"  # Socket Mode: no HTTP
 
 
 def test_healthz_200_on_a_store_at_head(sessions: sessionmaker) -> None:  # type: ignore[type-arg]
-    app = SlackWSGI(None, None, lambda: store_answers(sessions))
+    app = SlackWSGI(None, None, store_health(sessions))
     assert _wsgi_get(app, "/healthz") == ("200 OK", {"status": "ok"})
+
+
+def test_healthz_503_degraded_on_a_store_that_refuses_writes(
+        sessions: sessionmaker) -> None:  # type: ignore[type-arg]
+    path = sessions.kw["bind"].url.database
+    read_only = make_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        app = SlackWSGI(None, None, store_health(sessionmaker(bind=read_only)))
+        assert _wsgi_get(app, "/healthz") == ("503 Service Unavailable", {
+            "status": "degraded", "reason": "the store is read-only"})
+    finally:
+        read_only.dispose()
 
 
 # ---------------------------------------------------------------- the real command

@@ -13,11 +13,13 @@ import pytest
 from waitress import wasyncore
 
 from bot.server import CLEANUP_INTERVAL, SlackWSGI, make_server
+from store.health import StoreHealth
 from tests.fakes.process import Served, http, serve, serve_env
 from tests.fakes.slack_api import FakeSlack, signed_headers
 
 SECRET = "server-signing-secret-do-not-print"
 TOKEN = "xoxb-server-token-do-not-print"
+LOAD_SLACK = 2.5  # scheduling slack on a loaded machine: the event loop wakes at least every second
 HALF_OPEN = b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"  # no end of headers, ever
 
 
@@ -62,8 +64,28 @@ def _closed_by_peer(sock: socket.socket, wait: float) -> bool:
         return True
 
 
+def _response(sock: socket.socket, timeout: float = 5.0) -> bytes:
+    """One whole HTTP response (headers and Content-Length body) from `sock`."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 def _health_ok() -> SlackWSGI:
-    return SlackWSGI(None, None, lambda: True)
+    return SlackWSGI(None, None, lambda: StoreHealth("ok"))
 
 
 # ---------------------------------------------------------------- slow and idle clients
@@ -75,7 +97,7 @@ def test_make_server_drops_a_client_trickling_header_lines() -> None:
         start = time.monotonic()
         closed_at = None
         with sock:
-            while time.monotonic() - start < 6:
+            while time.monotonic() - start < 8:
                 try:
                     sock.sendall(b"X-Trickle: 1\r\n")  # activity that used to reset the timer
                 except (BrokenPipeError, ConnectionResetError):
@@ -84,8 +106,8 @@ def test_make_server_drops_a_client_trickling_header_lines() -> None:
                 if _closed_by_peer(sock, 0.25):
                     closed_at = time.monotonic() - start
                     break
-        assert closed_at is not None, "a trickling client kept its connection for 6 s"
-        assert 0.9 <= closed_at <= 1.0 + CLEANUP_INTERVAL + 1.0, closed_at
+        assert closed_at is not None, "a trickling client kept its connection for 8 s"
+        assert 0.9 <= closed_at <= 1.0 + CLEANUP_INTERVAL + LOAD_SLACK, closed_at
         assert http("GET", running.url + "/healthz", timeout=2)[0] == 200
 
 
@@ -95,7 +117,7 @@ def test_make_server_drops_a_body_that_never_ends() -> None:
         with _connect(running.port, head) as sock:
             start = time.monotonic()
             closed = False
-            while not closed and time.monotonic() - start < 6:
+            while not closed and time.monotonic() - start < 8:
                 try:
                     sock.sendall(b"a")
                 except (BrokenPipeError, ConnectionResetError):
@@ -103,7 +125,7 @@ def test_make_server_drops_a_body_that_never_ends() -> None:
                     break
                 closed = _closed_by_peer(sock, 0.25)
             elapsed = time.monotonic() - start
-        assert closed and 1.9 <= elapsed <= 2.0 + CLEANUP_INTERVAL + 1.0, elapsed
+        assert closed and 1.9 <= elapsed <= 2.0 + CLEANUP_INTERVAL + LOAD_SLACK, elapsed
 
 
 def test_make_server_drops_a_silent_connection_and_keeps_an_idle_kept_alive_one() -> None:
@@ -112,12 +134,11 @@ def test_make_server_drops_a_silent_connection_and_keeps_an_idle_kept_alive_one(
         silent = _connect(running.port)
         alive = _connect(running.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         with silent, alive:
-            assert alive.recv(4096).startswith(b"HTTP/1.1 200")
-            assert _closed_by_peer(silent, 1.0 + CLEANUP_INTERVAL + 1.0)
+            assert _response(alive).startswith(b"HTTP/1.1 200")
+            assert _closed_by_peer(silent, 1.0 + CLEANUP_INTERVAL + LOAD_SLACK)
             time.sleep(0.5)  # kept alive past the header deadline: not a slow request
             alive.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            alive.settimeout(2)
-            assert alive.recv(4096).startswith(b"HTTP/1.1 200")
+            assert _response(alive).startswith(b"HTTP/1.1 200")
 
 
 def test_make_server_answers_healthz_past_many_idle_connections() -> None:

@@ -7,6 +7,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -174,9 +176,33 @@ WORKER_NICENESS = 10
 WORKER_TIMEOUT = 60.0
 
 
-def _init_worker(database_url: str, language: str | None, niceness: int) -> None:
-    """In the worker process: lower priority, own engine and search caches."""
+PARENT_CHECK_INTERVAL = 0.25
+
+
+def exit_with_parent(parent: int, *, interval: float = PARENT_CHECK_INTERVAL) -> threading.Thread:
+    """Ends this process (at once, exit status 0) as soon as `parent` is no longer its parent.
+
+    A pool worker blocks reading its task queue, and it holds a write end of that queue
+    itself, so it never sees end-of-file when `serve` dies without shutting the pool down
+    (kill -9, OOM killer): it would live on with its database connection, and keep the
+    multiprocessing resource tracker alive too. An orphan is re-parented, so its parent id
+    changes; a daemon thread watches for that. (prctl(PR_SET_PDEATHSIG) is not used: it fires
+    when the *thread* that started the worker ends, which need not be the server's end.)
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)  # no clean-up to wait for: the server that needed our answers is gone
+
+    thread = threading.Thread(target=watch, name="exit-with-parent", daemon=True)
+    thread.start()
+    return thread
+
+
+def _init_worker(database_url: str, language: str | None, niceness: int, parent: int) -> None:
+    """In the worker process: follow the server out, lower priority, own engine and caches."""
     global _worker_deps
+    exit_with_parent(parent)
     os.nice(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
     from store.db import make_engine, make_sessionmaker
@@ -206,7 +232,7 @@ def answer_worker(deps: Deps, database_url: str, *, workers: int | None = None
     count = workers or max(1, (os.cpu_count() or 2) - 1)
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker,
-                               initargs=(database_url, deps.language, WORKER_NICENESS))
+                               initargs=(database_url, deps.language, WORKER_NICENESS, os.getpid()))
 
     def offload(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         try:

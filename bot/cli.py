@@ -220,7 +220,7 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
         socket_mode,
     )
     from bot.digest import ScheduleError, build_slack_digest, ensure_settings_subscription
-    from bot.server import SlackWSGI, announce, run, store_answers
+    from bot.server import SlackWSGI, announce, run, store_health
 
     settings = load_settings()
     try:
@@ -240,7 +240,7 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
             raise click.ClickException(str(exc)) from None
         except ScheduleError as exc:
             raise click.ClickException(f"DIGEST_CRON/DIGEST_TIMEZONE: {exc}") from None
-        health = lambda: store_answers(sessions)  # noqa: E731
+        health = store_health(sessions)
         port = settings.port if port is None else port
         scheduler = digest.scheduler
         assert scheduler is not None

@@ -251,3 +251,56 @@ def test_signed_garbage_is_refused_without_a_trace(server: Served, slack: FakeSl
     status, answer = _post(server, b"{not json", content_type="application/json")
     assert status in (400, 404) and b"Traceback" not in answer
     assert slack.calls == []
+
+
+_DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _payload(value: str) -> bytes:
+    from urllib.parse import urlencode
+
+    return urlencode({"payload": value}).encode()
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"[]", "application/json"),
+    (b"null", "application/json"),
+    (b'"x"', "application/json"),
+    (b"1e999", "application/json"),
+    (b"NaN", "application/json"),
+    (b"123", "application/json"),
+    (_DEEP.encode(), "application/json"),
+    (b'{"a": ' + _DEEP.encode() + b"}", "application/json"),
+    (b'{"event":"x"}', "application/json"),
+    (b'{"type": "event_callback", "event": "x"}', "application/json"),
+    (b'{"type": "event_callback", "event": {"type": "app_mention", "text": ["x"]}}',
+     "application/json"),
+    (b'{"type": "event_callback", "event": {"type": 1}}', "application/json"),
+    (b'{"type": "event_callback", "team": 5, "event": {"type": "message"}}',
+     "application/json"),
+    (b'{"type": "event_callback", "authorizations": [1], "event": {"type": "message"}}',
+     "application/json"),
+    (b'{"type": ["url_verification"], "challenge": "c"}', "application/json"),
+    (b'{"type": "url_verification", "challenge": {"c": 1}}', "application/json"),
+    (b'{"challenge": "c"}', "application/json"),
+    (b'{"type": "x", "n": 1e999}', "application/json"),
+    (_payload("[]"), "application/x-www-form-urlencoded"),
+    (_payload("null"), "application/x-www-form-urlencoded"),
+    (_payload("{"), "application/x-www-form-urlencoded"),
+    (_payload('{"type": "block_actions", "actions": "x"}'), "application/x-www-form-urlencoded"),
+    (_payload('{"type": "block_actions", "actions": [[]]}'), "application/x-www-form-urlencoded"),
+    (_payload('{"type": "block_actions", "user": "U1", "actions": []}'),
+     "application/x-www-form-urlencoded"),
+    (b"{}", "application/x-www-form-urlencoded"),  # a form by its type, JSON to Bolt
+    (b'{"type": 1}', "text/plain"),
+    (b"", "application/json"),
+])
+def test_signed_bodies_slack_never_sends_get_400(server: Served, slack: FakeSlack, body: bytes,
+                                                 content_type: str) -> None:
+    status, answer = _post(server, body, content_type=content_type)
+    assert status == 400, (status, answer)
+    assert json.loads(answer) == {"error": "not a Slack request"}
+    assert b"Traceback" not in answer
+    time.sleep(0.05)
+    assert slack.calls == []
+    assert "Traceback" not in server.stderr() and " 500 " not in server.stderr()

@@ -27,9 +27,10 @@ from bot.app import (
 )
 from bot.blocks import check_blocks
 from bot.handlers import COMMAND, Deps, reply_to
-from bot.server import EVENTS_PATH, SlackWSGI, store_answers
+from bot.server import EVENTS_PATH, SlackWSGI, store_health
 from bot.settings import Settings, SettingsError
-from tests.fakes.process import http, run_serve, serve, serve_env
+from store.db import make_engine
+from tests.fakes.process import alive, descendants, http, run_serve, serve, serve_env
 from tests.fakes.slack_api import FakeSlack, mention_event
 from tests.fakes.socket_mode import FakeSocketMode
 
@@ -111,16 +112,30 @@ def _wsgi_get(app: SlackWSGI, path: str, method: str = "GET") -> tuple[str, dict
 
 def test_healthz_503_when_the_store_does_not_answer(tmp_path: Path) -> None:
     broken = create_engine(f"sqlite:///{tmp_path / 'missing' / 'no.db'}")
-    app = SlackWSGI(None, None, lambda: store_answers(sessionmaker(bind=broken)))
-    assert _wsgi_get(app, "/healthz") == ("503 Service Unavailable", {"status": "unavailable"})
+    app = SlackWSGI(None, None, store_health(sessionmaker(bind=broken)))
+    status, body = _wsgi_get(app, "/healthz")
+    assert status == "503 Service Unavailable" and body["status"] == "unavailable"
+    assert body["reason"] == "the store does not answer (OperationalError)"
     empty = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # no schema: no answer either
-    assert store_answers(sessionmaker(bind=empty)) is False
+    assert store_health(sessionmaker(bind=empty))().status == "unavailable"
     assert _wsgi_get(app, "/slack/events", "POST")[0] == "404 Not Found"  # Socket Mode: no HTTP
 
 
 def test_healthz_200_on_a_store_at_head(sessions: sessionmaker) -> None:  # type: ignore[type-arg]
-    app = SlackWSGI(None, None, lambda: store_answers(sessions))
+    app = SlackWSGI(None, None, store_health(sessions))
     assert _wsgi_get(app, "/healthz") == ("200 OK", {"status": "ok"})
+
+
+def test_healthz_503_degraded_on_a_store_that_refuses_writes(
+        sessions: sessionmaker) -> None:  # type: ignore[type-arg]
+    path = sessions.kw["bind"].url.database
+    read_only = make_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        app = SlackWSGI(None, None, store_health(sessionmaker(bind=read_only)))
+        assert _wsgi_get(app, "/healthz") == ("503 Service Unavailable", {
+            "status": "degraded", "reason": "the store is read-only"})
+    finally:
+        read_only.dispose()
 
 
 # ---------------------------------------------------------------- the real command
@@ -166,6 +181,30 @@ def test_serve_http_health_and_sigterm(slack: FakeSlack, db_url: str) -> None:
     assert SECRET not in served.stderr() and TOKEN not in served.stderr()
     assert [c.method for c in slack.calls] == ["auth.test", "auth.test"]
     assert slack.calls[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+ORPHAN_DEADLINE = 5.0
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_serve_children_die_with_it_after_kill_9(slack: FakeSlack, db_url: str, database: str,
+                                                 request: pytest.FixtureRequest) -> None:
+    """The answer worker and multiprocessing's resource tracker do not outlive `serve`."""
+    url = request.getfixturevalue("pg_url") if database == "postgresql" else db_url
+    env = serve_env(DATABASE_URL=url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                    SLACK_API_URL=slack.base_url)
+    with serve(env) as served:
+        assert http("GET", served.url + "/healthz")[0] == 200
+        children = descendants(served.proc.pid)
+        assert len(children) >= 2, children  # at least one worker and the resource tracker
+        served.proc.kill()
+        served.proc.wait(timeout=5)
+        killed = time.monotonic()
+        while alive(children) and time.monotonic() - killed < ORPHAN_DEADLINE:
+            time.sleep(0.05)
+        left = alive(children)
+        assert not left, f"orphans {left} {ORPHAN_DEADLINE} s after kill -9 of serve"
 
 
 def test_socket_mode_end_to_end(slack: FakeSlack, db_url: str) -> None:

@@ -97,3 +97,34 @@ def http(method: str, url: str, body: bytes | None = None, headers: dict[str, st
             return resp.status, resp.read(), time.perf_counter() - start
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(), time.perf_counter() - start
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of a live process from /proc, None when it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2:].split()  # the name may hold spaces and brackets
+    return int(fields[1]), fields[0]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (Linux /proc; zombies count as gone)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) and stat[1] != "Z":
+            children.setdefault(stat[0], []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """The processes of `pids` that still run (not gone, not zombies)."""
+    return {p for p in pids if (stat := _stat(p)) is not None and stat[1] != "Z"}

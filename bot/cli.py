@@ -131,9 +131,8 @@ def _preview_dict(p: Preview) -> dict[str, Any]:
 def _dry_run(paths: tuple[str, ...], as_json: bool) -> None:
     """`import --dry-run`: parse every file, print what would be stored, store nothing."""
     previews, missing = preview_paths(paths)
-    rejected = [*missing, *((p.path, p.error) for p in previews if p.error is not None)]
-    rejected_dicts = [{"path": r.path, "error": r.error} if not isinstance(r, tuple)
-                      else {"path": r[0], "error": r[1]} for r in rejected]
+    rejected_dicts = [{"path": r.path, "error": r.error} for r in missing] + [
+        {"path": p.path, "error": p.error} for p in previews if p.error is not None]
     good = [p for p in previews if p.report is not None]
     if as_json:
         _echo_json({"files": len(previews), "imported": 0, "unchanged": 0,

@@ -96,7 +96,7 @@ class _Reducer:
         """`<a href>` becomes `[text](href)` and `<strong>` `**text**`, when the element
         stayed on one line: the talk-line rules read links and bold as Markdown."""
         at = next((k for k in range(len(self.inline) - 1, -1, -1)
-                   if self.inline[k][0] == tag or tag == "b" and self.inline[k][0] == "strong"),
+                   if self.inline[k][0] == tag or (tag == "b" and self.inline[k][0] == "strong")),
                   None)
         if at is None:
             return

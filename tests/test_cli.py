@@ -91,3 +91,41 @@ def test_cli_settings_file_supplies_database_url(tmp_path: Path) -> None:
 def test_cli_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_cli_import_dry_run_folder_text_stores_nothing(seeds_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "dry.db"
+    result = CliRunner().invoke(cli, ["import", "--dry-run", str(seeds_dir),
+                                      "--db", f"sqlite:///{db}"])
+    assert result.exit_code == 0, result.output
+    assert "dry run, nothing stored: 5 files would give 5 events and 53 talks" in result.stdout
+    assert "  event: " in result.stdout and " — " in result.stdout
+    assert not db.exists()
+
+
+def test_cli_import_dry_run_json_reports_warnings_and_rejections(tmp_path: Path) -> None:
+    report = tmp_path / "notes.md"
+    report.write_text("## Kubernetes upgrade story\nby Jane Doe (Acme)\n\n- a point\n\n"
+                      "## Observability basics\n\n- a point\n", encoding="utf-8")
+    (tmp_path / "empty.md").write_bytes(b"")
+    result = CliRunner().invoke(cli, ["import", "--dry-run", "--json", str(tmp_path)])
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert out["imported"] == 0 and out["files"] == 2 and out["talks"] == 2
+    assert out["rejected"] == [{"path": str(tmp_path / "empty.md"), "error": "empty file"}]
+    (rep,) = out["reports"]
+    assert rep["path"] == str(report) and rep["event"]["date"] is None
+    first = rep["talks"][0]
+    assert set(first) == TALK_KEYS - {"id"}
+    assert (first["title"], first["speakers"], first["affiliations"]) == (
+        "Kubernetes upgrade story", ["Jane Doe"], ["Acme"])
+    assert any("no event date stated" in w for w in rep["warnings"])
+    assert any("name no speaker" in w and "Observability basics" in w for w in rep["warnings"])
+
+
+def test_cli_import_dry_run_single_file_subprocess(seeds_dir: Path, tmp_path: Path) -> None:
+    one = sorted(seeds_dir.iterdir())[0]
+    result = _run("import", "--dry-run", str(one), "--db", f"sqlite:///{tmp_path / 'n.db'}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(str(one)) and "1 files would give 1 events" in result.stdout
+    assert not (tmp_path / "n.db").exists()

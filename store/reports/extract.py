@@ -376,8 +376,8 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
                 # talks too unless they name a section.
                 named = [k for k, c in enumerate(members) if c.has_people or c.labelled]
                 chosen.extend(c for k, c in enumerate(members) if c.has_people or c.labelled
-                              or named[0] < k < named[-1] and c.title
-                              and not _SECTION.match(c.title))
+                              or (named[0] < k < named[-1] and c.title
+                              and not _SECTION.match(c.title)))
             elif with_people >= 0.5:
                 chosen.extend(c for c in members if c.has_people or c.labelled
                               or c.evidence >= 0.7)

@@ -67,6 +67,19 @@ _DATEISH = re.compile(r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[
                       r"\d{4}[-/年]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*日|day\s*\d|\d+\s*日目)",
                       re.I)
 MAX_TITLE = 300
+# A heading or lead-in line over a bare list of the talks a writer attended.
+_SESSION_LIST = re.compile(
+    r"^(?:sessions?|talks?|presentations?|lightning talks?|tech ?talks?|セッション(?:一覧)?|"
+    r"(?:発表|講演|登壇|トーク|LT)一覧|(?:参加|聴講|聞い|見)た(?:セッション|トーク|発表)(?:一覧)?|"
+    r"印象に残った(?:セッション|トーク|発表)|気になった(?:セッション|トーク|発表)|"
+    r".{0,12}(?:に参加|参加したのは|聞いたのは|見たのは|聴講したのは))\s*[:：]?$", re.I)
+_SENTENCE_END = re.compile(r"[。．！？!?]\s*$|[.]\s*$")
+# A talk heading that names only its kind; the title is then in the prose below.
+_KIND_ONLY = re.compile(r"^(?:keynote|基調講演|キーノート|招待講演|invited talk|opening talk|"
+                        r"closing talk|opening keynote|closing keynote)\s*\d*$", re.I)
+_BOLD = re.compile(r"\*\*(?P<t>[^*]{3,200})\*\*|__(?P<u>[^_]{3,200})__")
+_PROSE_WHO = re.compile(r"(?P<name>[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}|"
+                        r"[\u4e00-\u9fff\u3040-\u30ff]{2,8})\s*(?:さん|氏)\s*(?:の|による|が|から)")
 _SECTION = re.compile(f"(?:{_NON_TALK.pattern})|(?:{_DAY_MARKER.pattern})", re.I)
 DEDUPE_WINDOW = 200
 
@@ -176,6 +189,16 @@ def _enrich(c: Candidate) -> None:
     """Fill a candidate's title and people from what sits under it."""
     line = c.line
     what, who, org = _label_values(c.body, c.used)
+    if c.block.kind == "heading" and _KIND_ONLY.match(c.block.text.strip()) and not what:
+        # "Keynote" over "Bas Vodde さんの **The Story of LeSS**": the bold text is the title.
+        for b in c.body[:2]:
+            m = _BOLD.search(b.raw) if b.kind == "line" else None
+            if m:
+                what = (m.group("t") or m.group("u") or "").strip()
+                who_m = list(_PROSE_WHO.finditer(b.raw[:m.start()]))
+                if who_m and not who:
+                    who = who_m[-1].group("name")
+                break
     if what:
         heading_person = (c.block.kind in ("heading", "item") and not line.speakers
                           and looks_like_person(c.block.text))
@@ -316,7 +339,12 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     """Every block read as a talk, with the blocks it owns and its evidence."""
     out: list[Candidate] = []
     grids: dict[int, list[Block]] = {}
+    listing = False  # inside a list of attended talks
     for i, b in enumerate(blocks):
+        if b.kind == "heading" or (b.kind == "line" and not b.continued):
+            listing = bool(_SESSION_LIST.match(b.text.strip()))
+        elif b.kind == "row":
+            listing = False
         if b.kind == "row":
             if _is_grid(b.header):
                 grids.setdefault(b.table, []).append(b)
@@ -332,9 +360,14 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
         elif b.kind in ("heading", "item", "line") and not (b.kind == "line" and b.continued):
             if len(b.raw) > 1000 or not b.text.strip() or _ATTRIBUTE.match(b.text):
                 continue
-            c = Candidate(b, parse_talk_line(b.raw), (b.kind, b.level, b.depth))
+            listed = (listing and b.kind == "item" and b.depth == 1
+                      and not _SENTENCE_END.search(b.text) and len(b.text) <= 120)
+            key = ("listed", b.depth) if listed else (b.kind, b.level, b.depth)
+            c = Candidate(b, parse_talk_line(b.raw), key)
             c.body = _owned(blocks, i)
             _enrich(c)
+            if listed:
+                c.line.evidence = max(c.line.evidence, 0.55)
         else:
             continue
         if is_noise(c.title):

@@ -30,7 +30,8 @@ NOISE = re.compile(
     r"contents$|table of contents$|agenda$|schedule$|timetable$|タイムテーブル$|"
     r"about( us)?$|contact$|license$|contributing$|organi[sz]ers$|sponsors?$|links?$|"
     r"references?$|summary$|conclusion$|introduction$|overview$|概要$|日時$|会場$|場所$|"
-    r"(?:youtube |video )?playlist$|podcast$|photos?$|recordings?$|slides?$|aftermath$)",
+    r"(?:youtube |video )?playlist$|podcast$|photos?$|recordings?$|slides?$|aftermath$|"
+    r"[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|jp|dev|me|co|app|info)/?$)",
     re.I)
 # A sentence is not a title: "for his role as speaker.", "to everyone who came".
 _SENTENCE = re.compile(r"^(?:for|to|and|with|who|which|as|because|thanks|so|but|or)\s")
@@ -341,7 +342,9 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     grids: dict[int, list[Block]] = {}
     listing = False  # inside a list of attended talks
     for i, b in enumerate(blocks):
-        if b.kind == "heading" or (b.kind == "line" and not b.continued):
+        if b.kind == "heading" or (b.kind == "line" and not b.continued and (
+                len(b.text) <= 40 and not _SENTENCE_END.search(b.text))):
+            # Prose between a "Sessions" line and its list keeps the list a list of talks.
             listing = bool(_SESSION_LIST.match(b.text.strip()))
         elif b.kind == "row":
             listing = False

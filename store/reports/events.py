@@ -1,0 +1,871 @@
+"""The event a report is about: its own name and the event day the text states.
+
+Pure text rules (stdlib, PyYAML, rapidfuzz): no database, no files. `guess_event` reads the
+parsed front matter and the body; `date_in` reads one short text such as a section heading.
+
+Names come from ranked candidates: a front-matter `event`, the event named in the prose
+("「X」に参加しました", "[X](url)を開催しました", "attended X", "X was held"), the post's
+title without its decorations ("参加レポート", "Recap:", "#hashtags"), and only for pages
+that name no event (archives, README agendas) the series behind them (a meetup.com group, a
+repeated event-like heading, at last the file name). A blog's name, a greeting or a section
+heading is never the event.
+
+Dates follow the annotation convention: the event day only when the text states it; the
+front-matter, "Posted at" or update date is the post date, kept apart. Stated dates rank by
+where they stand: an explicit label ("開催日:", "Date:"), a sentence that says the event was
+held, the title, a line that names the event. A text that dates many sections weeks apart is
+an archive of several meetups and has no single date.
+
+Scans are bounded (the name in the first 24 KB, dates in the first 96 KB, archive headings in
+the first 512 KB) and every pattern is linear, so any input costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import yaml
+from rapidfuzz import fuzz
+
+__all__ = ["EventGuess", "date_in", "guess_event"]
+
+_NAME_SCAN = 16 * 1024  # the event is named in the opening
+_DATE_SCAN = 64 * 1024
+_MAX_LINES = 3000
+_ARCHIVE_SCAN = 256 * 1024  # archives date their entries all the way down
+_MAX_ENTRIES = 2000
+_LINE_MAX = 2000  # longer lines are cut before pattern matching
+
+
+@dataclass
+class EventGuess:
+    name: str  # the event's own name
+    date: dt.date | None  # the event day stated in the text (first day of a range)
+    post_date: dt.date | None  # the post/front-matter date, kept for reference
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- dates
+_MONTH_NAMES = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+# Capitalised month names only: "may" and "march" are also words.
+_MON = (r"(?P<mon>(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
+        r"Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|"
+        r"JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\.?)")
+_ORD = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_RANGE_TAIL = r"(?:\s*(?:-|–|—|~|to|&|and)\s*(?:\d{1,2}(?:st|nd|rd|th)?))?"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+
+# (pattern, has_year); every pattern names its groups year/mon/day.
+_DATE_PATTERNS: list[tuple[re.Pattern[str], bool]] = [
+    (re.compile(_YEAR + r"\s*年\s*(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"), True),
+    # "2018年1210日": the month sign lost in scraping
+    (re.compile(_YEAR + r"\s*年\s*(?P<mon>1[0-2]|0?[1-9])(?P<day>\d{2})\s*日"), True),
+    (re.compile(r"(?<![\d/.\-])" + _YEAR + r"(?P<sep>[-/.])(?P<mon>\d{1,2})(?P=sep)"
+                r"(?P<day>\d{1,2})(?![\d])"), True),
+    (re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<mon>\d{1,2})\.(?P<year>(?:19|20)\d{2})(?!\d)"),
+     True),
+    (re.compile(r"\b" + _MON + r"\s+" + _ORD + _RANGE_TAIL + r",?\s+" + _YEAR + r"\b"), True),
+    (re.compile(r"\b" + _ORD + _RANGE_TAIL + r"\s+(?:of\s+)?" + _MON + r",?\s+" + _YEAR + r"\b"),
+     True),
+    (re.compile(r"\b" + _YEAR + r",?\s+" + _MON + r"\s+" + _ORD + r"\b"), True),
+    (re.compile(r"(?<![\d年])(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"), False),
+    # "8/3(土)", "8/3〜8/4", "8/3, 8/4に": Japanese month/day, only in Japanese context
+    (re.compile(r"(?<![\d/.])(?P<mon>1[0-2]|0?[1-9])/(?P<day>[0-3]?\d)(?![\d/])"
+                r"(?=\s*(?:\([月火水木金土日]\)|[~〜]|に|から|、|,\s*\d{1,2}/\d{1,2}\s*に))"), False),
+    (re.compile(r"\b" + _MON + r"\s+" + _ORD + r"\b(?!\s*[,:]?\s*\d)"), False),
+    (re.compile(r"\b" + _ORD + r"\s+(?:of\s+)?" + _MON + r"\b"), False),
+]
+
+_URL = re.compile(r"(?:https?:)?//[^\s<>\"'）」]+|www\.[^\s<>\"'）」]+")
+_LINK_TARGET = re.compile(r"\]\([^)\n]{0,500}\)")
+_TAG = re.compile(r"<[^<>\n]{0,500}>")
+
+
+@dataclass(frozen=True)
+class _Found:
+    start: int
+    end: int
+    year: int | None
+    month: int
+    day: int
+
+
+def _scrub(text: str) -> str:
+    """NFKC text without URLs, link targets and tags (file names and paths carry digits)."""
+    text = unicodedata.normalize("NFKC", text[:_LINE_MAX])
+    text = _LINK_TARGET.sub("]", text)
+    text = _TAG.sub(" ", text)
+    return _URL.sub(" ", text)
+
+
+def _find_dates(text: str) -> list[_Found]:
+    """Every date in scrubbed `text`, left to right; overlapping matches keep the longest."""
+    found: list[_Found] = []
+    for pat, has_year in _DATE_PATTERNS:
+        for m in pat.finditer(text):
+            mon = m.group("mon")
+            month = int(mon) if mon.isdigit() else _MONTH_NAMES.get(mon[:3].lower(), 0)
+            year = int(m.group("year")) if has_year else None
+            found.append(_Found(m.start(), m.end(), year, month, int(m.group("day"))))
+    found.sort(key=lambda f: (f.start, -(f.end - f.start), f.year is None))
+    out: list[_Found] = []
+    for f in found:
+        if out and f.start < out[-1].end:
+            continue
+        if _valid(f.year or 2000, f.month, f.day):
+            out.append(f)
+    return out
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return 1990 <= year <= 2100
+
+
+def _resolve(f: _Found, year: int | None) -> dt.date | None:
+    y = f.year if f.year is not None else year
+    if y is None or not _valid(y, f.month, f.day):
+        return None
+    return dt.date(y, f.month, f.day)
+
+
+def date_in(text: str, year_hint: int | None = None) -> dt.date | None:
+    """The first date stated in one short text (a heading, a label line); a day without a
+    year takes `year_hint`; None when the text states no day."""
+    for f in _find_dates(_scrub(text)):
+        d = _resolve(f, year_hint)
+        if d is not None:
+            return d
+    return None
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return date_in(value)
+    return None
+
+
+# --------------------------------------------------------------------------- lines
+@dataclass(frozen=True)
+class _Line:
+    text: str  # inline markup removed
+    marked: str  # the same with link texts wrapped in ⁅ ⁆
+    kind: str  # heading | bullet | text | blank
+    level: int = 0
+    indent: int = 0
+    offset: int = 0  # where the line starts in the body
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
+_HTML_HEADING = re.compile(r"^<h([1-6])\b[^>]*>(.*?)</h\1>\s*$", re.I)
+_BULLET = re.compile(r"^(?:[-*+•・●○◦▪‣]|\d{1,3}[.)])\s+")
+_SETEXT = re.compile(r"^(=+|-+)\s*$")
+_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\n]{0,500}\)")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|&<>])")
+
+
+_MARKUP = re.compile(r"[\\<\[*_`&!\u00a0\u3000]")
+
+
+def _inline(s: str) -> str:
+    """Markdown/HTML inline markup removed; link texts wrapped in ⁅ ⁆."""
+    s = s[:_LINE_MAX]
+    if not _MARKUP.search(s):
+        return s.strip()
+    s = re.sub(r"<(https?://[^>\s]+)>", " ", s)
+    s = _ESCAPE.sub(r"\1", s)
+    s = _LINK.sub(lambda m: f"⁅{m.group(1)}⁆" if not m.group(0).startswith("!") else "", s)
+    s = _TAG.sub("", s)
+    s = re.sub(r"(\*\*|__)(.+?)\1", r"\2", s)
+    s = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])", r"\1", s)
+    s = re.sub(r"`([^`\n]*)`", r"\1", s)
+    s = s.replace("&amp;", "&").replace("&nbsp;", " ").replace("&mdash;", "—")
+    return s.replace("\u00a0", " ").replace("\u3000", " ").strip()
+
+
+def _plain(marked: str) -> str:
+    return marked.replace("⁅", "").replace("⁆", "")
+
+
+_ATX = re.compile(r"^#{1,6}(?:\s|$)|^##")
+
+
+def _lines(body: str) -> list[_Line]:
+    """The first lines of the body (at most _MAX_LINES), classified."""
+    out: list[_Line] = []
+    fence = False
+    offset = 0
+    for raw in body.split("\n", _MAX_LINES)[:_MAX_LINES]:
+        at = offset
+        offset += len(raw) + 1
+        raw = raw.rstrip()
+        stripped = raw.strip()
+        if stripped.startswith(("```", "~~~")):
+            fence = not fence
+            continue
+        if fence:
+            continue
+        if not stripped:
+            out.append(_Line("", "", "blank"))
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        m = _SETEXT.match(stripped)
+        if m and out and out[-1].kind == "text" and (stripped[0] == "=" or len(stripped) >= 2):
+            prev = out.pop()
+            out.append(_Line(prev.text, prev.marked, "heading", 1 if stripped[0] == "=" else 2,
+                             0, prev.offset))
+            continue
+        m = _HTML_HEADING.match(stripped)
+        if m:
+            marked = _inline(m.group(2))
+            out.append(_Line(_plain(marked), marked, "heading", int(m.group(1)), 0, at))
+            continue
+        m = _MD_HEADING.match(stripped)
+        if m and m.group(2).strip() and _ATX.match(stripped):
+            marked = _inline(m.group(2))
+            out.append(_Line(_plain(marked), marked, "heading", len(m.group(1)), indent, at))
+            continue
+        b = _BULLET.match(stripped)
+        kind = "bullet" if b else "text"
+        marked = _inline(stripped[b.end():] if b else stripped)
+        if not marked:
+            out.append(_Line("", "", "blank"))
+            continue
+        out.append(_Line(_plain(marked), marked, kind, 0, indent, at))
+    return out
+
+
+# --------------------------------------------------------------------------- names
+_HIRA = "\u3040-\u309f"
+_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_EVENTISH = re.compile(
+    r"meet-?ups?|meetings?|conf|con\b|con\s|summit|forum|days?\b|night|camp|kaigi|fest|hack|"
+    r"gathering|user\s*group|\bug\b|jug\b|symposium|expo|week\b|seminar|workshop|sprint|"
+    r"勉強会|カンファレンス|ミートアップ|会議|大会|もくもく|セミナー|ハッカソン|ナイト|祭|フェス|"
+    r"ワークショップ|イベント|\bLT|#\d+|第\s*\d+\s*回|\b(?:19|20)\d{2}\b|jaws|\bsig\b",
+    re.I)
+# Section headings, greetings and page furniture that never name an event.
+_GENERIC = re.compile(
+    r"^(?:meet-?ups?|meetings?|events?|talks?(?:\s+archive)?|archives?|agenda|schedule|"
+    r"program(?:me)?|index|readme|home|about(?:\s+us)?|notes|introduction|intro|overview|"
+    r"general|summary|contents?|table\s+of\s+contents?|keynotes?|day\s*\d+|sessions?|"
+    r"welcome|presentations?|past\s+presentations|slides|links?|videos?|contact|"
+    r"概要|はじめに|情報|内容|目次|感想|まとめ|所感|会場|セッション|タイムテーブル|"
+    r"発表資料|資料|スライド|動画|レポート|参加レポート|イベント|勉強会|お知らせ|告知|"
+    r"キーノート|基調講演|登壇資料まとめ.*)\s*[:：]?$", re.I)
+_GENERIC_HEAD = re.compile(r"^(?:meet-?ups|meetings|events|talks|past\s+\w+|archive)\b", re.I)
+_BLOG_NAME = re.compile(r"blog\b|ブログ|日記|diary|weblog|tech\s*note|開発者ブログ", re.I)
+_CHROME = re.compile(
+    r"^(?:log ?in|sign ?up|loginsignup|sign ?in|ログイン|新規登録|\d{1,6}|edited at|"
+    r"view on github|skip to (?:main )?content|menu|search|share|tweet|"
+    r"more than \d+ \w+ (?:have|has) passed since last update\.?|"
+    r"(?:last updated|posted|updated|edited|published)\b.*|"
+    r"(?:最終更新日|投稿日|更新日|公開日).*)$", re.I)
+_SENTENCE = re.compile(r"[。.!！?？]\s*$|(?:です|ます|でした|ました|だった|である)[!！。w笑]*$")
+
+# Decorations a post title puts after the event's name: report nouns first (they say the
+# title names the event), then attendance verbs (the title is a sentence about it).
+_JA_REPORT = (r"(?:(?:に|へ)?(?:参加|聴講)?(?:レポート|レポ)(?!ー?会)|参加報告|参加記録?|参加メモ|"
+              r"聴講メモ|(?:発表)?資料まとめ|スライドまとめ|(?:の)?報告(?!会)|(?:の)?まとめ(?!会)|"
+              r"(?:の)?メモ|とは|って[?？]|って何)")
+_JA_ATTEND = (r"(?:(?:に|へ)\s*)?(?:参加(?!者)|行って|行ってき|行って来|いって|行った|聴講し|"
+              r"登壇し|やりました|やった|(?:を)?開催し|(?:を)?行いました)")
+_EN_REPORT = (r"(?:trip\s+)?(?:recap|report|notes|write-?up|summary|review|wrap-?up|"
+              r"highlights|takeaways|transcripts?|retrospective)")
+_TITLE_TAIL = re.compile(
+    r"\s*(?:(?P<ja_report>" + _JA_REPORT + r")|(?P<ja_attend>" + _JA_ATTEND + r")|"
+    r"(?:[-–—:|]\s*|\s)(?P<en_report>(?:my\s+)?" + _EN_REPORT + r")\b[^\w]*$)", re.I)
+_TITLE_HEAD = re.compile(
+    r"^(?:(?:a\s+|my\s+|some\s+)?(?:" + _EN_REPORT + r"|thoughts|lessons(?:\s+learned)?|"
+    r"experience|impressions)\s+(?:from|of|on|at)\s+(?:the\s+)?|"
+    r"(?:" + _EN_REPORT + r"|イベントレポート|参加レポート|レポート|参加報告)\s*[:：]\s*|"
+    r"welcome\s+to\s+(?:the\s+)?|attending\s+(?:the\s+)?)", re.I)
+_BRACKET_DECOR = re.compile(r"^\s*[【\[(（][^】\]()（）]{0,30}[】\])）]\s*|\s*[【\[(（][^】\]()（）]{0,30}[】\])）]\s*$")
+_REPORTISH = re.compile(r"レポ|参加|報告|まとめ|メモ|更新|report|recap|notes|略称|aka\b", re.I)
+_HASHTAGS = re.compile(r"(?:\s*[#＃](?![\d\s])[^\s#＃]+)+\s*$")
+
+_JA_STOP = _HIRA + r"。、，,！？!?「」『』()（）\n:：⁅⁆\[\]|"
+# a name starts where a run of non-hiragana starts (the lookbehind keeps the scan linear)
+_JA_NAME = r"(?<![^" + _JA_STOP + r"])(?P<name>[^" + _JA_STOP + r"]{2,80}?)"
+_QUOTED = r"[「『⁅](?P<q>[^「」『』⁅⁆\n]{2,120})[」』⁆]"
+_JA_VERB = r"(?:参加|行って|行ってき|いって|聴講|登壇|行った)"
+_JA_HELD = r"(?:開催|行い|行われ|やりました|催され)"
+_JA_PROSE: list[tuple[re.Pattern[str], int]] = [
+    (re.compile(r"(?:開催|行われ)(?:された|される|た|の)?\s*[、,]?\s*" + _QUOTED), 90),
+    (re.compile(_QUOTED + r"\s*(?:に|へ)\s*[、,]?\s*" + _JA_VERB), 90),
+    (re.compile(_QUOTED + r"\s*(?:が|を|は)\s*" + _JA_HELD), 90),
+    (re.compile(_QUOTED + r"\s*[、,]\s*(?:行ってき|参加し)"), 85),
+    (re.compile(_QUOTED + r"\s*の\s*(?:記事|資料|スライド|発表資料)?\s*まとめ"), 75),
+    (re.compile(r"(?:開催|行われ)(?:された|される|た)\s*[「『]?" + _JA_NAME + r"\s*[」』]?\s*"
+                r"(?:に|へ|の|は|で)"), 72),
+    (re.compile(_JA_NAME + r"\s*(?:に|へ)\s*[、,]?\s*" + _JA_VERB), 70),
+    (re.compile(_JA_NAME + r"\s*[、,]\s*(?:行ってき|参加してき|参加しま)"), 70),
+    (re.compile(_JA_NAME + r"\s*(?:が|を)\s*" + _JA_HELD), 70),
+    (re.compile(_JA_NAME + r"\s*の\s*(?:記事|資料|スライド)?\s*まとめ"), 66),
+]
+_EN_TOKEN = r"(?:[A-Z0-9#@][\w.+#&'’!-]*|[+&/])"
+_EN_NAME = (r"(?<![\w.+#&'’!-])(?P<name>" + _EN_TOKEN + r"(?:\s+(?:" + _EN_TOKEN +
+            r"|of|and|for|the|on|de|du|la|y)){0,8})")
+_EN_KIND = r"(?:conference|meetup|meet-up|event|gathering|summit|user group|workshop|festival)"
+_EN_PROSE: list[tuple[re.Pattern[str], int]] = [
+    (re.compile(r"\b(?:attend(?:ed|ing)?|went\s+to|was\s+at|were\s+at|back\s+from|"
+                r"recap\s+of|notes\s+from|report\s+from|spoke\s+at|speaking\s+at|visited)\s+(?:the\s+)?(?:first\s+|second\s+|latest\s+|this\s+year's\s+)?"
+                + _EN_NAME), 75),
+    (re.compile(r"\bwas\s+" + _EN_NAME + r",\s+an?\s+(?:[\w-]+\s+){0,3}" + _EN_KIND), 78),
+    (re.compile(_EN_NAME + r"\s+(?:was|is|will\s+be)\s+(?:held|hosted|organi[sz]ed|taking\s+place)"),
+     76),
+    (re.compile(_EN_NAME + r"\s+(?:took|takes)\s+place"), 76),
+    (re.compile(_EN_NAME + r"\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}" + _EN_KIND), 72),
+]
+_JA_TRIGGER = re.compile(_JA_VERB + "|" + _JA_HELD + r"|まとめ|行ってき|参加し")
+_EN_TRIGGER = re.compile(
+    r"\b(?:attend|went|was|were|back|recap|notes|report|spoke|speaking|visited|is|took|takes|"
+    r"will)\b", re.I)
+_EN_CONNECTOR = re.compile(r"(?:\s+(?:of|and|for|the|on|de|du|la|y|[+&/]))+$")
+_EN_STOP = {"I", "We", "It", "The", "This", "That", "A", "An", "My", "Our", "In", "On", "At",
+            "After", "Before", "Last", "Next", "Then", "There", "He", "She", "They", "You"}
+_MONTH_WORD = re.compile(
+    r"^(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|spring|summer|autumn|fall|"
+    r"winter|first|second|third|fourth|fifth|last|next|\d+(?:st|nd|rd|th))$", re.I)
+
+
+@dataclass
+class _Candidate:
+    name: str
+    score: int
+    pos: int
+    kind: str  # fm | prose | title | series | file
+
+
+def _norm(s: str) -> str:
+    """The scorer's normalisation, to compare names."""
+    s = unicodedata.normalize("NFKC", s or "").casefold()
+    return re.sub(r"[\s\u3000「」『』\"'`*_#]+", "", s)
+
+
+def _strip_dates(s: str) -> str:
+    """A day stated in a name is the event's date, not part of its name ("… October 30th 2018",
+    "(2023年4月11日〜12日)"); a year or "January 2025" stays."""
+    scrubbed = unicodedata.normalize("NFKC", s)
+    for f in reversed(_find_dates(scrubbed)):
+        if f.year is None:
+            continue
+        tail = scrubbed[f.end:]
+        tail = re.sub(r"^\s*(?:\([^()]{0,12}\)|[~〜\-–]\s*\d{1,2}\s*日?|\d{1,2}:\d{2})*", "", tail)
+        if not tail.strip(" )）]】-–—,|") or f.start == 0:
+            head = scrubbed[:f.start].rstrip(" ,(（[【-–—|:")
+            rest = tail if f.start == 0 else ""
+            if f.start == 0:
+                return _strip_dates(rest.lstrip(" ,)）]】-–—|:"))
+            return head
+    return scrubbed if scrubbed != s else s
+
+
+def _clean_name(s: str) -> tuple[str, str]:
+    """The event's name in a title or phrase, and the decoration found ('report', 'attend', '')."""
+    s = _plain(s).strip()
+    s = unicodedata.normalize("NFKC", s)
+    decoration = ""
+    m = re.search(r"[「『](?P<q>[^「」『』]{3,120})[」』]", s)
+    if m and _norm(m.group("q")) and (
+            _REPORTISH.search(s[:m.start()] + s[m.end():])
+            or re.search(_JA_ATTEND, s[:m.start()] + s[m.end():])):
+        return _clean_name(m.group("q"))[0], "report"
+    prev = None
+    while prev != s:
+        prev = s
+        s = _HASHTAGS.sub("", s).strip()
+        b = _BRACKET_DECOR.search(s)
+        if b and _REPORTISH.search(b.group(0)):
+            s = (s[:b.start()] + " " + s[b.end():]).strip()
+        h = _TITLE_HEAD.match(s)
+        if h and h.end() < len(s):
+            decoration = decoration or "report"
+            s = s[h.end():].strip()
+        t = _first_tail(s)
+        if t is not None:
+            decoration = decoration or t[1]
+            s = s[:t[0]].strip()
+        s = re.sub(r"(?:^|\s)[-–—|]+\s*$", "", s).strip(" \t:：|/,、。!！")
+    s = re.sub(r"(?:^|\s)[-–—|]+\s*$", "", _strip_dates(s)).strip(" \t:：|/,、")
+    s = re.sub(r"\s*[(（][^()（）]*[)）]$", lambda m: "" if _REPORTISH.search(m.group(0))
+               else m.group(0), s).strip()
+    return s, decoration
+
+
+def _first_tail(s: str) -> tuple[int, str] | None:
+    """Where the title's decoration starts (after at least two characters of name)."""
+    for m in _TITLE_TAIL.finditer(s):
+        if m.start() < 2:
+            continue
+        if m.group("ja_report"):
+            return m.start(), "report"
+        if m.group("ja_attend"):
+            return m.start(), "attend"
+        if m.group("en_report"):
+            return m.start(), "report"
+    return None
+
+
+def _good_name(s: str) -> bool:
+    if len(s) < 2 or len(s) > 150 or _GENERIC.match(s.strip()):
+        return False
+    if not re.search(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff]", s):
+        return False
+    return date_in(s) is None or len(_strip_dates(s)) > 2
+
+
+def _title_score(name: str, decoration: str) -> int:
+    if _GENERIC_HEAD.match(name):
+        return 30
+    if decoration == "report":
+        return 80
+    if decoration == "attend":
+        return 60
+    return 55 if _EVENTISH.search(name) else 45
+
+
+def _paragraphs(lines: list[_Line]) -> Iterator[tuple[int, str]]:
+    """(line index, text) per paragraph; a heading or list item is its own paragraph."""
+    buf: list[str] = []
+    start = 0
+    for i, ln in enumerate(lines):
+        if ln.kind == "text" and buf and lines[i - 1].kind == "text":
+            buf.append(ln.marked)
+            continue
+        if buf:
+            yield start, "\n".join(buf)
+        buf = [ln.marked] if ln.kind != "blank" else []
+        start = i
+    if buf:
+        yield start, "\n".join(buf)
+
+
+def _prose_candidates(lines: list[_Line]) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for pos, para in _paragraphs(lines):
+        para = unicodedata.normalize("NFKC", para)
+        # the patterns scan every start position: run them only where their verbs occur
+        ja = _JA.search(para) is not None and _JA_TRIGGER.search(para) is not None
+        for pat, score in _JA_PROSE if ja else []:
+            for m in pat.finditer(para):
+                raw = m.groupdict().get("q") or m.group("name")
+                quoted = m.groupdict().get("q") is not None
+                name, _ = _clean_name(raw.strip())
+                name = name.strip(" 、,")
+                if not _good_name(name):
+                    continue
+                eventish = bool(_EVENTISH.search(name) or re.fullmatch(r"[\w\s.+#&/-]+", name))
+                if not quoted and not (re.search(r"[A-Za-z]", name) or eventish):
+                    continue
+                # a quoted activity ("「zoomで…を囲む会」を実施") is weaker than a report's title
+                out.append(_Candidate(name, score if eventish else min(score, 75), pos, "prose"))
+        if not _JA.search(para) or re.search(r"[A-Za-z]{3}", para):
+            flat = _plain(para).replace("\n", " ")
+            sents = [x for x in _sentences(flat) if _EN_TRIGGER.search(x)]
+            for (pat, score), sent in ((p, x) for x in sents for p in _EN_PROSE):
+                for m in pat.finditer(sent):
+                    name = _EN_CONNECTOR.sub("", m.group("name")).strip(" .,'’")
+                    first = name.split(" ")[0] if name else ""
+                    if not name or first in _EN_STOP or not _good_name(name):
+                        continue
+                    if re.fullmatch(r"[\d:.apm\s]+", name, re.I) or date_in(name):
+                        continue
+                    s = score if _EVENTISH.search(name) else score - 30
+                    out.append(_Candidate(name, s, pos, "prose"))
+    return out
+
+
+def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, str]]:
+    """The report's own title: front matter, a leading heading, or a page's title line."""
+    out: list[tuple[int, str]] = []
+    if isinstance(fm.get("title"), str) and str(fm["title"]).strip():
+        out.append((-1, str(fm["title"])))
+    seen = 0
+    for i, ln in enumerate(lines[:80]):
+        if ln.kind == "blank" or _CHROME.match(ln.text.strip()):
+            continue
+        seen += 1
+        if seen > 8:
+            break
+        t = ln.text.strip()
+        if ln.kind == "heading" and ln.level == 1:
+            out.append((i, t))
+            break
+        if _BLOG_NAME.search(t) and not _EVENTISH.search(_BLOG_NAME.sub("", t)):
+            continue
+        if ln.kind == "heading":
+            # a leading heading is the title; text below a heading is a section's, not a title
+            if seen == 1:
+                out.append((i, t))
+            break
+        if ln.kind == "bullet":
+            continue
+        if len(t) > 120 or _SENTENCE.search(t):
+            continue
+        if _GENERIC.match(t):
+            continue
+        out.append((i, t))
+        if _first_tail(t) or _EVENTISH.search(t):
+            break
+    return out
+
+
+def _title_candidates(fm: dict[str, object], lines: list[_Line]) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for pos, title in _title_lines(fm, lines):
+        # "Site by Owner" (a GitHub Pages header)
+        title = re.sub(r"^(\S+)\s+by\s+\S+$", r"\1", title.strip())
+        name, decoration = _clean_name(title)
+        if not _good_name(name):
+            continue
+        name = _extend_from_next_lines(name, lines, pos)
+        out.append(_Candidate(name, _title_score(name, decoration), pos, "title"))
+    for i, ln in enumerate(lines[:200]):
+        m = re.match(r"^welcome\s+to\s+(?:the\s+)?(.{3,100})$", ln.text.strip(), re.I)
+        if m:
+            name, _ = _clean_name(m.group(1).rstrip("!.！"))
+            if _good_name(name) and _EVENTISH.search(name):
+                out.append(_Candidate(name, 50, i, "title"))
+    return out
+
+
+def _extend_from_next_lines(name: str, lines: list[_Line], pos: int) -> str:
+    """A title line shortened from a fuller one just below it ("3rd Event Week レポート" above
+    "SecHack365 2021 / 3rd Event Week2021.12.20") takes the fuller name."""
+    if pos < 0 or len(name) < 4:
+        return name
+    nxt = [ln for ln in lines[pos + 1:pos + 4] if ln.kind != "blank"][:2]
+    for ln in nxt:
+        t = unicodedata.normalize("NFKC", ln.text)
+        k = t.find(name)
+        if 0 < k <= 40 and not _SENTENCE.search(t[:k]) and "。" not in t[:k]:
+            return (t[:k] + name).strip()
+    return name
+
+
+_MEETUP_GROUP = re.compile(r"meetup\.com/(?:[a-z]{2}(?:-[A-Z]{2})?/)?([A-Za-z][A-Za-z0-9-]{2,80})/")
+
+
+def _series_candidates(body: str, lines: list[_Line]) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    groups = Counter(m.group(1) for m in _MEETUP_GROUP.finditer(body[:_ARCHIVE_SCAN]))
+    for g, _n in groups.most_common(1):
+        if g.lower() not in {"find", "topics", "cities", "pro", "apps", "events", "members"}:
+            out.append(_Candidate(g.replace("-", " "), 50, 10**6, "series"))
+    for i, ln in enumerate(lines):
+        if ln.kind != "heading" or ln.level < 2:
+            continue
+        words = ln.text.split()
+        while words and _MONTH_WORD.match(words[0].strip(",.")):
+            words = words[1:]
+        name = " ".join(words)
+        if (re.search(r"meet-?up|meeting|user\s*group", name, re.I) and _good_name(name)
+                and not _GENERIC_HEAD.match(name) and date_in(name) is None
+                and re.search(r"[A-Z]", name[:1] or "x")):
+            out.append(_Candidate(name, 45, i, "series"))
+            break
+    return out
+
+
+_FILE_GENERIC = {"archive", "archives", "meetups", "notes", "report", "recap", "slides",
+                 "index", "readme", "talks", "blog", "post", "posts", "md", "markdown", "txt",
+                 "html", "htm", "events", "day1", "day2", "day", "the", "and"}
+
+
+def _file_candidate(source: str) -> _Candidate | None:
+    stem = re.split(r"[\\/]", source)[-1]
+    stem = stem.split(".")[0]
+    stem = re.sub(r"^(?:\d{1,4}[_-])?(?:\d{4}-\d{2}-\d{2}-)?", "", stem)
+    words: list[str] = []
+    for w in re.split(r"[-_\s]+", stem):
+        if re.fullmatch(r"(?:19|20)\d{2}(?:\d{2,4})?", w):
+            break
+        if w and w.lower() not in _FILE_GENERIC:
+            words.append(w)
+    name = " ".join(words).strip()
+    if len(name) < 3 or not re.search(r"[A-Za-z]{2}", name):
+        return None
+    return _Candidate(name, 10, 10**7, "file")
+
+
+def _pick(cands: list[_Candidate]) -> _Candidate | None:
+    if not cands:
+        return None
+    best = max(cands, key=lambda c: (c.score, -c.pos))
+    if best.kind == "title":
+        # A prose name inside the title is the event without the title's extra words
+        # ("Android: DroidKaigi", "… #3 (略称MLCT)"), unless they are only its year or number.
+        for c in sorted(cands, key=lambda c: (-c.score, c.pos)):
+            if c.kind != "prose" or c.score < 60 or c.name == best.name:
+                continue
+            k = best.name.find(c.name)
+            if k >= 0:
+                rest = (best.name[:k] + best.name[k + len(c.name):]).strip()
+                if rest and not re.fullmatch(r"[#\s\d第回年()（）-]*", rest):
+                    return c
+    return best
+
+
+def _with_year(name: str, text: str) -> str:
+    """"PyCon JP" is called "PyCon JP 2018" elsewhere in the text: the fuller name."""
+    if re.search(r"(?:19|20)\d{2}", name) or len(name) < 3:
+        return name
+    m = re.search(re.escape(name) + r"\s?((?:19|20)\d{2})(?!\d)", text)
+    return f"{name} {m.group(1)}" if m else name
+
+
+# --------------------------------------------------------------------------- event dates
+_LABEL = re.compile(
+    r"^(?:日時|開催日時?|開催日程|日程|日付|開催期間|期間|イベント日|date|when|event\s+date|"
+    r"date\s+and\s+time|date\s*/\s*time)\s*(?:[:：]\s*|$|(?=\d))", re.I)
+_POST_LINE = re.compile(
+    r"posted|updated|last\s+update|edited|published|written|投稿|更新|公開日|作成日|執筆", re.I)
+_HELD_JA = re.compile(r"開催|行われ|行い|参加|実施|催され|にて")
+_HELD_EN = re.compile(
+    r"\b(?:held|took\s+place|takes\s+place|will\s+take\s+place|happened|hosted|attend(?:ed|ing)?|"
+    r"(?:next|last|this|our|the)\s+(?:\w+\s+)?(?:meeting|meetup|meet-up|event|conference)\s+"
+    r"(?:is|was|will\s+be|takes|took)|on\s+the\s+day)\b", re.I)
+_MAIN_PART = re.compile(r"^.{0,12}?(?:カンファレンス|本編|本会議|本イベント|conference\s+days?|"
+                        r"main\s+conference|main\s+event)", re.I)
+_TIME_RANGE = re.compile(r"\d{1,2}:\d{2}\s*(?:-|–|~|〜|to)\s*\d{1,2}:\d{2}")
+_SENT_SPLIT = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+(?=[A-Z])")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENT_SPLIT.split(text) if s and s.strip()]
+
+
+def _dates_with_context(text: str, year: int | None) -> list[tuple[dt.date, bool, str]]:
+    """(date, year stated in the text, what follows) for each date in one sentence; a day
+    without a year takes the year stated before it in the sentence, else `year`."""
+    s = _scrub(text)
+    out: list[tuple[dt.date, bool, str]] = []
+    ctx: int | None = None
+    for f in _find_dates(s):
+        if f.year is not None:
+            ctx = f.year
+        d = _resolve(f, ctx if ctx is not None else year)
+        if d is not None:
+            out.append((d, ctx is not None, s[f.end:f.end + 30]))
+    return out
+
+
+def _pick_in_sentence(found: list[tuple[dt.date, bool, str]],
+                      stated_only: bool) -> dt.date | None:
+    found = [f for f in found if f[1] or not stated_only]
+    if not found:
+        return None
+    # "2018年9月15日のスプリント…9月17日～18日のカンファレンス": the conference days
+    for d, _stated, after in found:
+        if _MAIN_PART.match(after):
+            return d
+    return found[0][0]
+
+
+def _post_date(fm: dict[str, object], lines: list[_Line], source: str) -> dt.date | None:
+    for key in ("date", "published", "pubdate", "created", "posted"):
+        d = _as_date(fm.get(key))
+        if d is not None:
+            return d
+    for ln in lines[:60]:
+        if re.search(r"posted\s+(?:at|on)|投稿日|公開日|published\s+(?:at|on)", ln.text, re.I):
+            d = date_in(ln.text)
+            if d is not None:
+                return d
+    for ln in lines[:30]:
+        t = _scrub(ln.text).strip()
+        if re.fullmatch(r"(?:19|20)\d{2}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?(?:\s*\(.{1,3}\))?"
+                        r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", t):
+            return date_in(t)
+    m = re.search(r"((?:19|20)\d{2})-(\d{2})-(\d{2})", re.split(r"[\\/]", source)[-1])
+    if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return None
+
+
+_ENTRY = re.compile(r"^(?:\s?(?:#{1,6}|<h[1-6]\b|[-*+]\s|\d{1,3}[.)]\s)|\s*(?:[-*+]\s+)?"
+                    r"(?:日時|開催日|日程|date|when)\b)", re.I)
+_DIGIT = re.compile(r"\d")
+
+
+def _entry_dates(body: str) -> list[dt.date]:
+    """Days stated at the head of headings, top-level list items and date labels: the entries
+    of an archive."""
+    out: list[dt.date] = []
+    seen = 0
+    for raw in body[:_ARCHIVE_SCAN].split("\n"):
+        if not _ENTRY.match(raw) or not _DIGIT.search(raw, 0, 200):
+            continue
+        seen += 1
+        if seen > _MAX_ENTRIES:
+            break
+        stripped = raw.strip()
+        label = _LABEL.match(_BULLET.sub("", stripped, count=1))
+        text = _plain(_inline(stripped.lstrip("#").strip()))
+        if not label and not re.match(r"^(?:#|<h)", stripped):
+            text = _BULLET.sub("", text, count=1)
+        text = text[:80] if label else text[:60]
+        for f in _find_dates(_scrub(text)):
+            if f.year is not None:
+                d = _resolve(f, None)
+                if d is not None:
+                    out.append(d)
+                break
+    return out
+
+
+def _archive_span(body: str) -> tuple[dt.date, dt.date, int] | None:
+    days = sorted(set(_entry_dates(body)))
+    if len(days) >= 2 and (days[-1] - days[0]).days > 7:
+        return days[0], days[-1], len(days)
+    return None
+
+
+def _event_date(fm: dict[str, object], lines: list[_Line], titles: list[tuple[int, str]],
+                name: str, post: dt.date | None) -> dt.date | None:
+    year = post.year if post else None
+    # 1. an explicit label: "開催日: 2016/12/17(土)", "Date: 4th of April, 2019", or "Date"
+    #    on its own line above the value
+    for i, ln in enumerate(lines):
+        if ln.kind == "blank":
+            continue
+        m = _LABEL.match(ln.text)
+        if not m:
+            continue
+        rest = ln.text[m.end():]
+        if rest.strip():
+            d = _pick_in_sentence(_dates_with_context(rest, year), stated_only=False)
+            if d is not None:
+                return d
+        else:
+            nxt = next((x for x in lines[i + 1:i + 4] if x.kind != "blank"), None)
+            if nxt is not None:
+                d = _pick_in_sentence(_dates_with_context(nxt.text, year), stated_only=False)
+                if d is not None:
+                    return d
+    usable = [ln for ln in lines if ln.kind != "blank" and not _POST_LINE.search(ln.text)]
+    # 2. a sentence that says the event was held / attended, with its year
+    held: list[str] = []
+    for ln in usable:
+        for s in _sentences(ln.text):
+            if _HELD_JA.search(s) or _HELD_EN.search(s):
+                held.append(s)
+                d = _pick_in_sentence(_dates_with_context(s, None), stated_only=True)
+                if d is not None:
+                    return d
+    # 3. the title ("JHUG meetup October 30th 2018"); 4. a line that names the event
+    for _pos, t in titles:
+        d = date_in(t)
+        if d is not None:
+            return d
+    key = _norm(name)
+    if len(key) >= 4:
+        for ln in usable:
+            found = _dates_with_context(ln.text, None)
+            if found and fuzz.partial_ratio(key, _norm(ln.text)) >= 90:
+                return found[0][0]
+    # 5. a date line with a time slot ("2019/01/09(水) 19:00〜21:00") is the event's
+    for ln in usable[:60]:
+        if _TIME_RANGE.search(ln.text) and len(ln.text) <= 60:
+            d = date_in(ln.text)
+            if d is not None:
+                return d
+    # 6. a day without a year in a "held" sentence takes the post's year
+    for s in held:
+        d = _pick_in_sentence(_dates_with_context(s, year), stated_only=False)
+        if d is not None and post is not None:
+            return d if d <= post else d.replace(year=d.year - 1) if _valid(
+                d.year - 1, d.month, d.day) else None
+    return None
+
+
+# --------------------------------------------------------------------------- entry point
+def _front_matter_in(body: str) -> tuple[dict[str, object], str]:
+    """A front matter block still at the top of the body (YAML `---` or TOML `+++`)."""
+    m = re.match(r"^(---|\+\+\+)[ \t]*\n(.{0,20000}?)\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|$)",
+                 body, re.S)
+    if not m:
+        return {}, body
+    data: object = None
+    try:
+        data = yaml.safe_load(m.group(2)) if m.group(1) == "---" else tomllib.loads(m.group(2))
+    except (yaml.YAMLError, tomllib.TOMLDecodeError):
+        return {}, body
+    if not isinstance(data, dict):
+        return {}, body
+    return {str(k).lower(): v for k, v in data.items()}, body[m.end():]
+
+
+def guess_event(front_matter: dict[str, object], body: str, source: str = "") -> EventGuess:
+    """The event's own name and stated date in one report, and warnings a person can act on."""
+    fm = {str(k).lower(): v for k, v in (front_matter or {}).items()}
+    body = body.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if not fm:
+        fm, body = _front_matter_in(body.lstrip("\n"))
+    warnings: list[str] = []
+    date_lines = _lines(body[:_DATE_SCAN])
+    head_lines = [ln for ln in date_lines if ln.offset < _NAME_SCAN]
+
+    cands: list[_Candidate] = []
+    for key in ("event", "event_name", "eventname", "meetup", "conference"):
+        v = fm.get(key)
+        if isinstance(v, str) and v.strip():
+            cands.append(_Candidate(v.strip(), 100, -1, "fm"))
+            break
+    cands += _prose_candidates(head_lines)
+    cands += _title_candidates(fm, head_lines)
+    best = _pick(cands)
+    if best is None or best.score < 45:
+        cands += _series_candidates(body, date_lines)
+        best = _pick(cands)
+    if best is None or best.score < 30:
+        f = _file_candidate(source)
+        if f is not None:
+            cands.append(f)
+            best = _pick(cands)
+    name = best.name if best else ""
+    if best is not None and best.kind != "fm":
+        name = _with_year(name, _scrub(body[:_NAME_SCAN]))
+    if best is None:
+        warnings.append("no event name found; give the report a title or an `event:` line")
+    elif best.kind == "file":
+        warnings.append(f"event name taken from the file name ({name}); the text names no event")
+    elif best.kind == "series":
+        warnings.append(f"event name inferred from the page ({name}); the text names no event")
+
+    post = _post_date(fm, head_lines, source)
+    date: dt.date | None = None
+    if any(isinstance(fm.get(k), str) and str(fm[k]).strip()
+           for k in ("event", "event_name", "eventname")) or "event_date" in fm:
+        # the canonical format: `date:` beside `event:` is the event's day
+        date = _as_date(fm.get("event_date")) or _as_date(fm.get("date"))
+    archive = _archive_span(body)
+    if date is None and archive is not None:
+        first, last, n = archive
+        warnings.append(f"{n} meetups dated {first} … {last}: an archive, no single event date")
+    elif date is None:
+        titles = [(p, t) for p, t in _title_lines(fm, head_lines)]
+        date = _event_date(fm, date_lines, titles, name, post)
+        if date is None and post is not None:
+            warnings.append(f"no event date stated; the post date {post} is not used")
+        elif date is None:
+            warnings.append("no event date stated")
+    return EventGuess(name=name[:300], date=date, post_date=post, warnings=warnings)

@@ -336,7 +336,7 @@ _EN_PROSE: list[tuple[re.Pattern[str], int]] = [
 _JA_TRIGGER = re.compile(_JA_VERB + "|" + _JA_HELD + r"|まとめ|行ってき|参加し")
 _EN_TRIGGER = re.compile(
     r"\b(?:attend|went|was|were|back|recap|notes|report|spoke|speaking|visited|is|took|takes|"
-    r"will)\b", re.I)
+    r"will|hosted)", re.I)
 _EN_CONNECTOR = re.compile(r"(?:\s+(?:of|and|for|the|on|de|du|la|y|[+&/]))+$")
 _EN_STOP = {"I", "We", "It", "The", "This", "That", "A", "An", "My", "Our", "In", "On", "At",
             "After", "Before", "Last", "Next", "Then", "There", "He", "She", "They", "You"}
@@ -425,7 +425,7 @@ def _first_tail(s: str) -> tuple[int, str] | None:
 
 
 def _good_name(s: str) -> bool:
-    if len(s) < 2 or len(s) > 150 or _GENERIC.match(s.strip()):
+    if len(s) < 2 or len(s) > 150 or _GENERIC.match(s.strip()) or re.search(r"[、。]", s):
         return False
     if not re.search(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff]", s):
         return False
@@ -500,7 +500,8 @@ def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, s
         out.append((-1, str(fm["title"])))
     seen = 0
     for i, ln in enumerate(lines[:80]):
-        if ln.kind == "blank" or _CHROME.match(ln.text.strip()):
+        if ln.kind == "blank" or _CHROME.match(ln.text.strip()) or (
+                _POST_LINE.search(ln.text) and date_in(ln.text)):
             continue
         seen += 1
         if seen > 8:
@@ -771,8 +772,8 @@ def _event_date(fm: dict[str, object], lines: list[_Line], titles: list[tuple[in
                 d = _pick_in_sentence(_dates_with_context(s, None), stated_only=True)
                 if d is not None:
                     return d
-    # 3. the title ("JHUG meetup October 30th 2018"); 4. a line that names the event
-    for _pos, t in titles:
+    # 3. the title ("WUG meetup October 30th 2018"); 4. a line that names the event
+    for _pos, t in titles[:2]:
         d = date_in(t)
         if d is not None:
             return d
@@ -782,13 +783,18 @@ def _event_date(fm: dict[str, object], lines: list[_Line], titles: list[tuple[in
             found = _dates_with_context(ln.text, None)
             if found and fuzz.partial_ratio(key, _norm(ln.text)) >= 90:
                 return found[0][0]
-    # 5. a date line with a time slot ("2019/01/09(水) 19:00〜21:00") is the event's
+    # 5. dated section headings a few days apart: a multi-day event's first day
+    days = sorted(set(_entry_dates("\n".join("# " + ln.text for ln in lines
+                                               if ln.kind == "heading"))))
+    if days:
+        return days[0]
+    # 6. a date line with a time slot ("2019/01/09(水) 19:00〜21:00") is the event's
     for ln in usable[:60]:
         if _TIME_RANGE.search(ln.text) and len(ln.text) <= 60:
             d = date_in(ln.text)
             if d is not None:
                 return d
-    # 6. a day without a year in a "held" sentence takes the post's year
+    # 7. a day without a year in a "held" sentence takes the post's year
     for s in held:
         d = _pick_in_sentence(_dates_with_context(s, year), stated_only=False)
         if d is not None and post is not None:

@@ -344,3 +344,11 @@ def test_guess_event_bounded_on_5mb(shape: str) -> None:
     guess_event({}, shape, "x.md")
     date_in(shape[:200_000])
     assert time.perf_counter() - t < 1.0
+
+
+def test_guess_event_platform_suffix_and_word_traps() -> None:
+    assert _g("本文。\n", {"title": "Widget Meetup #3 参加レポート - Qiita"}).name == "Widget Meetup #3"
+    assert _g("本文。\n", {"title": "Linuxメモリ管理勉強会 #3"}).name == "Linuxメモリ管理勉強会 #3"
+    assert _g("本文。\n", {"title": "RubyKaigi 2019 Day 1 recap"}).name == "RubyKaigi 2019"
+    g = _g("We hosted the 5th Widget Python Meetup on 12 March 2020. Thanks!\n")
+    assert (g.name, g.date) == ("5th Widget Python Meetup", dt.date(2020, 3, 12))

@@ -281,10 +281,10 @@ _SENTENCE = re.compile(r"[。.!！?？]\s*$|(?:です|ます|でした|ました
 
 # Decorations a post title puts after the event's name: report nouns first (they say the
 # title names the event), then attendance verbs (the title is a sentence about it).
-_JA_REPORT = (r"(?:(?:に|へ)?(?:参加|聴講)?(?:レポート|レポ)(?!ー?会)|参加報告|参加記録?|参加メモ|"
+_JA_REPORT = (r"(?:(?:に|へ)?(?:参加|聴講)?(?:レポート|レポ(?!ジトリ))(?!ー?会)|参加報告|参加記録?|参加メモ|"
               r"聴講メモ|(?:発表)?資料まとめ|スライドまとめ|(?:の)?報告(?!会)|(?:の)?まとめ(?!会)|"
-              r"(?:の)?メモ|とは|って[?？]|って何)")
-_JA_ATTEND = (r"(?:(?:に|へ)\s*)?(?:参加(?!者)|行って|行ってき|行って来|いって|行った|聴講し|"
+              r"(?:の)?メモ(?!リ)|とは|って[?？]|って何)")
+_JA_ATTEND = (r"(?:(?:に|へ)\s*)?(?:参加(?!者|型)|行って|行ってき|行って来|いって|行った|聴講し|"
               r"登壇し|やりました|やった|(?:を)?開催し|(?:を)?行いました)")
 _EN_REPORT = (r"(?:trip\s+)?(?:recap|report|notes|write-?up|summary|review|wrap-?up|"
               r"highlights|takeaways|transcripts?|retrospective)")
@@ -321,11 +321,12 @@ _JA_PROSE: list[tuple[re.Pattern[str], int]] = [
 ]
 _EN_TOKEN = r"(?:[A-Z0-9#@][\w.+#&'’!-]*|[+&/])"
 _EN_NAME = (r"(?<![\w.+#&'’!-])(?P<name>" + _EN_TOKEN + r"(?:\s+(?:" + _EN_TOKEN +
-            r"|of|and|for|the|on|de|du|la|y)){0,8})")
+            r"|of|and|for|the|de|du|la|y)){0,8})")
 _EN_KIND = r"(?:conference|meetup|meet-up|event|gathering|summit|user group|workshop|festival)"
 _EN_PROSE: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:attend(?:ed|ing)?|went\s+to|was\s+at|were\s+at|back\s+from|"
-                r"recap\s+of|notes\s+from|report\s+from|spoke\s+at|speaking\s+at|visited)\s+(?:the\s+)?(?:first\s+|second\s+|latest\s+|this\s+year's\s+)?"
+                r"recap\s+of|notes\s+from|report\s+from|spoke\s+at|speaking\s+at|visited|hosted|"
+                r"organi[sz]ed|ran)\s+(?:the\s+)?(?:first\s+|second\s+|latest\s+|this\s+year's\s+)?"
                 + _EN_NAME), 75),
     (re.compile(r"\bwas\s+" + _EN_NAME + r",\s+an?\s+(?:[\w-]+\s+){0,3}" + _EN_KIND), 78),
     (re.compile(_EN_NAME + r"\s+(?:was|is|will\s+be)\s+(?:held|hosted|organi[sz]ed|taking\s+place)"),
@@ -337,7 +338,7 @@ _JA_TRIGGER = re.compile(_JA_VERB + "|" + _JA_HELD + r"|まとめ|行ってき|�
 _EN_TRIGGER = re.compile(
     r"\b(?:attend|went|was|were|back|recap|notes|report|spoke|speaking|visited|is|took|takes|"
     r"will|hosted)", re.I)
-_EN_CONNECTOR = re.compile(r"(?:\s+(?:of|and|for|the|on|de|du|la|y|[+&/]))+$")
+_EN_CONNECTOR = re.compile(r"(?:\s+(?:of|and|for|the|de|du|la|y|[+&/]))+$")
 _EN_STOP = {"I", "We", "It", "The", "This", "That", "A", "An", "My", "Our", "In", "On", "At",
             "After", "Before", "Last", "Next", "Then", "There", "He", "She", "They", "You"}
 _MONTH_WORD = re.compile(
@@ -405,6 +406,9 @@ def _clean_name(s: str) -> tuple[str, str]:
             s = s[:t[0]].strip()
         s = re.sub(r"(?:^|\s)[-–—|]+\s*$", "", s).strip(" \t:：|/,、。!！")
     s = re.sub(r"(?:^|\s)[-–—|]+\s*$", "", _strip_dates(s)).strip(" \t:：|/,、")
+    # "RubyKaigi 2019 Day 1", "PyCon JP 2018 1日目": the day of the event is not its name
+    s = re.sub(r"[\s\-–—:：]*[(（]?\s*(?:day\s*\d+|\d+\s*日目)\s*[)）]?$", "", s, flags=re.I)
+    s = re.sub(r"^day\s*\d+\s+(?:of|at)\s+", "", s, flags=re.I)
     s = re.sub(r"\s*[(（][^()（）]*[)）]$", lambda m: "" if _REPORTISH.search(m.group(0))
                else m.group(0), s).strip()
     return s, decoration
@@ -482,7 +486,7 @@ def _prose_candidates(lines: list[_Line]) -> list[_Candidate]:
             sents = [x for x in _sentences(flat) if _EN_TRIGGER.search(x)]
             for (pat, score), sent in ((p, x) for x in sents for p in _EN_PROSE):
                 for m in pat.finditer(sent):
-                    name = _EN_CONNECTOR.sub("", m.group("name")).strip(" .,'’")
+                    name = _EN_CONNECTOR.sub("", _strip_dates(m.group("name"))).strip(" .,'’")
                     first = name.split(" ")[0] if name else ""
                     if not name or first in _EN_STOP or not _good_name(name):
                         continue
@@ -529,11 +533,19 @@ def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, s
     return out
 
 
+# "Title | Qiita", "Title - connpass": the publishing platform after a page title
+_PLATFORM = re.compile(
+    r"\s+[|｜\-–—]\s+(?:qiita|zenn|note|connpass|doorkeeper|techplay|peatix|medium|"
+    r"dev(?:\.to| community)|hatena\s*blog|はてなブログ|developersio|speaker\s*deck|slideshare|"
+    r"meetup(?:\.com)?|eventbrite|github(?:\s+pages)?)\s*$", re.I)
+
+
 def _title_candidates(fm: dict[str, object], lines: list[_Line]) -> list[_Candidate]:
     out: list[_Candidate] = []
     for pos, title in _title_lines(fm, lines):
+        title = _PLATFORM.sub("", title.strip())
         # "Site by Owner" (a GitHub Pages header)
-        title = re.sub(r"^(\S+)\s+by\s+\S+$", r"\1", title.strip())
+        title = re.sub(r"^(\S+)\s+by\s+\S+$", r"\1", title)
         name, decoration = _clean_name(title)
         if not _good_name(name):
             continue
@@ -557,7 +569,8 @@ def _extend_from_next_lines(name: str, lines: list[_Line], pos: int) -> str:
     for ln in nxt:
         t = unicodedata.normalize("NFKC", ln.text)
         k = t.find(name)
-        if 0 < k <= 40 and not _SENTENCE.search(t[:k]) and "。" not in t[:k]:
+        prefix = t[:k]
+        if 0 < k <= 40 and not re.search("[" + _JA_STOP + "]", prefix) and date_in(prefix) is None:
             return (t[:k] + name).strip()
     return name
 
@@ -682,12 +695,12 @@ def _pick_in_sentence(found: list[tuple[dt.date, bool, str]],
 
 
 def _post_date(fm: dict[str, object], lines: list[_Line], source: str) -> dt.date | None:
-    for key in ("date", "published", "pubdate", "created", "posted"):
+    for key in ("date", "published", "published_at", "pubdate", "created", "created_at", "posted"):
         d = _as_date(fm.get(key))
         if d is not None:
             return d
     for ln in lines[:60]:
-        if re.search(r"posted\s+(?:at|on)|投稿日|公開日|published\s+(?:at|on)", ln.text, re.I):
+        if re.search(r"posted\s+(?:at|on)|投稿日|公開日|published\s*(?:at|on|:)", ln.text, re.I):
             d = date_in(ln.text)
             if d is not None:
                 return d

@@ -352,3 +352,15 @@ def test_guess_event_platform_suffix_and_word_traps() -> None:
     assert _g("本文。\n", {"title": "RubyKaigi 2019 Day 1 recap"}).name == "RubyKaigi 2019"
     g = _g("We hosted the 5th Widget Python Meetup on 12 March 2020. Thanks!\n")
     assert (g.name, g.date) == ("5th Widget Python Meetup", dt.date(2020, 3, 12))
+
+
+def test_guess_event_bare_title_against_prose() -> None:
+    # an eventish bare title outweighs another event the prose mentions
+    g = _g("Last year I attended GadgetConf EU and loved it.\n", {"title": "Widget Meetup Lyon #4"})
+    assert g.name == "Widget Meetup Lyon #4"
+    # the prose's wording wins when it names the same event
+    g = _g("Regional Widget Gathering Tokyo に行ってきました。\n",
+           {"title": "Widget Gathering Tokyo 2016"})
+    assert g.name == "Regional Widget Gathering Tokyo"
+    assert _g("This year I attended iWidgetDC for the first time.\n").name == "iWidgetDC"
+    assert _g("", {"title": "Widget Meetup #9 に参加しました | ゆるふわ日記"}).name == "Widget Meetup #9"

@@ -319,20 +319,20 @@ _JA_PROSE: list[tuple[re.Pattern[str], int]] = [
     (re.compile(_JA_NAME + r"\s*(?:が|を)\s*" + _JA_HELD), 70),
     (re.compile(_JA_NAME + r"\s*の\s*(?:記事|資料|スライド)?\s*まとめ"), 66),
 ]
-_EN_TOKEN = r"(?:[A-Z0-9#@][\w.+#&'’!-]*|[+&/])"
+_EN_TOKEN = r"(?:[A-Z0-9#@][\w.+#&'’!-]*|[a-z]{1,4}[A-Z][\w.+#&'’!-]*|[+&/])"
 _EN_NAME = (r"(?<![\w.+#&'’!-])(?P<name>" + _EN_TOKEN + r"(?:\s+(?:" + _EN_TOKEN +
             r"|of|and|for|the|de|du|la|y)){0,8})")
 _EN_KIND = r"(?:conference|meetup|meet-up|event|gathering|summit|user group|workshop|festival)"
 _EN_PROSE: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:attend(?:ed|ing)?|went\s+to|was\s+at|were\s+at|back\s+from|"
                 r"recap\s+of|notes\s+from|report\s+from|spoke\s+at|speaking\s+at|visited|hosted|"
-                r"organi[sz]ed|ran)\s+(?:the\s+)?(?:first\s+|second\s+|latest\s+|this\s+year's\s+)?"
-                + _EN_NAME), 75),
-    (re.compile(r"\bwas\s+" + _EN_NAME + r",\s+an?\s+(?:[\w-]+\s+){0,3}" + _EN_KIND), 78),
+                r"organi[sz]ed)\s+(?:the\s+)?(?:first\s+|second\s+|latest\s+|this\s+year's\s+)?"
+                + _EN_NAME), 70),
+    (re.compile(r"\bwas\s+" + _EN_NAME + r",\s+an?\s+(?:[\w-]+\s+){0,3}" + _EN_KIND), 71),
     (re.compile(_EN_NAME + r"\s+(?:was|is|will\s+be)\s+(?:held|hosted|organi[sz]ed|taking\s+place)"),
-     76),
-    (re.compile(_EN_NAME + r"\s+(?:took|takes)\s+place"), 76),
-    (re.compile(_EN_NAME + r"\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}" + _EN_KIND), 72),
+     70),
+    (re.compile(_EN_NAME + r"\s+(?:took|takes)\s+place"), 70),
+    (re.compile(_EN_NAME + r"\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}" + _EN_KIND), 68),
 ]
 _JA_TRIGGER = re.compile(_JA_VERB + "|" + _JA_HELD + r"|まとめ|行ってき|参加し")
 _EN_TRIGGER = re.compile(
@@ -353,6 +353,7 @@ class _Candidate:
     score: int
     pos: int
     kind: str  # fm | prose | title | series | file
+    plain: bool = False  # a title without report or attendance decoration
 
 
 def _norm(s: str) -> str:
@@ -443,7 +444,9 @@ def _title_score(name: str, decoration: str) -> int:
         return 80
     if decoration == "attend":
         return 60
-    return 55 if _EVENTISH.search(name) else 45
+    # a bare title that reads like an event ("Monitorama 2018") outweighs an event the prose
+    # merely mentions; a bare title that does not ("Edmonton.py") is weak
+    return 72 if _EVENTISH.search(name) else 45
 
 
 def _paragraphs(lines: list[_Line]) -> Iterator[tuple[int, str]]:
@@ -544,13 +547,16 @@ def _title_candidates(fm: dict[str, object], lines: list[_Line]) -> list[_Candid
     out: list[_Candidate] = []
     for pos, title in _title_lines(fm, lines):
         title = _PLATFORM.sub("", title.strip())
+        # "Post title | Blog name": a page title's site part
+        title = re.sub(r"^(.{3,}?)\s+[|｜]\s+[^|｜]{1,40}$", r"\1", title)
         # "Site by Owner" (a GitHub Pages header)
         title = re.sub(r"^(\S+)\s+by\s+\S+$", r"\1", title)
         name, decoration = _clean_name(title)
         if not _good_name(name):
             continue
         name = _extend_from_next_lines(name, lines, pos)
-        out.append(_Candidate(name, _title_score(name, decoration), pos, "title"))
+        out.append(_Candidate(name, _title_score(name, decoration), pos, "title",
+                              plain=not decoration))
     for i, ln in enumerate(lines[:200]):
         m = re.match(r"^welcome\s+to\s+(?:the\s+)?(.{3,100})$", ln.text.strip(), re.I)
         if m:
@@ -624,6 +630,13 @@ def _pick(cands: list[_Candidate]) -> _Candidate | None:
     if not cands:
         return None
     best = max(cands, key=lambda c: (c.score, -c.pos))
+    if best.kind == "title" and best.plain:
+        # the prose names the same event as a bare title: the body's own words win
+        # ("Regional Scrum Gathering Tokyo に行ってきました" under "Scrum Gathering Tokyo 2016")
+        same = [c for c in cands if c.kind == "prose" and c.score >= 60
+                and fuzz.partial_ratio(_norm(c.name), _norm(best.name)) >= 85]
+        if same:
+            return max(same, key=lambda c: (c.score, -c.pos))
     if best.kind == "title":
         # A prose name inside the title is the event without the title's extra words
         # ("Android: DroidKaigi", "… #3 (略称MLCT)"), unless they are only its year or number.

@@ -364,3 +364,27 @@ def test_guess_event_bare_title_against_prose() -> None:
     assert g.name == "Regional Widget Gathering Tokyo"
     assert _g("This year I attended iWidgetDC for the first time.\n").name == "iWidgetDC"
     assert _g("", {"title": "Widget Meetup #9 に参加しました | ゆるふわ日記"}).name == "Widget Meetup #9"
+
+
+def test_guess_event_event_page_shapes() -> None:
+    g = _g("Widget Night Tokyo #20 - connpass\n\n| 日時 | 2019/06/18(火) |\n| 会場 | どこか |\n")
+    assert (g.name, g.date) == ("Widget Night Tokyo #20", dt.date(2019, 6, 18))
+    g = _g("Widget Makers Lyon\n\nTuesday, June 18, 2019\n7:00 PM to 10:00 PM CEST\n\nDetails\n")
+    assert g.date == dt.date(2019, 6, 18)
+    g = _g("Widget Makers Lyon\n\n**Date & Time:** Tuesday, June 18, 2019\n")
+    assert g.date == dt.date(2019, 6, 18)
+
+
+def test_guess_event_readme_repository_heading_is_not_the_event() -> None:
+    g = _g("# widget-meetup-notes\n\nMy notes.\n\n## Widget Meetup Tokyo #20 (2019/06/18)\n\n"
+           "- a point\n")
+    assert g.name == "Widget Meetup Tokyo #20"
+    assert g.date == dt.date(2019, 6, 18)
+
+
+def test_guess_event_addendum_dates_are_not_event_dates() -> None:
+    text = ("先日、Widget Casual Talks #3 を開催しました。\n\n## 発表資料\n\n"
+            "## 募集方法について [2015/05/02 21:50追記]\n\n## 追記 2015/05/20\n")
+    g = _g(text, {"date": "2015-05-02 14:41:44-07:00"})
+    assert (g.name, g.date, g.post_date) == ("Widget Casual Talks #3", None, dt.date(2015, 5, 2))
+    assert not any("archive" in w for w in g.warnings)

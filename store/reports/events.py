@@ -254,12 +254,13 @@ def _lines(body: str) -> list[_Line]:
 # --------------------------------------------------------------------------- names
 _HIRA = "\u3040-\u309f"
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_EVENTISH = re.compile(
+_EVENT_WORDS = (
     r"meet-?ups?|meetings?|conf|con\b|con\s|summit|forum|days?\b|night|camp|kaigi|fest|hack|"
     r"gathering|user\s*group|\bug\b|jug\b|symposium|expo|week\b|seminar|workshop|sprint|"
     r"勉強会|カンファレンス|ミートアップ|会議|大会|もくもく|セミナー|ハッカソン|ナイト|祭|フェス|"
-    r"ワークショップ|イベント|\bLT|#\d+|第\s*\d+\s*回|\b(?:19|20)\d{2}\b|jaws|\bsig\b",
-    re.I)
+    r"ワークショップ|イベント|\bLT|#\d+|第\s*\d+\s*回|jaws|\bsig\b")
+_EVENT_WORD = re.compile(_EVENT_WORDS, re.I)
+_EVENTISH = re.compile(_EVENT_WORDS + r"|\b(?:19|20)\d{2}\b", re.I)
 # Section headings, greetings and page furniture that never name an event.
 _GENERIC = re.compile(
     r"^(?:meet-?ups?|meetings?|events?|talks?(?:\s+archive)?|archives?|agenda|schedule|"
@@ -437,8 +438,12 @@ def _good_name(s: str) -> bool:
     return date_in(s) is None or len(_strip_dates(s)) > 2
 
 
+# "meetup-notes", "k8s_meetup_reports": a repository's name heading its README
+_SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)+")
+
+
 def _title_score(name: str, decoration: str) -> int:
-    if _GENERIC_HEAD.match(name):
+    if _GENERIC_HEAD.match(name) or _SLUG.fullmatch(name):
         return 30
     if decoration == "report":
         return 80
@@ -593,13 +598,13 @@ def _series_candidates(body: str, lines: list[_Line]) -> list[_Candidate]:
     for i, ln in enumerate(lines):
         if ln.kind != "heading" or ln.level < 2:
             continue
-        words = ln.text.split()
+        words = _clean_name(ln.text)[0].split()
         while words and _MONTH_WORD.match(words[0].strip(",.")):
             words = words[1:]
         name = " ".join(words)
-        if (re.search(r"meet-?up|meeting|user\s*group", name, re.I) and _good_name(name)
-                and not _GENERIC_HEAD.match(name) and date_in(name) is None
-                and re.search(r"[A-Z]", name[:1] or "x")):
+        if (_EVENT_WORD.search(name) and re.search(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff]{3}", name)
+                and _good_name(name) and not _GENERIC_HEAD.match(name)
+                and re.match(r"[A-Z0-9\u3040-\u30ff\u3400-\u9fff]", name)):
             out.append(_Candidate(name, 45, i, "series"))
             break
     return out
@@ -661,10 +666,12 @@ def _with_year(name: str, text: str) -> str:
 
 # --------------------------------------------------------------------------- event dates
 _LABEL = re.compile(
-    r"^(?:日時|開催日時?|開催日程|日程|日付|開催期間|期間|イベント日|date|when|event\s+date|"
-    r"date\s+and\s+time|date\s*/\s*time)\s*(?:[:：]\s*|$|(?=\d))", re.I)
+    r"^(?:日時|開催日時?|開催日程|日程|日付|開催期間|期間|イベント日|date|when|event\s+date)"
+    r"(?:\s*(?:[・/&]|and)\s*(?:時間|場所|会場|time|place|location|venue|where))?"
+    r"\s*(?:[:：|]\s*|$|(?=\d))", re.I)
 _POST_LINE = re.compile(
-    r"posted|updated|last\s+update|edited|published|written|投稿|更新|公開日|作成日|執筆", re.I)
+    r"posted|updated|last\s+update|edited|published|written|\bedit\b|投稿|更新|公開日|作成日|執筆|"
+    r"追記|加筆|修正", re.I)
 _HELD_JA = re.compile(r"開催|行われ|行い|参加|実施|催され|にて")
 _HELD_EN = re.compile(
     r"\b(?:held|took\s+place|takes\s+place|will\s+take\s+place|happened|hosted|attend(?:ed|ing)?|"
@@ -672,7 +679,8 @@ _HELD_EN = re.compile(
     r"(?:is|was|will\s+be|takes|took)|on\s+the\s+day)\b", re.I)
 _MAIN_PART = re.compile(r"^.{0,12}?(?:カンファレンス|本編|本会議|本イベント|conference\s+days?|"
                         r"main\s+conference|main\s+event)", re.I)
-_TIME_RANGE = re.compile(r"\d{1,2}:\d{2}\s*(?:-|–|~|〜|to)\s*\d{1,2}:\d{2}")
+_TIME_RANGE = re.compile(
+    r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:-|–|~|〜|to)\s*\d{1,2}:\d{2}", re.I)
 _SENT_SPLIT = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+(?=[A-Z])")
 
 
@@ -739,7 +747,7 @@ def _entry_dates(body: str) -> list[dt.date]:
     out: list[dt.date] = []
     seen = 0
     for raw in body[:_ARCHIVE_SCAN].split("\n"):
-        if not _ENTRY.match(raw) or not _DIGIT.search(raw, 0, 200):
+        if not _ENTRY.match(raw) or not _DIGIT.search(raw, 0, 200) or _POST_LINE.search(raw):
             continue
         seen += 1
         if seen > _MAX_ENTRIES:
@@ -774,10 +782,11 @@ def _event_date(fm: dict[str, object], lines: list[_Line], titles: list[tuple[in
     for i, ln in enumerate(lines):
         if ln.kind == "blank":
             continue
-        m = _LABEL.match(ln.text)
+        text = ln.text.strip("| ")  # a table row "| 日時 | 2019/06/18 |" reads as a label too
+        m = _LABEL.match(text)
         if not m:
             continue
-        rest = ln.text[m.end():]
+        rest = text[m.end():]
         if rest.strip():
             d = _pick_in_sentence(_dates_with_context(rest, year), stated_only=False)
             if d is not None:
@@ -810,13 +819,18 @@ def _event_date(fm: dict[str, object], lines: list[_Line], titles: list[tuple[in
             if found and fuzz.partial_ratio(key, _norm(ln.text)) >= 90:
                 return found[0][0]
     # 5. dated section headings a few days apart: a multi-day event's first day
-    days = sorted(set(_entry_dates("\n".join("# " + ln.text for ln in lines
+    days = sorted(set(_entry_dates("\n".join("# " + ln.text for ln in usable
                                                if ln.kind == "heading"))))
     if days:
         return days[0]
-    # 6. a date line with a time slot ("2019/01/09(水) 19:00〜21:00") is the event's
-    for ln in usable[:60]:
-        if _TIME_RANGE.search(ln.text) and len(ln.text) <= 60:
+    # 6. a date line with a time slot ("2019/01/09(水) 19:00〜21:00", or the slot on the
+    #    next line as event pages print it) is the event's
+    head = usable[:60]
+    for k, ln in enumerate(head):
+        if len(ln.text) > 60:
+            continue
+        below = head[k + 1].text if k + 1 < len(head) else ""
+        if _TIME_RANGE.search(ln.text) or (len(below) <= 40 and _TIME_RANGE.search(below)):
             d = date_in(ln.text)
             if d is not None:
                 return d

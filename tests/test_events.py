@@ -388,3 +388,11 @@ def test_guess_event_addendum_dates_are_not_event_dates() -> None:
     g = _g(text, {"date": "2015-05-02 14:41:44-07:00"})
     assert (g.name, g.date, g.post_date) == ("Widget Casual Talks #3", None, dt.date(2015, 5, 2))
     assert not any("archive" in w for w in g.warnings)
+
+
+def test_guess_event_file_name_last_resort() -> None:
+    for source, name in [("_posts/2018-11-01-widget-meetup-october-30th-2018.md", "widget meetup"),
+                         ("x/07_widget-gophers-2018-2019.md", "widget gophers"),
+                         ("20240511-widgetkaigi-report.md", "widgetkaigi"),
+                         ("notes/archive.md", "")]:
+        assert _g("", source=source).name == name, source

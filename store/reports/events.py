@@ -378,7 +378,7 @@ def _strip_dates(s: str) -> str:
             if f.start == 0:
                 return _strip_dates(rest.lstrip(" ,)）]】-–—|:"))
             return head
-    return scrubbed if scrubbed != s else s
+    return s
 
 
 def _clean_name(s: str) -> tuple[str, str]:
@@ -616,14 +616,16 @@ _FILE_GENERIC = {"archive", "archives", "meetups", "notes", "report", "recap", "
 
 
 def _file_candidate(source: str) -> _Candidate | None:
+    """The last resort: "07_widget-gophers-2018-2019.md" -> "widget gophers" (the words before
+    the first year, without an index, a post date, months or words like "archive")."""
     stem = re.split(r"[\\/]", source)[-1]
     stem = stem.split(".")[0]
-    stem = re.sub(r"^(?:\d{1,4}[_-])?(?:\d{4}-\d{2}-\d{2}-)?", "", stem)
+    stem = re.sub(r"^(?:\d{4}-\d{2}-\d{2}[-_]|\d{8}[-_]|\d{1,4}[_-])+", "", stem)
     words: list[str] = []
     for w in re.split(r"[-_\s]+", stem):
         if re.fullmatch(r"(?:19|20)\d{2}(?:\d{2,4})?", w):
             break
-        if w and w.lower() not in _FILE_GENERIC:
+        if w and w.lower() not in _FILE_GENERIC and not _MONTH_WORD.match(w):
             words.append(w)
     name = " ".join(words).strip()
     if len(name) < 3 or not re.search(r"[A-Za-z]{2}", name):
@@ -774,8 +776,9 @@ def _archive_span(body: str) -> tuple[dt.date, dt.date, int] | None:
     return None
 
 
-def _event_date(fm: dict[str, object], lines: list[_Line], titles: list[tuple[int, str]],
-                name: str, post: dt.date | None) -> dt.date | None:
+def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
+                post: dt.date | None) -> dt.date | None:
+    """The event day the text states, by where it stands (see the module docstring)."""
     year = post.year if post else None
     # 1. an explicit label: "開催日: 2016/12/17(土)", "Date: 4th of April, 2019", or "Date"
     #    on its own line above the value
@@ -908,8 +911,7 @@ def guess_event(front_matter: dict[str, object], body: str, source: str = "") ->
         first, last, n = archive
         warnings.append(f"{n} meetups dated {first} … {last}: an archive, no single event date")
     elif date is None:
-        titles = [(p, t) for p, t in _title_lines(fm, head_lines)]
-        date = _event_date(fm, date_lines, titles, name, post)
+        date = _event_date(date_lines, _title_lines(fm, head_lines), name, post)
         if date is None and post is not None:
             warnings.append(f"no event date stated; the post date {post} is not used")
         elif date is None:

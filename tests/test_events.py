@@ -396,3 +396,24 @@ def test_guess_event_file_name_last_resort() -> None:
                          ("20240511-widgetkaigi-report.md", "widgetkaigi"),
                          ("notes/archive.md", "")]:
         assert _g("", source=source).name == name, source
+
+
+def test_guess_event_more_japanese_report_forms() -> None:
+    cases = [
+        ("", {"title": "Widget Conference 2019 で登壇しました"}, "Widget Conference 2019"),
+        ("「ウィジェット祭り2019」で発表してきました。\n", {}, "ウィジェット祭り2019"),
+        ("", {"title": "WidgetKaigi 2019 参戦記"}, "WidgetKaigi 2019"),
+        ("", {"title": "Widget Night #5 の振り返り"}, "Widget Night #5"),
+        ("", {"title": "What I learned at WidgetConf 2019"}, "WidgetConf 2019"),
+    ]
+    for body, fm, name in cases:
+        assert _g(body, fm).name == name, (body, fm)
+    g = _g("Zenn\n\nWidget Meetup 参加レポート\n\n2023/10/10に公開\n\n"
+           "2023/10/08 に Widget Meetup に行ってきました。\n")
+    assert (g.name, g.date, g.post_date) == ("Widget Meetup", dt.date(2023, 10, 8),
+                                            dt.date(2023, 10, 10))
+    g = _g("Widget Meetup Tokyo\n\nWidget Meetup Tokyo #20 (2019/06/18 19:00〜)\n\n内容\n")
+    assert (g.name, g.date) == ("Widget Meetup Tokyo #20", dt.date(2019, 6, 18))
+    g = _g("We met on 5 March 2020 at the usual place for Widget Night Lyon.\n",
+           {"title": "Widget Night Lyon"})
+    assert g.date == dt.date(2020, 3, 5)

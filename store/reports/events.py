@@ -283,10 +283,12 @@ _SENTENCE = re.compile(r"[。.!！?？]\s*$|(?:です|ます|でした|ました
 # Decorations a post title puts after the event's name: report nouns first (they say the
 # title names the event), then attendance verbs (the title is a sentence about it).
 _JA_REPORT = (r"(?:(?:に|へ)?(?:参加|聴講)?(?:レポート|レポ(?!ジトリ))(?!ー?会)|参加報告|参加記録?|参加メモ|"
-              r"聴講メモ|(?:発表)?資料まとめ|スライドまとめ|(?:の)?報告(?!会)|(?:の)?まとめ(?!会)|"
+              r"聴講メモ|参加ブログ|参戦記|参加記|(?:の)?振り返り|(?:の)?ふりかえり|(?:の)?感想|聴講記録|"
+              r"(?:発表)?資料まとめ|スライドまとめ|(?:の)?報告(?!会)|(?:の)?まとめ(?!会)|"
               r"(?:の)?メモ(?!リ)|とは|って[?？]|って何)")
-_JA_ATTEND = (r"(?:(?:に|へ)\s*)?(?:参加(?!者|型)|行って|行ってき|行って来|いって|行った|聴講し|"
-              r"登壇し|やりました|やった|(?:を)?開催し|(?:を)?行いました)")
+_JA_ATTEND = (r"(?:(?:に|へ|で|にて)\s*)?(?:参加(?!者|型)|参戦|行って|行ってき|行って来|いって|行った|"
+              r"聴講し|聞いてき|聴いてき|登壇し|発表し|講演し|LTし|話して|やりました|やった|"
+              r"(?:を)?開催し|(?:を)?運営し|(?:を)?行いました)")
 _EN_REPORT = (r"(?:trip\s+)?(?:recap|report|notes|write-?up|summary|review|wrap-?up|"
               r"highlights|takeaways|transcripts?|retrospective)")
 _TITLE_TAIL = re.compile(
@@ -294,7 +296,8 @@ _TITLE_TAIL = re.compile(
     r"(?:[-–—:|]\s*|\s)(?P<en_report>(?:my\s+)?" + _EN_REPORT + r")\b[^\w]*$)", re.I)
 _TITLE_HEAD = re.compile(
     r"^(?:(?:a\s+|my\s+|some\s+)?(?:" + _EN_REPORT + r"|thoughts|lessons(?:\s+learned)?|"
-    r"experience|impressions)\s+(?:from|of|on|at)\s+(?:the\s+)?|"
+    r"experience|impressions|what\s+i\s+learned|a\s+look\s+back)\s+(?:from|of|on|at)\s+"
+    r"(?:the\s+)?|"
     r"(?:" + _EN_REPORT + r"|イベントレポート|参加レポート|レポート|参加報告)\s*[:：]\s*|"
     r"welcome\s+to\s+(?:the\s+)?|attending\s+(?:the\s+)?)", re.I)
 _BRACKET_DECOR = re.compile(r"^\s*[【\[(（][^】\]()（）]{0,30}[】\])）]\s*|\s*[【\[(（][^】\]()（）]{0,30}[】\])）]\s*$")
@@ -305,19 +308,22 @@ _JA_STOP = _HIRA + r"。、，,！？!?「」『』()（）\n:：⁅⁆\[\]|"
 # a name starts where a run of non-hiragana starts (the lookbehind keeps the scan linear)
 _JA_NAME = r"(?<![^" + _JA_STOP + r"])(?P<name>[^" + _JA_STOP + r"]{2,80}?)"
 _QUOTED = r"[「『⁅](?P<q>[^「」『』⁅⁆\n]{2,120})[」』⁆]"
-_JA_VERB = r"(?:参加|行って|行ってき|いって|聴講|登壇|行った)"
+_JA_VERB = r"(?:参加|参戦|行って|行ってき|いって|聴講|登壇|行った)"
+_JA_SPOKE = r"(?:で|にて)\s*(?:登壇|発表|講演|LT|話して|お話し)"
 _JA_HELD = r"(?:開催|行い|行われ|やりました|催され)"
 _JA_PROSE: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"(?:開催|行われ)(?:された|される|た|の)?\s*[、,]?\s*" + _QUOTED), 90),
     (re.compile(_QUOTED + r"\s*(?:に|へ)\s*[、,]?\s*" + _JA_VERB), 90),
     (re.compile(_QUOTED + r"\s*(?:が|を|は)\s*" + _JA_HELD), 90),
     (re.compile(_QUOTED + r"\s*[、,]\s*(?:行ってき|参加し)"), 85),
+    (re.compile(_QUOTED + r"\s*" + _JA_SPOKE), 85),
     (re.compile(_QUOTED + r"\s*の\s*(?:記事|資料|スライド|発表資料)?\s*まとめ"), 75),
     (re.compile(r"(?:開催|行われ)(?:された|される|た)\s*[「『]?" + _JA_NAME + r"\s*[」』]?\s*"
                 r"(?:に|へ|の|は|で)"), 72),
     (re.compile(_JA_NAME + r"\s*(?:に|へ)\s*[、,]?\s*" + _JA_VERB), 70),
     (re.compile(_JA_NAME + r"\s*[、,]\s*(?:行ってき|参加してき|参加しま)"), 70),
     (re.compile(_JA_NAME + r"\s*(?:が|を)\s*" + _JA_HELD), 70),
+    (re.compile(_JA_NAME + r"\s*" + _JA_SPOKE), 66),
     (re.compile(_JA_NAME + r"\s*の\s*(?:記事|資料|スライド)?\s*まとめ"), 66),
 ]
 _EN_TOKEN = r"(?:[A-Z0-9#@][\w.+#&'’!-]*|[a-z]{1,4}[A-Z][\w.+#&'’!-]*|[+&/])"
@@ -335,7 +341,7 @@ _EN_PROSE: list[tuple[re.Pattern[str], int]] = [
     (re.compile(_EN_NAME + r"\s+(?:took|takes)\s+place"), 70),
     (re.compile(_EN_NAME + r"\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}" + _EN_KIND), 68),
 ]
-_JA_TRIGGER = re.compile(_JA_VERB + "|" + _JA_HELD + r"|まとめ|行ってき|参加し")
+_JA_TRIGGER = re.compile(_JA_VERB + "|" + _JA_HELD + "|" + _JA_SPOKE + r"|まとめ|行ってき|参加し")
 _EN_TRIGGER = re.compile(
     r"\b(?:attend|went|was|were|back|recap|notes|report|spoke|speaking|visited|is|took|takes|"
     r"will|hosted)", re.I)
@@ -583,6 +589,11 @@ def _extend_from_next_lines(name: str, lines: list[_Line], pos: int) -> str:
         prefix = t[:k]
         if 0 < k <= 40 and not re.search("[" + _JA_STOP + "]", prefix) and date_in(prefix) is None:
             return (t[:k] + name).strip()
+        # a group's name above its numbered event: "Widget Meetup" / "Widget Meetup #20 (…)"
+        m = re.match(re.escape(name) + r"\s*(#\s?\d+|第\s*\d+\s*回|vol\.?\s*\d+|(?:19|20)\d{2})",
+                     t, re.I)
+        if m:
+            return m.group(0)
     return name
 
 
@@ -673,10 +684,11 @@ _LABEL = re.compile(
     r"\s*(?:[:：|]\s*|$|(?=\d))", re.I)
 _POST_LINE = re.compile(
     r"posted|updated|last\s+update|edited|published|written|\bedit\b|投稿|更新|公開日|作成日|執筆|"
-    r"追記|加筆|修正", re.I)
-_HELD_JA = re.compile(r"開催|行われ|行い|参加|実施|催され|にて")
+    r"追記|加筆|修正|\dに公開|\d\s*公開$", re.I)
+_HELD_JA = re.compile(r"開催|行われ|行い|参加|参戦|実施|催され|にて|行って|いって|聴講|登壇")
 _HELD_EN = re.compile(
     r"\b(?:held|took\s+place|takes\s+place|will\s+take\s+place|happened|hosted|attend(?:ed|ing)?|"
+    r"met|gathered|went\s+to|spoke\s+at|was\s+on|is\s+on|"
     r"(?:next|last|this|our|the)\s+(?:\w+\s+)?(?:meeting|meetup|meet-up|event|conference)\s+"
     r"(?:is|was|will\s+be|takes|took)|on\s+the\s+day)\b", re.I)
 _MAIN_PART = re.compile(r"^.{0,12}?(?:カンファレンス|本編|本会議|本イベント|conference\s+days?|"
@@ -730,7 +742,7 @@ def _post_date(fm: dict[str, object], lines: list[_Line], source: str) -> dt.dat
     for ln in lines[:30]:
         t = _scrub(ln.text).strip()
         if re.fullmatch(r"(?:19|20)\d{2}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?(?:\s*\(.{1,3}\))?"
-                        r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", t):
+                        r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:に?(?:公開|投稿|更新)(?:日)?)?", t):
             return date_in(t)
     m = re.search(r"((?:19|20)\d{2})-(\d{2})-(\d{2})", re.split(r"[\\/]", source)[-1])
     if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from store.decoding import decode_report
@@ -338,10 +340,13 @@ def test_guess_event_nothing_to_go_on() -> None:
     "A " * 2_500_000 + "was held",
     "「" * 5_000_000,
     "2019/" * 1_000_000,
+    ("## " + "#a" * 1000 + " x\n") * 2500,
+    ("- 2019/01/01 " * 150 + "\n") * 3000,
+    "".join("  " * (i % 300) + "- 12 May 2019 Widget Meetup\n" for i in range(20_000)),
 ])
 def test_guess_event_bounded_on_5mb(shape: str) -> None:
     t = time.perf_counter()
-    guess_event({}, shape, "x.md")
+    guess_event({"title": shape[:1_000_000]}, shape, "x.md")
     date_in(shape[:200_000])
     assert time.perf_counter() - t < 1.0
 
@@ -417,3 +422,19 @@ def test_guess_event_more_japanese_report_forms() -> None:
     g = _g("We met on 5 March 2020 at the usual place for Widget Night Lyon.\n",
            {"title": "Widget Night Lyon"})
     assert g.date == dt.date(2020, 3, 5)
+
+
+_PIECES = ["#", "## ", "\n", "\n\n", "- ", "「", "」", "[", "](", ")", "<h2>", "|", "に参加", "を開催しました",
+           "レポート", "#tag", "#12", "第3回", "2019年1月9日", "2019/01/09", "(水)", "〜", "May 4th, 2019",
+           "attended ", "was held", "Meetup ", "Date:", "日時:", "19:00", "-", "21:00", "Posted at ",
+           "https://x.y/2019/01/01", "　", "Recap: ", "Welcome to the ", " by ", "あ", "漢字", "Widget"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=200), st.text(max_size=40))
+@settings(max_examples=150, deadline=None)
+def test_guess_event_never_raises(pieces: list[str], noise: str) -> None:
+    body = "".join(pieces) + noise
+    g = guess_event({"title": noise + "".join(pieces[:5])}, body, body[:20])
+    assert isinstance(g.name, str) and len(g.name) <= 300
+    assert g.date is None or 1990 <= g.date.year <= 2100
+    date_in(body, 2019)

@@ -39,7 +39,7 @@ _NAME_SCAN = 16 * 1024  # the event is named in the opening
 _DATE_SCAN = 64 * 1024
 _MAX_LINES = 3000
 _ARCHIVE_SCAN = 256 * 1024  # archives date their entries all the way down
-_MAX_ENTRIES = 2000
+_MAX_ENTRIES = 1000
 _LINE_MAX = 2000  # longer lines are cut before pattern matching
 
 
@@ -85,6 +85,7 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], bool]] = [
     (re.compile(r"\b" + _ORD + r"\s+(?:of\s+)?" + _MON + r"\b"), False),
 ]
 
+_DIGIT = re.compile(r"\d")
 _URL = re.compile(r"(?:https?:)?//[^\s<>\"'）」]+|www\.[^\s<>\"'）」]+")
 _LINK_TARGET = re.compile(r"\]\([^)\n]{0,500}\)")
 _TAG = re.compile(r"<[^<>\n]{0,500}>")
@@ -110,6 +111,8 @@ def _scrub(text: str) -> str:
 def _find_dates(text: str) -> list[_Found]:
     """Every date in scrubbed `text`, left to right; overlapping matches keep the longest."""
     found: list[_Found] = []
+    if not _DIGIT.search(text):
+        return found
     for pat, has_year in _DATE_PATTERNS:
         for m in pat.finditer(text):
             mon = m.group("mon")
@@ -369,27 +372,32 @@ def _norm(s: str) -> str:
     return re.sub(r"[\s\u3000「」『』\"'`*_#]+", "", s)
 
 
+_AFTER_DATE = re.compile(r"^\s*(?:\([^()]{0,12}\)|[~〜\-–]\s*\d{1,2}\s*日?|\d{1,2}:\d{2})*")
+
+
 def _strip_dates(s: str) -> str:
-    """A day stated in a name is the event's date, not part of its name ("… October 30th 2018",
-    "(2023年4月11日〜12日)"); a year or "January 2025" stays."""
-    scrubbed = unicodedata.normalize("NFKC", s)
-    for f in reversed(_find_dates(scrubbed)):
-        if f.year is None:
+    """A day stated at either end of a name is the event's date, not part of its name
+    ("… October 30th 2018", "(2023年4月11日〜12日)", "2019/01/09 …"); a year or "January 2025"
+    stays."""
+    for _ in range(4):
+        scrubbed = unicodedata.normalize("NFKC", s)
+        dated = [f for f in _find_dates(scrubbed) if f.year is not None]
+        if not dated:
+            return s
+        first, last = dated[0], dated[-1]
+        if first.start == 0:
+            s = _AFTER_DATE.sub("", scrubbed[first.end:]).lstrip(" ,)）]】-–—|:")
             continue
-        tail = scrubbed[f.end:]
-        tail = re.sub(r"^\s*(?:\([^()]{0,12}\)|[~〜\-–]\s*\d{1,2}\s*日?|\d{1,2}:\d{2})*", "", tail)
-        if not tail.strip(" )）]】-–—,|") or f.start == 0:
-            head = scrubbed[:f.start].rstrip(" ,(（[【-–—|:")
-            rest = tail if f.start == 0 else ""
-            if f.start == 0:
-                return _strip_dates(rest.lstrip(" ,)）]】-–—|:"))
-            return head
+        tail = _AFTER_DATE.sub("", scrubbed[last.end:])
+        if not tail.strip(" )）]】-–—,|"):
+            return scrubbed[:last.start].rstrip(" ,(（[【-–—|:")
+        return s
     return s
 
 
 def _clean_name(s: str) -> tuple[str, str]:
     """The event's name in a title or phrase, and the decoration found ('report', 'attend', '')."""
-    s = _plain(s).strip()
+    s = _plain(s[:300]).strip()
     s = unicodedata.normalize("NFKC", s)
     decoration = ""
     m = re.search(r"[「『](?P<q>[^「」『』]{3,120})[」』]", s)
@@ -515,7 +523,7 @@ def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, s
     """The report's own title: front matter, a leading heading, or a page's title line."""
     out: list[tuple[int, str]] = []
     if isinstance(fm.get("title"), str) and str(fm["title"]).strip():
-        out.append((-1, str(fm["title"])))
+        out.append((-1, str(fm["title"])[:300]))
     seen = 0
     for i, ln in enumerate(lines[:80]):
         if ln.kind == "blank" or _CHROME.match(ln.text.strip()) or (
@@ -524,7 +532,7 @@ def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, s
         seen += 1
         if seen > 8:
             break
-        t = ln.text.strip()
+        t = ln.text.strip()[:300]
         if ln.kind == "heading" and ln.level == 1:
             out.append((i, t))
             break
@@ -549,7 +557,7 @@ def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, s
 
 # "Title | Qiita", "Title - connpass": the publishing platform after a page title
 _PLATFORM = re.compile(
-    r"\s+[|｜\-–—]\s+(?:qiita|zenn|note|connpass|doorkeeper|techplay|peatix|medium|"
+    r"(?<!\s)\s+[|｜\-–—]\s+(?:qiita|zenn|note|connpass|doorkeeper|techplay|peatix|medium|"
     r"dev(?:\.to| community)|hatena\s*blog|はてなブログ|developersio|speaker\s*deck|slideshare|"
     r"meetup(?:\.com)?|eventbrite|github(?:\s+pages)?)\s*$", re.I)
 
@@ -606,9 +614,8 @@ def _series_candidates(body: str, lines: list[_Line]) -> list[_Candidate]:
     for g, _n in groups.most_common(1):
         if g.lower() not in {"find", "topics", "cities", "pro", "apps", "events", "members"}:
             out.append(_Candidate(g.replace("-", " "), 50, 10**6, "series"))
-    for i, ln in enumerate(lines):
-        if ln.kind != "heading" or ln.level < 2:
-            continue
+    headings = [(i, ln) for i, ln in enumerate(lines) if ln.kind == "heading" and ln.level >= 2]
+    for i, ln in headings[:200]:
         words = _clean_name(ln.text)[0].split()
         while words and _MONTH_WORD.match(words[0].strip(",.")):
             words = words[1:]
@@ -752,7 +759,6 @@ def _post_date(fm: dict[str, object], lines: list[_Line], source: str) -> dt.dat
 
 _ENTRY = re.compile(r"^(?:\s?(?:#{1,6}|<h[1-6]\b|[-*+]\s|\d{1,3}[.)]\s)|\s*(?:[-*+]\s+)?"
                     r"(?:日時|開催日|日程|date|when)\b)", re.I)
-_DIGIT = re.compile(r"\d")
 
 
 def _entry_dates(body: str) -> list[dt.date]:
@@ -829,9 +835,11 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
             return d
     key = _norm(name)
     if len(key) >= 4:
-        for ln in usable:
+        for ln in usable[:300]:
+            if not _DIGIT.search(ln.text) or fuzz.partial_ratio(key, _norm(ln.text)) < 90:
+                continue
             found = _dates_with_context(ln.text, None)
-            if found and fuzz.partial_ratio(key, _norm(ln.text)) >= 90:
+            if found:
                 return found[0][0]
     # 5. dated section headings a few days apart: a multi-day event's first day
     days = sorted(set(_entry_dates("\n".join("# " + ln.text for ln in usable

@@ -438,3 +438,15 @@ def test_guess_event_never_raises(pieces: list[str], noise: str) -> None:
     assert isinstance(g.name, str) and len(g.name) <= 300
     assert g.date is None or 1990 <= g.date.year <= 2100
     date_in(body, 2019)
+
+
+def test_guess_event_dated_list_of_past_meetups_keeps_the_stated_day() -> None:
+    text = ("2019年6月18日に開催された Widget Meetup Tokyo #20 に参加しました。\n\n## 内容\n\n本文\n\n"
+            "## 過去のレポート\n\n- 2019/05/20 Widget Meetup Tokyo #19\n- 2019/04/10 Widget Meetup Tokyo #18\n")
+    g = _g(text)
+    assert (g.name, g.date) == ("Widget Meetup Tokyo #20", dt.date(2019, 6, 18))
+
+
+def test_guess_event_a_line_naming_another_edition_is_not_the_date() -> None:
+    text = "Widget Meetup Tokyo #20 に参加しました。\n\n前回 Widget Meetup Tokyo #19 (2019/05/20) の資料\n"
+    assert _g(text).date is None

@@ -524,7 +524,7 @@ def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, s
     out: list[tuple[int, str]] = []
     if isinstance(fm.get("title"), str) and str(fm["title"]).strip():
         out.append((-1, str(fm["title"])[:300]))
-    seen = 0
+    seen = prose = 0
     for i, ln in enumerate(lines[:80]):
         if ln.kind == "blank" or _CHROME.match(ln.text.strip()) or (
                 _POST_LINE.search(ln.text) and date_in(ln.text)):
@@ -546,8 +546,11 @@ def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, s
         if ln.kind == "bullet":
             continue
         if len(t) > 120 or _SENTENCE.search(t):
+            prose += 1
             continue
-        if _GENERIC.match(t):
+        if _GENERIC.match(t) or (prose and not _first_tail(t)):
+            # below the prose a bare line is the text's, not a title; a page's description
+            # sentence may stand above its title, which then says what it reports
             continue
         out.append((i, t))
         if _first_tail(t) or _EVENTISH.search(t):
@@ -761,12 +764,15 @@ _ENTRY = re.compile(r"^(?:\s?(?:#{1,6}|<h[1-6]\b|[-*+]\s|\d{1,3}[.)]\s)|\s*(?:[-
                     r"(?:日時|開催日|日程|date|when)\b)", re.I)
 
 
-def _entry_dates(body: str) -> list[dt.date]:
-    """Days stated at the head of headings, top-level list items and date labels: the entries
-    of an archive."""
-    out: list[dt.date] = []
+def _entry_dates(body: str) -> list[tuple[int, dt.date]]:
+    """(offset, day) stated at the head of headings, top-level list items and date labels: the
+    entries of an archive."""
+    out: list[tuple[int, dt.date]] = []
     seen = 0
+    offset = 0
     for raw in body[:_ARCHIVE_SCAN].split("\n"):
+        at = offset
+        offset += len(raw) + 1
         if not _ENTRY.match(raw) or not _DIGIT.search(raw, 0, 200) or _POST_LINE.search(raw):
             continue
         seen += 1
@@ -782,21 +788,25 @@ def _entry_dates(body: str) -> list[dt.date]:
             if f.year is not None:
                 d = _resolve(f, None)
                 if d is not None:
-                    out.append(d)
+                    out.append((at, d))
                 break
     return out
 
 
-def _archive_span(body: str) -> tuple[dt.date, dt.date, int] | None:
-    days = sorted(set(_entry_dates(body)))
+def _archive_span(body: str) -> tuple[dt.date, dt.date, int, int] | None:
+    """(first day, last day, how many, offset of the first entry) when the text dates several
+    entries weeks apart: an archive of meetups."""
+    entries = _entry_dates(body)
+    days = sorted({d for _at, d in entries})
     if len(days) >= 2 and (days[-1] - days[0]).days > 7:
-        return days[0], days[-1], len(days)
+        return days[0], days[-1], len(days), entries[0][0]
     return None
 
 
 def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
-                post: dt.date | None) -> dt.date | None:
-    """The event day the text states, by where it stands (see the module docstring)."""
+                post: dt.date | None) -> tuple[dt.date, int, bool] | None:
+    """The event day the text states, by where it stands (see the module docstring), with the
+    offset of its line and whether a label or a "held" sentence states it."""
     year = post.year if post else None
     # 1. an explicit label: "開催日: 2016/12/17(土)", "Date: 4th of April, 2019", or "Date"
     #    on its own line above the value
@@ -811,13 +821,13 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
         if rest.strip():
             d = _pick_in_sentence(_dates_with_context(rest, year), stated_only=False)
             if d is not None:
-                return d
+                return d, ln.offset, True
         else:
             nxt = next((x for x in lines[i + 1:i + 4] if x.kind != "blank"), None)
             if nxt is not None:
                 d = _pick_in_sentence(_dates_with_context(nxt.text, year), stated_only=False)
                 if d is not None:
-                    return d
+                    return d, ln.offset, True
     usable = [ln for ln in lines if ln.kind != "blank" and not _POST_LINE.search(ln.text)]
     # 2. a sentence that says the event was held / attended, with its year
     held: list[str] = []
@@ -827,25 +837,30 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
                 held.append(s)
                 d = _pick_in_sentence(_dates_with_context(s, None), stated_only=True)
                 if d is not None:
-                    return d
+                    return d, ln.offset, True
     # 3. the title ("WUG meetup October 30th 2018"); 4. a line that names the event
-    for _pos, t in titles[:2]:
+    for pos, t in titles[:2]:
         d = date_in(t)
         if d is not None:
-            return d
+            return d, lines[pos].offset if pos >= 0 else -1, False
     key = _norm(name)
+    numbers = re.findall(r"\d+", key)  # "#20" is not "#19"
     if len(key) >= 4:
         for ln in usable[:300]:
             if not _DIGIT.search(ln.text) or fuzz.partial_ratio(key, _norm(ln.text)) < 90:
                 continue
+            scrubbed = _scrub(ln.text)
+            spans = _find_dates(scrubbed)
+            line_key = _norm("".join(scrubbed[a.end:b.start] for a, b in zip(
+                [_Found(0, 0, None, 0, 0), *spans], [*spans, _Found(len(scrubbed), 0, None, 0, 0)],
+                strict=True)))
             found = _dates_with_context(ln.text, None)
-            if found:
-                return found[0][0]
+            if found and all(re.search(r"(?<!\d)" + n + r"(?!\d)", line_key) for n in numbers):
+                return found[0][0], ln.offset, False
     # 5. dated section headings a few days apart: a multi-day event's first day
-    days = sorted(set(_entry_dates("\n".join("# " + ln.text for ln in usable
-                                               if ln.kind == "heading"))))
-    if days:
-        return days[0]
+    dated = _entry_dates("\n".join("# " + ln.text for ln in usable if ln.kind == "heading"))
+    if dated:
+        return min(d for _at, d in dated), -1, False
     # 6. a date line with a time slot ("2019/01/09(水) 19:00〜21:00", or the slot on the
     #    next line as event pages print it) is the event's
     head = usable[:60]
@@ -856,13 +871,16 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
         if _TIME_RANGE.search(ln.text) or (len(below) <= 40 and _TIME_RANGE.search(below)):
             d = date_in(ln.text)
             if d is not None:
-                return d
+                return d, ln.offset, False
     # 7. a day without a year in a "held" sentence takes the post's year
     for s in held:
         d = _pick_in_sentence(_dates_with_context(s, year), stated_only=False)
         if d is not None and post is not None:
-            return d if d <= post else d.replace(year=d.year - 1) if _valid(
-                d.year - 1, d.month, d.day) else None
+            if d > post:  # a January post about a December event
+                if not _valid(d.year - 1, d.month, d.day):
+                    return None
+                d = d.replace(year=d.year - 1)
+            return d, -1, False
     return None
 
 
@@ -926,14 +944,19 @@ def guess_event(front_matter: dict[str, object], body: str, source: str = "") ->
            for k in ("event", "event_name", "eventname")) or "event_date" in fm:
         # the canonical format: `date:` beside `event:` is the event's day
         date = _as_date(fm.get("event_date")) or _as_date(fm.get("date"))
-    archive = _archive_span(body)
-    if date is None and archive is not None:
-        first, last, n = archive
-        warnings.append(f"{n} meetups dated {first} … {last}: an archive, no single event date")
-    elif date is None:
-        date = _event_date(date_lines, _title_lines(fm, head_lines), name, post)
-        if date is None and post is not None:
+    if date is None:
+        stated = _event_date(date_lines, _title_lines(fm, head_lines), name, post)
+        archive = _archive_span(body)
+        # an archive has no single day, unless the opening states one before any entry
+        # (a meetup's page that ends with a dated list of past meetups)
+        if archive is not None and not (stated and stated[2] and 0 <= stated[1] < archive[3]):
+            first, last, n, _at = archive
+            warnings.append(f"{n} meetups dated {first} … {last}: an archive, no single event "
+                            "date")
+        elif stated is not None:
+            date = stated[0]
+        elif post is not None:
             warnings.append(f"no event date stated; the post date {post} is not used")
-        elif date is None:
+        else:
             warnings.append("no event date stated")
     return EventGuess(name=name[:300], date=date, post_date=post, warnings=warnings)

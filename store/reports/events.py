@@ -86,6 +86,7 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], bool]] = [
 ]
 
 _DIGIT = re.compile(r"\d")
+_DIGIT_LINE = re.compile(r"(?m)^[^\n\d]*\d[^\n]*")
 _URL = re.compile(r"(?:https?:)?//[^\s<>\"'）」]+|www\.[^\s<>\"'）」]+")
 _LINK_TARGET = re.compile(r"\]\([^)\n]{0,500}\)")
 _TAG = re.compile(r"<[^<>\n]{0,500}>")
@@ -769,11 +770,9 @@ def _entry_dates(body: str) -> list[tuple[int, dt.date]]:
     entries of an archive."""
     out: list[tuple[int, dt.date]] = []
     seen = 0
-    offset = 0
-    for raw in body[:_ARCHIVE_SCAN].split("\n"):
-        at = offset
-        offset += len(raw) + 1
-        if not _ENTRY.match(raw) or not _DIGIT.search(raw, 0, 200) or _POST_LINE.search(raw):
+    for line in _DIGIT_LINE.finditer(body[:_ARCHIVE_SCAN]):  # a date needs a digit
+        at, raw = line.start(), line.group(0)
+        if not _ENTRY.match(raw):
             continue
         seen += 1
         if seen > _MAX_ENTRIES:
@@ -784,6 +783,8 @@ def _entry_dates(body: str) -> list[tuple[int, dt.date]]:
         if not label and not re.match(r"^(?:#|<h)", stripped):
             text = _BULLET.sub("", text, count=1)
         text = text[:80] if label else text[:60]
+        if _POST_LINE.search(text):
+            continue
         for f in _find_dates(_scrub(text)):
             if f.year is not None:
                 d = _resolve(f, None)
@@ -858,7 +859,8 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
             if found and all(re.search(r"(?<!\d)" + n + r"(?!\d)", line_key) for n in numbers):
                 return found[0][0], ln.offset, False
     # 5. dated section headings a few days apart: a multi-day event's first day
-    dated = _entry_dates("\n".join("# " + ln.text for ln in usable if ln.kind == "heading"))
+    headings = [ln.text for ln in usable if ln.kind == "heading"][:200]
+    dated = _entry_dates("\n".join("# " + t for t in headings))
     if dated:
         return min(d for _at, d in dated), -1, False
     # 6. a date line with a time slot ("2019/01/09(水) 19:00〜21:00", or the slot on the
@@ -904,7 +906,9 @@ def _front_matter_in(body: str) -> tuple[dict[str, object], str]:
 def guess_event(front_matter: dict[str, object], body: str, source: str = "") -> EventGuess:
     """The event's own name and stated date in one report, and warnings a person can act on."""
     fm = {str(k).lower(): v for k, v in (front_matter or {}).items()}
-    body = body.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    # nothing past the archive scan is read: cut first, so a huge body costs nothing more
+    body = body[:_ARCHIVE_SCAN + 32 * 1024].replace("\r\n", "\n").replace("\r", "\n")
+    body = body.lstrip("\ufeff")
     if not fm:
         fm, body = _front_matter_in(body.lstrip("\n"))
     warnings: list[str] = []

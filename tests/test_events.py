@@ -450,3 +450,10 @@ def test_guess_event_dated_list_of_past_meetups_keeps_the_stated_day() -> None:
 def test_guess_event_a_line_naming_another_edition_is_not_the_date() -> None:
     text = "Widget Meetup Tokyo #20 に参加しました。\n\n前回 Widget Meetup Tokyo #19 (2019/05/20) の資料\n"
     assert _g(text).date is None
+
+
+def test_guess_event_double_quoted_japanese_event() -> None:
+    g = _g('昨日、開かれた "Widget のシークレットトレーニング" に参加してきました。\n',
+           {"title": "Secret Training of Widget", "date": "2012-10-06 16:53"})
+    assert g.name == "Widget のシークレットトレーニング"
+    assert g.date is None and g.post_date == dt.date(2012, 10, 6)

@@ -311,18 +311,18 @@ _HASHTAGS = re.compile(r"(?:\s*[#＃](?![\d\s])[^\s#＃]+)+\s*$")
 _JA_STOP = _HIRA + r"。、，,！？!?「」『』()（）\n:：⁅⁆\[\]|"
 # a name starts where a run of non-hiragana starts (the lookbehind keeps the scan linear)
 _JA_NAME = r"(?<![^" + _JA_STOP + r"])(?P<name>[^" + _JA_STOP + r"]{2,80}?)"
-_QUOTED = r"[「『⁅](?P<q>[^「」『』⁅⁆\n]{2,120})[」』⁆]"
+_QUOTED = r"[「『⁅\"“](?P<q>[^「」『』⁅⁆\"“”\n]{2,120})[」』⁆\"”]"
 _JA_VERB = r"(?:参加|参戦|行って|行ってき|いって|聴講|登壇|行った)"
 _JA_SPOKE = r"(?:で|にて)\s*(?:登壇|発表|講演|LT|話して|お話し)"
-_JA_HELD = r"(?:開催|行い|行われ|やりました|催され)"
+_JA_HELD = r"(?:開催|行い|行われ|開かれ|やりました|催され)"
 _JA_PROSE: list[tuple[re.Pattern[str], int]] = [
-    (re.compile(r"(?:開催|行われ)(?:された|される|た|の)?\s*[、,]?\s*" + _QUOTED), 90),
+    (re.compile(r"(?:開催|行われ|開かれ)(?:された|される|た|の)?\s*[、,]?\s*" + _QUOTED), 90),
     (re.compile(_QUOTED + r"\s*(?:に|へ)\s*[、,]?\s*" + _JA_VERB), 90),
     (re.compile(_QUOTED + r"\s*(?:が|を|は)\s*" + _JA_HELD), 90),
     (re.compile(_QUOTED + r"\s*[、,]\s*(?:行ってき|参加し)"), 85),
     (re.compile(_QUOTED + r"\s*" + _JA_SPOKE), 85),
     (re.compile(_QUOTED + r"\s*の\s*(?:記事|資料|スライド|発表資料)?\s*まとめ"), 75),
-    (re.compile(r"(?:開催|行われ)(?:された|される|た)\s*[「『]?" + _JA_NAME + r"\s*[」』]?\s*"
+    (re.compile(r"(?:開催|行われ|開かれ)(?:された|される|た)\s*[「『]?" + _JA_NAME + r"\s*[」』]?\s*"
                 r"(?:に|へ|の|は|で)"), 72),
     (re.compile(_JA_NAME + r"\s*(?:に|へ)\s*[、,]?\s*" + _JA_VERB), 70),
     (re.compile(_JA_NAME + r"\s*[、,]\s*(?:行ってき|参加してき|参加しま)"), 70),

@@ -343,6 +343,9 @@ def test_guess_event_nothing_to_go_on() -> None:
     ("## " + "#a" * 1000 + " x\n") * 2500,
     ("- 2019/01/01 " * 150 + "\n") * 3000,
     "".join("  " * (i % 300) + "- 12 May 2019 Widget Meetup\n" for i in range(20_000)),
+    ("[a" * 1000 + "\n") * 2500,
+    ("\\[" * 1000 + "\n") * 2500,
+    ("**a" * 660 + "\n") * 2500,
 ])
 def test_guess_event_bounded_on_5mb(shape: str) -> None:
     t = time.perf_counter()

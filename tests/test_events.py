@@ -460,3 +460,9 @@ def test_guess_event_double_quoted_japanese_event() -> None:
            {"title": "Secret Training of Widget", "date": "2012-10-06 16:53"})
     assert g.name == "Widget のシークレットトレーニング"
     assert g.date is None and g.post_date == dt.date(2012, 10, 6)
+
+
+def test_guess_event_page_furniture_in_words_is_not_a_name() -> None:
+    text = ("イベントを探す\n\nログイン\n\nWidget Night Tokyo #8\n\n開催日時\n2019/06/18(火) 19:00 〜 22:00\n")
+    g = _g(text)
+    assert (g.name, g.date) == ("Widget Night Tokyo #8", dt.date(2019, 6, 18))

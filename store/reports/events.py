@@ -555,7 +555,7 @@ def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, s
             # sentence may stand above its title, which then says what it reports
             continue
         out.append((i, t))
-        if _first_tail(t) or _EVENTISH.search(t):
+        if _first_tail(t) or (_EVENTISH.search(t) and not _in_words(t)):
             break
     return out
 
@@ -565,6 +565,11 @@ _PLATFORM = re.compile(
     r"(?<!\s)\s+[|｜\-–—]\s+(?:qiita|zenn|note|connpass|doorkeeper|techplay|peatix|medium|"
     r"dev(?:\.to| community)|hatena\s*blog|はてなブログ|developersio|speaker\s*deck|slideshare|"
     r"meetup(?:\.com)?|eventbrite|github(?:\s+pages)?)\s*$", re.I)
+
+
+def _in_words(s: str) -> bool:
+    """Japanese words rather than a name: hiragana beyond a possessive の."""
+    return len(re.findall("[" + _HIRA + "]", s.replace("の", ""))) >= 2
 
 
 def _title_candidates(fm: dict[str, object], lines: list[_Line]) -> list[_Candidate]:
@@ -579,8 +584,11 @@ def _title_candidates(fm: dict[str, object], lines: list[_Line]) -> list[_Candid
         if not _good_name(name):
             continue
         name = _extend_from_next_lines(name, lines, pos)
-        out.append(_Candidate(name, _title_score(name, decoration), pos, "title",
-                              plain=not decoration))
+        score = _title_score(name, decoration)
+        if not decoration and pos >= 0 and _in_words(name):
+            # a bare line in words ("イベントを探す") is page furniture more often than a name
+            score = min(score, 45)
+        out.append(_Candidate(name, score, pos, "title", plain=not decoration))
     for i, ln in enumerate(lines[:200]):
         m = re.match(r"^welcome\s+to\s+(?:the\s+)?(.{3,100})$", ln.text.strip(), re.I)
         if m:

@@ -466,3 +466,14 @@ def test_guess_event_page_furniture_in_words_is_not_a_name() -> None:
     text = ("イベントを探す\n\nログイン\n\nWidget Night Tokyo #8\n\n開催日時\n2019/06/18(火) 19:00 〜 22:00\n")
     g = _g(text)
     assert (g.name, g.date) == ("Widget Night Tokyo #8", dt.date(2019, 6, 18))
+
+
+def test_guess_event_more_date_shapes() -> None:
+    assert _g("Widget Night #3\n\n■日時\n2019/1/9(水)\n").date == dt.date(2019, 1, 9)
+    assert _g("Widget Night #3\n\n【日時】2019年1月9日(水)\n").date == dt.date(2019, 1, 9)
+    assert _g("# Widget Night #3\n\n2019/01/09(水)\n\n## Talks\n").date == dt.date(2019, 1, 9)
+    # a blog's bare date line stays the post's
+    g = _g("ゆるふわ日記\n\n2019-01-10\n\nWidget Night #3 に行ってきた\n")
+    assert (g.date, g.post_date) == (None, dt.date(2019, 1, 10))
+    g = _g("本文。\n", {"title": "1/9(水) Widget Night #3 参加メモ", "date": "2019-01-10"})
+    assert (g.name, g.date) == ("Widget Night #3", dt.date(2019, 1, 9))

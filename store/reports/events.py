@@ -379,11 +379,11 @@ _AFTER_DATE = re.compile(r"^\s*(?:\([^()]{0,12}\)|[~〜\-–]\s*\d{1,2}\s*日?|\
 
 def _strip_dates(s: str) -> str:
     """A day stated at either end of a name is the event's date, not part of its name
-    ("… October 30th 2018", "(2023年4月11日〜12日)", "2019/01/09 …"); a year or "January 2025"
+    ("… October 30th 2018", "(2023年4月11日〜12日)", "1/9(水) …"); a year or "January 2025"
     stays."""
     for _ in range(4):
         scrubbed = unicodedata.normalize("NFKC", s)
-        dated = [f for f in _find_dates(scrubbed) if f.year is not None]
+        dated = _find_dates(scrubbed)
         if not dated:
             return s
         first, last = dated[0], dated[-1]
@@ -529,7 +529,8 @@ def _title_lines(fm: dict[str, object], lines: list[_Line]) -> list[tuple[int, s
     seen = prose = 0
     for i, ln in enumerate(lines[:80]):
         if ln.kind == "blank" or _CHROME.match(ln.text.strip()) or (
-                _POST_LINE.search(ln.text) and date_in(ln.text)):
+                _POST_LINE.search(ln.text) and date_in(ln.text)) or _POST_DATE_LINE.fullmatch(
+                _scrub(ln.text).strip()):
             continue
         seen += 1
         if seen > 8:
@@ -701,7 +702,8 @@ def _with_year(name: str, text: str) -> str:
 _LABEL = re.compile(
     r"^(?:日時|開催日時?|開催日程|日程|日付|開催期間|期間|イベント日|date|when|event\s+date)"
     r"(?:\s*(?:[・/&]|and)\s*(?:時間|場所|会場|time|place|location|venue|where))?"
-    r"\s*(?:[:：|]\s*|$|(?=\d))", re.I)
+    r"\s*(?:[:：|】\]]\s*|$|(?=\d))", re.I)
+_LABEL_DECOR = re.compile(r"^[■□◆◇●○◎★☆▼▽▶►・【\[|\s]+")
 _POST_LINE = re.compile(
     r"posted|updated|last\s+update|edited|published|written|\bedit\b|投稿|更新|公開日|作成日|執筆|"
     r"追記|加筆|修正|\dに公開|\d\s*公開$", re.I)
@@ -713,6 +715,13 @@ _HELD_EN = re.compile(
     r"(?:is|was|will\s+be|takes|took)|on\s+the\s+day)\b", re.I)
 _MAIN_PART = re.compile(r"^.{0,12}?(?:カンファレンス|本編|本会議|本イベント|conference\s+days?|"
                         r"main\s+conference|main\s+event)", re.I)
+# a blog's date line: the day alone, perhaps with a time or "に公開" (no weekday: see below)
+_POST_DATE_LINE = re.compile(
+    r"(?:19|20)\d{2}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"\s*(?:に?(?:公開|投稿|更新)(?:日)?)?")
+_JA_WEEKDAY_LINE = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\(\s*[月火水木金土日]\s*\)"
+    r".{0,30}")
 _TIME_RANGE = re.compile(
     r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:-|–|~|〜|to)\s*\d{1,2}:\d{2}", re.I)
 _SENT_SPLIT = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+(?=[A-Z])")
@@ -761,8 +770,7 @@ def _post_date(fm: dict[str, object], lines: list[_Line], source: str) -> dt.dat
                 return d
     for ln in lines[:30]:
         t = _scrub(ln.text).strip()
-        if re.fullmatch(r"(?:19|20)\d{2}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?(?:\s*\(.{1,3}\))?"
-                        r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:に?(?:公開|投稿|更新)(?:日)?)?", t):
+        if _POST_DATE_LINE.fullmatch(t):
             return date_in(t)
     m = re.search(r"((?:19|20)\d{2})-(\d{2})-(\d{2})", re.split(r"[\\/]", source)[-1])
     if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
@@ -823,7 +831,8 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
     for i, ln in enumerate(lines):
         if ln.kind == "blank":
             continue
-        text = ln.text.strip("| ")  # a table row "| 日時 | 2019/06/18 |" reads as a label too
+        # "| 日時 | 2019/06/18 |", "■日時", "【日時】2019/06/18" read as labels too
+        text = _LABEL_DECOR.sub("", ln.text).rstrip("| ")
         m = _LABEL.match(text)
         if not m:
             continue
@@ -873,18 +882,20 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
     if dated:
         return min(d for _at, d in dated), -1, False
     # 6. a date line with a time slot ("2019/01/09(水) 19:00〜21:00", or the slot on the
-    #    next line as event pages print it) is the event's
+    #    next line as event pages print it) or with a Japanese weekday is the event's; a
+    #    blog's date line has neither
     head = usable[:60]
     for k, ln in enumerate(head):
         if len(ln.text) > 60:
             continue
         below = head[k + 1].text if k + 1 < len(head) else ""
-        if _TIME_RANGE.search(ln.text) or (len(below) <= 40 and _TIME_RANGE.search(below)):
+        if (_TIME_RANGE.search(ln.text) or (len(below) <= 40 and _TIME_RANGE.search(below))
+                or _JA_WEEKDAY_LINE.fullmatch(_scrub(ln.text).strip())):
             d = date_in(ln.text)
             if d is not None:
                 return d, ln.offset, False
-    # 7. a day without a year in a "held" sentence takes the post's year
-    for s in held:
+    # 7. a day without a year in a "held" sentence or the title takes the post's year
+    for s in [*held, *(t for _pos, t in titles[:2])]:
         d = _pick_in_sentence(_dates_with_context(s, year), stated_only=False)
         if d is not None and post is not None:
             if d > post:  # a January post about a December event

@@ -477,3 +477,9 @@ def test_guess_event_more_date_shapes() -> None:
     assert (g.date, g.post_date) == (None, dt.date(2019, 1, 10))
     g = _g("本文。\n", {"title": "1/9(水) Widget Night #3 参加メモ", "date": "2019-01-10"})
     assert (g.name, g.date) == ("Widget Night #3", dt.date(2019, 1, 9))
+
+
+def test_guess_event_english_names_with_small_words() -> None:
+    assert _g("Last week I attended the Women in Widgets Meetup in Lyon.\n").name == \
+        "Women in Widgets Meetup"
+    assert _g("I got to attend WidgetCon 2015 in London this year.\n").name == "WidgetCon 2015"

@@ -333,7 +333,7 @@ _JA_PROSE: list[tuple[re.Pattern[str], int]] = [
 ]
 _EN_TOKEN = r"(?:[A-Z0-9#@][\w.+#&'’!-]*|[a-z]{1,4}[A-Z][\w.+#&'’!-]*|[+&/])"
 _EN_NAME = (r"(?<![\w.+#&'’!-])(?P<name>" + _EN_TOKEN + r"(?:\s+(?:" + _EN_TOKEN +
-            r"|of|and|for|the|de|du|la|y)){0,8})")
+            r"|of|and|for|the|de|du|la|y|in|at|on)){0,8})")
 _EN_KIND = r"(?:conference|meetup|meet-up|event|gathering|summit|user group|workshop|festival)"
 _EN_PROSE: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:attend(?:ed|ing)?|went\s+to|was\s+at|were\s+at|back\s+from|"
@@ -350,7 +350,17 @@ _JA_TRIGGER = re.compile(_JA_VERB + "|" + _JA_HELD + "|" + _JA_SPOKE + r"|まと
 _EN_TRIGGER = re.compile(
     r"\b(?:attend|went|was|were|back|recap|notes|report|spoke|speaking|visited|is|took|takes|"
     r"will|hosted)", re.I)
-_EN_CONNECTOR = re.compile(r"(?:\s+(?:of|and|for|the|de|du|la|y|[+&/]))+$")
+_EN_CONNECTOR = re.compile(r"(?:\s+(?:of|and|for|the|de|du|la|y|in|at|on|[+&/]))+$")
+
+
+def _cut_place(name: str) -> str:
+    """"Droidcon 2015 in London" -> "Droidcon 2015"; "Women in Widgets Meetup" stays."""
+    for _ in range(4):
+        m = re.match(r"^(?P<head>.+)\s+(?:in|at|on)\s+(?P<rest>[^\s].*)$", name)
+        if not m or _EVENT_WORD.search(m.group("rest")):
+            break
+        name = m.group("head")
+    return name
 _EN_STOP = {"I", "We", "It", "The", "This", "That", "A", "An", "My", "Our", "In", "On", "At",
             "After", "Before", "Last", "Next", "Then", "There", "He", "She", "They", "You"}
 _MONTH_WORD = re.compile(
@@ -510,7 +520,8 @@ def _prose_candidates(lines: list[_Line]) -> list[_Candidate]:
             sents = [x for x in _sentences(flat) if _EN_TRIGGER.search(x)]
             for (pat, score), sent in ((p, x) for x in sents for p in _EN_PROSE):
                 for m in pat.finditer(sent):
-                    name = _EN_CONNECTOR.sub("", _strip_dates(m.group("name"))).strip(" .,'’")
+                    name = _cut_place(_EN_CONNECTOR.sub("", _strip_dates(m.group("name"))))
+                    name = name.strip(" .,'’")
                     first = name.split(" ")[0] if name else ""
                     if not name or first in _EN_STOP or not _good_name(name):
                         continue

@@ -19,6 +19,9 @@ an archive of several meetups and has no single date.
 Scans are bounded (the name in the first 16 KB, dates in the first 64 KB or 3,000 lines,
 archive entries in the first 256 KB) and the patterns are anchored or bounded so they stay
 linear: a 5 MB report costs well under a second, most far less.
+
+Dates are read by regexes, not dateparser: its `search_dates` was measured at 0.3 s to import
+and 0.3 s on 2 KB of Japanese, and it reads a bare "2018" or "And now the" as dates.
 """
 
 from __future__ import annotations
@@ -102,9 +105,9 @@ class _Found:
     day: int
 
 
-def _scrub(text: str) -> str:
+def _scrub(text: str, limit: int = _LINE_MAX) -> str:
     """NFKC text without URLs, link targets and tags (file names and paths carry digits)."""
-    text = unicodedata.normalize("NFKC", text[:_LINE_MAX])
+    text = unicodedata.normalize("NFKC", text[:limit])
     text = _LINK_TARGET.sub("]", text)
     text = _TAG.sub(" ", text)
     return _URL.sub(" ", text)
@@ -965,7 +968,7 @@ def guess_event(front_matter: dict[str, object], body: str, source: str = "") ->
             best = _pick(cands)
     name = best.name if best else ""
     if best is not None and best.kind != "fm":
-        name = _with_year(name, _scrub(body[:_NAME_SCAN]))
+        name = _with_year(name, _scrub(body, _NAME_SCAN))
     if best is None:
         warnings.append("no event name found; give the report a title or an `event:` line")
     elif best.kind == "file":

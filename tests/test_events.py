@@ -67,8 +67,8 @@ def _gold(folder: str) -> list[dict[str, object]]:
             for p in sorted((CORPUS / folder).glob("*.yaml"))]
 
 
-@pytest.mark.parametrize("folder", ["ja", "en"])
-def test_guess_event_corpus_rates(folder: str) -> None:
+def _corpus_misses(folder: str) -> tuple[float, float, list[str]]:
+    """(event-name rate, date rate, what was missed) on one corpus folder."""
     golds = _gold(folder)
     names = dates = dated = 0
     misses: list[str] = []
@@ -84,10 +84,21 @@ def test_guess_event_corpus_rates(folder: str) -> None:
                 dates += 1
             else:
                 misses.append(f"{gold['source']}: date {guess.date} (gold {gold['date']})")
-    assert names / len(golds) >= 0.90, misses
-    assert dated and dates / dated >= 0.80, misses
-    # today every report is right; keep it so, the thresholds above are the issue's floor
-    assert not misses, misses
+    return names / len(golds), dates / dated if dated else 1.0, misses
+
+
+@pytest.mark.parametrize("folder", ["ja", "en"])
+def test_guess_event_corpus_rates(folder: str) -> None:
+    """The issue's floor: event names >= 0.90 and dates >= 0.80 per folder."""
+    events, dates, misses = _corpus_misses(folder)
+    assert events >= 0.90, misses
+    assert dates >= 0.80, misses
+
+
+@pytest.mark.parametrize("folder", ["ja", "en"])
+def test_guess_event_corpus_all_right(folder: str) -> None:
+    """Today every report is right (1.00 / 1.00); a miss here is a regression to look at."""
+    assert _corpus_misses(folder)[2] == []
 
 
 @pytest.mark.parametrize("folder", ["ja", "en"])

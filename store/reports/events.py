@@ -21,7 +21,7 @@ archive entries in the first 256 KB) and the patterns are anchored or bounded so
 linear: a 5 MB report costs well under a second, most far less.
 
 Dates are read by regexes, not dateparser: its `search_dates` was measured at 0.3 s to import
-and 0.3 s on 2 KB of Japanese, and it reads a bare "2018" or "And now the" as dates.
+and 0.3 s on 2 KB of Japanese, and it reads a bare year or an ordinary phrase as a date.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ _YEAR = r"(?P<year>(?:19|20)\d{2})"
 # (pattern, has_year); every pattern names its groups year/mon/day.
 _DATE_PATTERNS: list[tuple[re.Pattern[str], bool]] = [
     (re.compile(_YEAR + r"\s*年\s*(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"), True),
-    # "2018年1210日": the month sign lost in scraping
+    # "2021年1105日": the month sign lost in scraping
     (re.compile(_YEAR + r"\s*年\s*(?P<mon>1[0-2]|0?[1-9])(?P<day>\d{2})\s*日"), True),
     (re.compile(r"(?<![\d/.\-])" + _YEAR + r"(?P<sep>[-/.])(?P<mon>\d{1,2})(?P=sep)"
                 r"(?P<day>\d{1,2})(?![\d])"), True),
@@ -82,7 +82,7 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], bool]] = [
      True),
     (re.compile(r"\b" + _YEAR + r",?\s+" + _MON + r"\s+" + _ORD + r"\b"), True),
     (re.compile(r"(?<![\d年])(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"), False),
-    # "8/3(土)", "8/3〜8/4", "8/3, 8/4に": Japanese month/day, only in Japanese context
+    # "5/3(月)", "5/3〜5/4", "5/3, 5/4に": Japanese month/day, only in Japanese context
     (re.compile(r"(?<![\d/.])(?P<mon>1[0-2]|0?[1-9])/(?P<day>[0-3]?\d)(?![\d/])"
                 r"(?=\s*(?:\([月火水木金土日]\)|[~〜]|に|から|、|,\s*\d{1,2}/\d{1,2}\s*に))"), False),
     (re.compile(r"\b" + _MON + r"\s+" + _ORD + r"\b(?!\s*[,:]?\s*\d)"), False),
@@ -266,7 +266,7 @@ _EVENT_WORDS = (
     r"meet-?ups?|meetings?|conf|con\b|con\s|summit|forum|days?\b|night|camp|kaigi|fest|hack|"
     r"gathering|user\s*group|\bug\b|jug\b|symposium|expo|week\b|seminar|workshop|sprint|"
     r"勉強会|カンファレンス|ミートアップ|会議|大会|もくもく|セミナー|ハッカソン|ナイト|祭|フェス|"
-    r"ワークショップ|イベント|\bLT|#\d+|第\s*\d+\s*回|jaws|\bsig\b")
+    r"ワークショップ|イベント|\bLT|#\d+|第\s*\d+\s*回|\bsig\b")
 _EVENT_WORD = re.compile(_EVENT_WORDS, re.I)
 _EVENTISH = re.compile(_EVENT_WORDS + r"|\b(?:19|20)\d{2}\b", re.I)
 # Section headings, greetings and page furniture that never name an event.
@@ -312,6 +312,9 @@ _BRACKET_DECOR = re.compile(r"^\s*[【\[(（][^】\]()（）]{0,30}[】\])）]\s
 _REPORTISH = re.compile(r"レポ|参加|報告|まとめ|メモ|更新|report|recap|notes|略称|aka\b", re.I)
 _HASHTAGS = re.compile(r"(?:\s*[#＃](?![\d\s])[^\s#＃]+)+\s*$")
 
+# time words a run of kanji may start with ("先日", "この間" leaves "間"): not the name's
+_JA_TIME_WORD = re.compile(r"^(?:先日|昨日|本日|今日|先週|今週|今回|前回|次回|今年|昨年|去年|先月|"
+                           r"今月|週末|当日|間|際|後|前|中)\s*[、,]?\s*(?=\S)")
 _JA_STOP = _HIRA + r"。、，,！？!?「」『』()（）\n:：⁅⁆\[\]|"
 # a name starts where a run of non-hiragana starts (the lookbehind keeps the scan linear)
 _JA_NAME = r"(?<![^" + _JA_STOP + r"])(?P<name>[^" + _JA_STOP + r"]{2,80}?)"
@@ -357,7 +360,7 @@ _EN_CONNECTOR = re.compile(r"(?:\s+(?:of|and|for|the|de|du|la|y|in|at|on|[+&/]))
 
 
 def _cut_place(name: str) -> str:
-    """"Droidcon 2015 in London" -> "Droidcon 2015"; "Women in Widgets Meetup" stays."""
+    """"Widgetcon 2015 in Lyon" -> "Widgetcon 2015"; "Women in Widgets Meetup" stays."""
     for _ in range(4):
         m = re.match(r"^(?P<head>.+)\s+(?:in|at|on)\s+(?P<rest>[^\s].*)$", name)
         if not m or _EVENT_WORD.search(m.group("rest")):
@@ -392,7 +395,7 @@ _AFTER_DATE = re.compile(r"^\s*(?:\([^()]{0,12}\)|[~〜\-–]\s*\d{1,2}\s*日?|\
 
 def _strip_dates(s: str) -> str:
     """A day stated at either end of a name is the event's date, not part of its name
-    ("… October 30th 2018", "(2023年4月11日〜12日)", "1/9(水) …"); a year or "January 2025"
+    ("… March 3rd 2021", "(2023年4月11日〜12日)", "1/9(水) …"); a year or "January 2025"
     stays."""
     for _ in range(4):
         scrubbed = unicodedata.normalize("NFKC", s)
@@ -437,7 +440,7 @@ def _clean_name(s: str) -> tuple[str, str]:
             s = s[:t[0]].strip()
         s = re.sub(r"(?:^|\s)[-–—|]+\s*$", "", s).strip(" \t:：|/,、。!！")
     s = re.sub(r"(?:^|\s)[-–—|]+\s*$", "", _strip_dates(s)).strip(" \t:：|/,、")
-    # "RubyKaigi 2019 Day 1", "PyCon JP 2018 1日目": the day of the event is not its name
+    # "WidgetKaigi 2019 Day 1", "Widget JP 2018 1日目": the day of the event is not its name
     s = re.sub(r"[\s\-–—:：]*[(（]?\s*(?:day\s*\d+|\d+\s*日目)\s*[)）]?$", "", s, flags=re.I)
     s = re.sub(r"^day\s*\d+\s+(?:of|at)\s+", "", s, flags=re.I)
     s = re.sub(r"\s*[(（][^()（）]*[)）]$", lambda m: "" if _REPORTISH.search(m.group(0))
@@ -478,9 +481,15 @@ def _title_score(name: str, decoration: str) -> int:
         return 80
     if decoration == "attend":
         return 60
-    # a bare title that reads like an event ("Monitorama 2018") outweighs an event the prose
-    # merely mentions; a bare title that does not ("Edmonton.py") is weak
-    return 72 if _EVENTISH.search(name) else 45
+    # a bare title that reads like an event ("Widgetrama 2018") outweighs an event the prose
+    # merely mentions; a bare title that does not ("Widgets.py") is weak
+    if _EVENTISH.search(name):
+        return 72
+    # "Our evenings": words, no name in them (the file name may do better)
+    words = name.split()
+    if len(words) > 1 and all(w.islower() for w in words[1:]):
+        return 25
+    return 45
 
 
 def _paragraphs(lines: list[_Line]) -> Iterator[tuple[int, str]]:
@@ -510,13 +519,14 @@ def _prose_candidates(lines: list[_Line]) -> list[_Candidate]:
                 raw = m.groupdict().get("q") or m.group("name")
                 quoted = m.groupdict().get("q") is not None
                 name, _ = _clean_name(raw.strip())
-                name = name.strip(" 、,")
+                name = _JA_TIME_WORD.sub("", name.strip(" 、,"))
                 if not _good_name(name):
                     continue
                 eventish = bool(_EVENTISH.search(name) or re.fullmatch(r"[\w\s.+#&/-]+", name))
                 if not quoted and not (re.search(r"[A-Za-z]", name) or eventish):
                     continue
-                # a quoted activity ("「zoomで…を囲む会」を実施") is weaker than a report's title
+                # a quoted activity ("「オンラインで講師を囲む会」を実施") is weaker than a
+                # report's title
                 out.append(_Candidate(name, score if eventish else min(score, 75), pos, "prose"))
         if not _JA.search(para) or re.search(r"[A-Za-z]{3}", para):
             flat = _plain(para).replace("\n", " ")
@@ -614,8 +624,8 @@ def _title_candidates(fm: dict[str, object], lines: list[_Line]) -> list[_Candid
 
 
 def _extend_from_next_lines(name: str, lines: list[_Line], pos: int) -> str:
-    """A title line shortened from a fuller one just below it ("3rd Event Week レポート" above
-    "SecHack365 2021 / 3rd Event Week2021.12.20") takes the fuller name."""
+    """A title line shortened from a fuller one just below it ("2nd Widget Week レポート" above
+    "WidgetCamp 2021 / 2nd Widget Week2021.10.02") takes the fuller name."""
     if pos < 0 or len(name) < 4:
         return name
     nxt = [ln for ln in lines[pos + 1:pos + 4] if ln.kind != "blank"][:2]
@@ -676,7 +686,7 @@ def _file_candidate(source: str) -> _Candidate | None:
     name = " ".join(words).strip()
     if len(name) < 3 or not re.search(r"[A-Za-z]{2}", name):
         return None
-    return _Candidate(name, 10, 10**7, "file")
+    return _Candidate(name, 28, 10**7, "file")
 
 
 def _pick(cands: list[_Candidate]) -> _Candidate | None:
@@ -685,14 +695,14 @@ def _pick(cands: list[_Candidate]) -> _Candidate | None:
     best = max(cands, key=lambda c: (c.score, -c.pos))
     if best.kind == "title" and best.plain:
         # the prose names the same event as a bare title: the body's own words win
-        # ("Regional Scrum Gathering Tokyo に行ってきました" under "Scrum Gathering Tokyo 2016")
+        # ("Regional Widget Gathering Tokyo に行ってきました" under "Widget Gathering Tokyo 2016")
         same = [c for c in cands if c.kind == "prose" and c.score >= 60
                 and fuzz.partial_ratio(_norm(c.name), _norm(best.name)) >= 85]
         if same:
             return max(same, key=lambda c: (c.score, -c.pos))
     if best.kind == "title":
         # A prose name inside the title is the event without the title's extra words
-        # ("Android: DroidKaigi", "… #3 (略称MLCT)"), unless they are only its year or number.
+        # ("Android: WidgetKaigi", "… #3 (略称WCT)"), unless they are only its year or number.
         for c in sorted(cands, key=lambda c: (-c.score, c.pos)):
             if c.kind != "prose" or c.score < 60 or c.name == best.name:
                 continue
@@ -705,7 +715,7 @@ def _pick(cands: list[_Candidate]) -> _Candidate | None:
 
 
 def _with_year(name: str, text: str) -> str:
-    """"PyCon JP" is called "PyCon JP 2018" elsewhere in the text: the fuller name."""
+    """"Widget JP" is called "Widget JP 2018" elsewhere in the text: the fuller name."""
     if re.search(r"(?:19|20)\d{2}", name) or len(name) < 3:
         return name
     m = re.search(re.escape(name) + r"\s?((?:19|20)\d{2})(?!\d)", text)
@@ -765,7 +775,7 @@ def _pick_in_sentence(found: list[tuple[dt.date, bool, str]],
     found = [f for f in found if f[1] or not stated_only]
     if not found:
         return None
-    # "2018年9月15日のスプリント…9月17日～18日のカンファレンス": the conference days
+    # "2021年5月1日のスプリント…5月3日～4日のカンファレンス": the conference days
     for d, _stated, after in found:
         if _MAIN_PART.match(after):
             return d
@@ -840,7 +850,7 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
     """The event day the text states, by where it stands (see the module docstring), with the
     offset of its line and whether a label or a "held" sentence states it."""
     year = post.year if post else None
-    # 1. an explicit label: "開催日: 2016/12/17(土)", "Date: 4th of April, 2019", or "Date"
+    # 1. an explicit label: "開催日: 2021/05/08(土)", "Date: 5th of May, 2021", or "Date"
     #    on its own line above the value
     for i, ln in enumerate(lines):
         if ln.kind == "blank":
@@ -871,7 +881,7 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
                 d = _pick_in_sentence(_dates_with_context(s, None), stated_only=True)
                 if d is not None:
                     return d, ln.offset, True
-    # 3. the title ("WUG meetup October 30th 2018"); 4. a line that names the event
+    # 3. the title ("Widget meetup March 3rd 2021"); 4. a line that names the event
     for pos, t in titles[:2]:
         d = date_in(t)
         if d is not None:
@@ -895,7 +905,7 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
     dated = _entry_dates("\n".join("# " + t for t in headings))
     if dated:
         return min(d for _at, d in dated), -1, False
-    # 6. a date line with a time slot ("2019/01/09(水) 19:00〜21:00", or the slot on the
+    # 6. a date line with a time slot ("2021/05/12(水) 19:00〜21:00", or the slot on the
     #    next line as event pages print it) or with a Japanese weekday is the event's; a
     #    blog's date line has neither
     head = usable[:60]

@@ -14,6 +14,7 @@ import re
 from store.errors import ReportError
 from store.htmltext import html_to_text, looks_like_html
 from store.reports.blocks import Block, read_markdown
+from store.reports.events import guess_event
 from store.reports.extract import Candidate, candidates, choose, is_noise
 from store.reports.headings import (
     _CHROME,
@@ -148,7 +149,14 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
         event = by_headings.event if by_headings is not None else event_of(fm, body, source)
         report = ParsedReport(event=event, talks=by_blocks)
         reading = "blocks"
-    report.warnings = _warnings(report, blocks, reading)
+    guess = guess_event(fm, body, source)
+    if guess.name:
+        report.event.name = guess.name[:500]
+    # A stated event day; else the post's date stands in (marked as such), except for an
+    # archive of several meetups, which has no single day.
+    report.event.date = guess.date or (None if guess.archive else guess.post_date)
+    report.warnings = [_date_warning(w, guess.date, guess.post_date) for w in guess.warnings]
+    report.warnings += _warnings(report, blocks, reading)
     if cut:
         report.warnings.append(f"only the first {MAX_LINES:,} lines and {MAX_CHARS // 1000:,} kB "
                                f"were read (lines cut at {MAX_LINE:,} characters)")
@@ -158,8 +166,6 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
 def _warnings(report: ParsedReport, blocks: list[Block], reading: str) -> list[str]:
     """Short notes a person can act on before importing (shown by `import --dry-run`)."""
     out: list[str] = []
-    if report.event.date is None:
-        out.append("no event date stated: write it in the front matter (date: YYYY-MM-DD)")
     silent = [t.title for t in report.talks if not (t.speakers or t.handles)]
     if silent:
         shown = ", ".join(f"'{_short(t)}'" for t in silent[:3])
@@ -181,6 +187,15 @@ def _warnings(report: ParsedReport, blocks: list[Block], reading: str) -> list[s
         out.append("low confidence: few talks show a speaker, notes or a link; check the "
                    "titles or write the file in the canonical format (README)")
     return out
+
+
+def _date_warning(warning: str, stated: object, posted: object) -> str:
+    if stated is None and posted is not None and warning.startswith("no event date stated"):
+        return (f"no event date stated: the post date {posted} stands in; write the event's "
+                "day in the front matter (date: YYYY-MM-DD)")
+    if warning == "no event date stated":
+        return "no event date stated: write it in the front matter (date: YYYY-MM-DD)"
+    return warning
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -53,6 +53,7 @@ class EventGuess:
     date: dt.date | None  # the event day stated in the text (first day of a range)
     post_date: dt.date | None  # the post/front-matter date, kept for reference
     warnings: list[str] = field(default_factory=list)
+    archive: bool = False  # several meetups, each dated by its section: no single day
 
 
 # --------------------------------------------------------------------------- dates
@@ -988,6 +989,7 @@ def guess_event(front_matter: dict[str, object], body: str, source: str = "") ->
 
     post = _post_date(fm, head_lines, source)
     date: dt.date | None = None
+    archive_found = False
     if any(isinstance(fm.get(k), str) and str(fm[k]).strip()
            for k in ("event", "event_name", "eventname")) or "event_date" in fm:
         # the canonical format: `date:` beside `event:` is the event's day
@@ -999,6 +1001,7 @@ def guess_event(front_matter: dict[str, object], body: str, source: str = "") ->
         # (a meetup's page that ends with a dated list of past meetups)
         if archive is not None and not (stated and stated[2] and 0 <= stated[1] < archive[3]):
             first, last, n, _at = archive
+            archive_found = True
             warnings.append(f"{n} meetups dated {first} … {last}: an archive, no single event "
                             "date")
         elif stated is not None:
@@ -1007,4 +1010,5 @@ def guess_event(front_matter: dict[str, object], body: str, source: str = "") ->
             warnings.append(f"no event date stated; the post date {post} is not used")
         else:
             warnings.append("no event date stated")
-    return EventGuess(name=name[:300], date=date, post_date=post, warnings=warnings)
+    return EventGuess(name=name[:300], date=date, post_date=post, warnings=warnings,
+                      archive=archive_found)

@@ -74,6 +74,9 @@ _SESSION_LIST = re.compile(
     r"(?:発表|講演|登壇|トーク|LT)一覧|(?:参加|聴講|聞い|見)た(?:セッション|トーク|発表)(?:一覧)?|"
     r"印象に残った(?:セッション|トーク|発表)|気になった(?:セッション|トーク|発表)|"
     r".{0,12}(?:に参加|参加したのは|聞いたのは|見たのは|聴講したのは))\s*[:：]?$", re.I)
+# A slot prefix that says the line is a talk: "⚡ Lightning Talk:", "Keynote:", "Session3:".
+_KIND_PREFIX = re.compile(r"lightning|\bLT\b|keynote|基調講演|キーノート|session\s*\d|"
+                          r"セッション\s*\d|招待講演", re.I)
 _SENTENCE_END = re.compile(r"[。．！？!?]\s*$|[.]\s*$")
 # A talk heading that names only its kind; the title is then in the prose below.
 _KIND_ONLY = re.compile(r"^(?:keynote|基調講演|キーノート|招待講演|invited talk|opening talk|"
@@ -402,7 +405,9 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         with_people = sum(1 for c in members if c.has_people or c.labelled) / n
         if c_kind(members) == "line" and len(strong) / n < 0.3 and mean < 0.3:
             # Prose lines stand alone: a talk line among them shows it by itself.
-            sure = [c for c in members if c.evidence >= 0.6 and c.has_people and c.title]
+            sure = [c for c in members if c.title and (
+                c.evidence >= 0.6 and c.has_people
+                or c.line.prefix and _KIND_PREFIX.search(c.line.prefix))]
             if len(sure) >= 2:
                 chosen.extend(sure)
             continue
@@ -437,7 +442,7 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         # A report of one talk: its one sure talk line (a slot, a title and a speaker).
         best = max((c for c in cands if c.has_people and c.title), key=lambda c: c.evidence,
                    default=None)
-        if best is not None and best.evidence >= 0.8:
+        if best is not None and best.evidence >= 0.6 and len(best.title or "") <= 150:
             chosen = [best]
     chosen = _nest(chosen)
     chosen.sort(key=lambda c: (c.block.index, c.key[0] == "grid"))

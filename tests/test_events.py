@@ -277,10 +277,10 @@ def test_guess_event_year_less_day_takes_the_post_year() -> None:
 def test_guess_event_archive_has_no_single_date() -> None:
     text = ("## Our evenings\n\n### May 12 2021 - Somewhere\n\n- A - Talk\n\n"
             "### April 14 2021 - Elsewhere\n\n- B - Talk\n\n### March 10 2021\n\n- C\n")
-    g = _g(text, source="reports/07_widget-gophers-2019.md")
+    g = _g(text, source="reports/07_widget-makers-2019.md")
     assert g.date is None
     assert any("archive" in w for w in g.warnings)
-    assert g.name == "widget gophers"
+    assert g.name == "widget makers"
     assert any("file name" in w for w in g.warnings)
 
 
@@ -413,7 +413,7 @@ def test_guess_event_addendum_dates_are_not_event_dates() -> None:
 
 def test_guess_event_file_name_last_resort() -> None:
     for source, name in [("_posts/2018-11-01-widget-meetup-october-30th-2018.md", "widget meetup"),
-                         ("x/07_widget-gophers-2018-2019.md", "widget gophers"),
+                         ("x/07_widget-makers-2018-2019.md", "widget makers"),
                          ("20240511-widgetkaigi-report.md", "widgetkaigi"),
                          ("notes/archive.md", "")]:
         assert _g("", source=source).name == name, source

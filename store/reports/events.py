@@ -673,7 +673,7 @@ _FILE_GENERIC = {"archive", "archives", "meetups", "notes", "report", "recap", "
 
 
 def _file_candidate(source: str) -> _Candidate | None:
-    """The last resort: "07_widget-gophers-2018-2019.md" -> "widget gophers" (the words before
+    """The last resort: "07_widget-makers-2018-2019.md" -> "widget makers" (the words before
     the first year, without an index, a post date, months or words like "archive")."""
     stem = re.split(r"[\\/]", source)[-1]
     stem = stem.split(".")[0]

@@ -1,0 +1,955 @@
+"""One talk line into its title and people; people strings into names, handles and organisations.
+
+Pure and bounded: every function reads at most `MAX_LINE` characters of its input, and every
+pattern is linear (no nested quantifiers over overlapping classes), so a hostile line of any
+length costs a few milliseconds.
+
+The rules are general shapes, not report-specific strings:
+  * a prefix is a time slot, a date, a room/slot code or a type label ("Keynote:", "基調講演",
+    "⚡ Lightning Talk:", "Session1:", "3コマ目") and is returned apart from the title;
+  * the speaker part is found on whichever side of a separator looks like people (a handle,
+    an honorific, a linked or bold name, a capitalised full name, a spaced Japanese name);
+  * people strings are split into persons, handles, organisations and roles; roles and
+    honorifics are dropped, account names used alone are handles.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+MAX_LINE = 1000
+
+__all__ = [
+    "MAX_LINE",
+    "People",
+    "TalkLine",
+    "clean_inline",
+    "looks_like_person",
+    "parse_people",
+    "parse_talk_line",
+]
+
+
+@dataclass
+class People:
+    speakers: list[str] = field(default_factory=list)
+    handles: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.speakers or self.handles or self.orgs)
+
+    def add(self, other: People) -> None:
+        for mine, theirs in ((self.speakers, other.speakers), (self.handles, other.handles),
+                             (self.orgs, other.orgs)):
+            for x in theirs:
+                if x and x not in mine:
+                    mine.append(x)
+
+
+@dataclass
+class TalkLine:
+    title: str | None
+    speakers: list[str] = field(default_factory=list)
+    handles: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    url: str | None = None
+    prefix: str | None = None
+    evidence: float = 0.0
+
+
+# --------------------------------------------------------------------------- character classes
+_CJK = "\u3005\u3006\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_KANJI = "\u3005\u4e00-\u9fff\u3400-\u4dbf"
+_KANA = "\u3040-\u309f\u30a0-\u30ff\uff66-\uff9f"
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]")
+_WS = re.compile(r"[\s\u3000\u00a0]+")
+_URL = re.compile(r"(?:https?:)?//[^\s<>\"'()（）「」]+|www\.[^\s<>\"'()（）「」]+")
+_HANDLE = re.compile(r"(?<![\w@.])[@＠]([A-Za-z0-9_](?:[A-Za-z0-9_\-.]{0,38}[A-Za-z0-9_])?)")
+_ACCOUNT = re.compile(r"_{0,2}[a-z][a-z0-9_\-]{1,30}")
+
+# --------------------------------------------------------------------------- inline markup
+_ESCAPABLE = "\\`*_{}[]()#+-.!&|<>\"'~="
+_ESC = re.compile(r"\\([\\`*_{}\[\]()#+\-.!&|<>\"'~=])")
+_PUA = 0xE000  # escaped characters live here while markup is read, then come back
+_IMG = re.compile(r"!\[[^\[\]]{0,300}\]\([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?\)")
+_MD_LINK = re.compile(r"\[([^\[\]]{0,300})\]\(([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?)\)")
+_AUTOLINK = re.compile(r"<((?:https?:)?//[^<>\s]{1,500})>")
+_A_TAG = re.compile(r"<a\b([^<>]{0,1000})>(.{0,500}?)</a\s*>", re.I | re.S)
+_HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_DROP_BLOCK = re.compile(r"<(script|style|iframe)\b[^<>]{0,2000}>.{0,2000}?</\1\s*>", re.I | re.S)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9\-]{0,20}(?:\s[^<>]{0,1000})?/?>")
+_CODE = re.compile(r"`([^`]{1,300})`")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)([^*_]{0,300}?\S)\1")
+_EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]{0,300}?[^\s*])\*(?![\w*])")
+_EM_UND = re.compile(r"(?<![\w_])_(?=[^\s_])([^_]{0,300}?[^\s_])_(?![\w_])")
+_LINK_MARK = "\ue100"  # stands for one link's text while trailing links are judged
+
+
+def _protect(s: str) -> str:
+    return _ESC.sub(lambda m: chr(_PUA + ord(m.group(1))), s)
+
+
+def _restore(s: str) -> str:
+    return "".join(chr(ord(c) - _PUA) if _PUA <= ord(c) < _PUA + 128 else c for c in s)
+
+
+def _url_of(target: str) -> str:
+    target = target.strip()
+    target = re.sub(r"""\s+(?:"[^"]*"|'[^']*')\s*$""", "", target)  # a link title
+    return _restore(target.strip("<>").replace(" ", ""))
+
+
+def _inline(raw: str) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """Markup to text; also the links and the emphasised (bold/linked) pieces in order."""
+    s = _protect(raw[:MAX_LINE])
+    links: list[tuple[str, str]] = []
+    marked: list[str] = []
+
+    s = _DROP_BLOCK.sub(" ", s)
+
+    def a_tag(m: re.Match[str]) -> str:
+        h = _HREF.search(m.group(1))
+        url = next((g for g in h.groups() if g is not None), "") if h else ""
+        text = _TAG.sub("", m.group(2))
+        links.append((text, url))
+        marked.append(text)
+        return text
+
+    s = _A_TAG.sub(a_tag, s)
+    for m in re.finditer(r"<(?:strong|b)\b[^<>]{0,200}>(.{0,500}?)</(?:strong|b)\s*>", s, re.I | re.S):
+        marked.append(_TAG.sub("", m.group(1)))
+    s = _TAG.sub(" ", s)
+    s = _IMG.sub(" ", s)
+
+    def md_link(m: re.Match[str]) -> str:
+        links.append((m.group(1), _url_of(m.group(2))))
+        marked.append(m.group(1))
+        return m.group(1)
+
+    for _ in range(4):  # nested brackets: the innermost link first
+        s, n = _MD_LINK.subn(md_link, s)
+        if not n:
+            break
+
+    def autolink(m: re.Match[str]) -> str:
+        links.append((m.group(1), m.group(1)))
+        return " "
+
+    s = _AUTOLINK.sub(autolink, s)
+    s = _CODE.sub(r"\1", s)
+    for m in _STRONG.finditer(s):
+        marked.append(m.group(2))
+    for _ in range(3):
+        s = _STRONG.sub(r"\2", s)
+    s = _EM_STAR.sub(r"\1", s)
+    s = _EM_UND.sub(r"\1", s)
+    s = s.replace("**", "").replace("__", "")
+    s = html.unescape(s)
+    s = _restore(s)
+    links = [(_clean_piece(html.unescape(_restore(t))), u) for t, u in links]
+    marked = [_clean_piece(html.unescape(_restore(t))) for t in marked]
+    return _WS.sub(" ", s).strip(), links, [m for m in marked if m]
+
+
+def _clean_piece(s: str) -> str:
+    s = _STRONG.sub(r"\2", s)
+    s = _EM_STAR.sub(r"\1", s)
+    s = _EM_UND.sub(r"\1", s)
+    return _WS.sub(" ", s.replace("**", "")).strip()
+
+
+def clean_inline(raw: str) -> tuple[str, list[tuple[str, str]]]:
+    """Inline Markdown/HTML to plain text, and the (text, url) of each link in it."""
+    text, links, _ = _inline(raw)
+    return text, links
+
+
+# --------------------------------------------------------------------------- word lists
+# Words that make a capitalised phrase a title or a thing rather than a person's name.
+_STOP = frozenset("""
+a an the of in on at to for with from by and or not no is are be was were it its this that these
+those how what why when where who which your our my their his her we you i vs via into over under
+about after before beyond between through without within than as if so but all any every more most
+new next old open free intro introduction introducing introductory part day days week night talk talks
+session sessions keynote panel discussion workshop tutorial lightning opening closing welcome break
+lunch dinner party networking break sponsor sponsors sponsored special event events meetup meetups
+conference summit track room hall slides slide video videos demo code github docker files pdf deck
+source data web cloud api apis app apps mobile server serverless system systems service services
+platform network security test tests testing design development developer developers engineering
+engineer engineers team teams project projects product products business community communities
+future world story stories guide tips tricks lessons lesson case study studies way ways things thing
+go rust python java ruby swift kotlin javascript typescript scala php perl haskell elixir erlang
+clojure linux windows android ios mac macos unix kubernetes docker react vue angular node deno
+machine learning deep model models analysis language languages programming program programs
+performance scale scaling scalable fast faster better best good great real real-time time modern
+introduction history overview basics basic advanced practical simple hard easy part parts edition
+live building build writing write using use make making getting get how-to q&a ama recap report
+notes note summary update updates news release releases version beyond behind inside outside
+state level levels power art science lab labs group user users tool tools library libraries framework
+frameworks engine engines database databases storage graph graphs query queries search
+monitoring observability logging metrics alert alerts incident incidents response on-call
+continuous delivery integration deployment infrastructure operations ops devops sre agile scrum
+behavior behaviour pattern patterns anti-patterns architecture microservices container containers
+cluster clusters edge native hybrid multi open-source opensource standard standards secure safe
+""".split())
+_TITLE_SUFFIX = re.compile(
+    r"(?:ing|tion|tions|sion|sions|ment|ments|ness|ity|ics|ism|isms|ogy|ance|ence|able|ible|ive|ives|"
+    r"ous|ful|less|ware|ize|izes|ized|ised|ise[sd]|ation|ations|ure|ures|ship|ships|ies|ers|ors)$",
+    re.I)
+_PARTICLES = frozenset("van von der den de da di du del della la le ten ter bin al el dos das do y".split())
+_ROLE_WORDS = (
+    r"ceo|cto|cfo|coo|cio|ciso|cpo|vp|svp|evp|founder|co-?founder|president|director|manager|"
+    r"lead|head|chief|chair|chairman|chairperson|engineer|developer|architect|scientist|researcher|"
+    r"consultant|evangelist|advocate|ambassador|maintainer|committer|contributor|member|organi[sz]er|"
+    r"host|mc|moderator|student|professor|lecturer|intern|designer|analyst|officer|owner|partner|"
+    r"specialist|administrator|admin|programmer|hacker|writer|author|editor|fellow|principal|senior|"
+    r"junior|staff|former|ex|cissp|cisa|cism|ceh|oscp|phd|ph\.d|mvp|gde|coach|trainer|speaker|"
+    r"creator|inventor|sre|devrel|volunteer|teacher|instructor|mentor|emeritus")
+_ROLE = re.compile(rf"\b(?:{_ROLE_WORDS})\b", re.I)
+_ROLE_JA = re.compile(
+    r"(?:ゲスト|代表|取締役|社長|会長|部長|課長|係長|室長|主任|担当|執行役員|役員|CTO|CEO|エンジニア|"
+    r"デザイナー|マネージャー|マネジャー|リーダー|ディレクター|プロデューサー|研究員|教授|准教授|講師|"
+    r"学生|院生|フェロー|エバンジェリスト|アドボケイト|アーキテクト|コンサルタント|トレーナー|"
+    r"スピーカー|オーガナイザー|主催|運営|チェア|リサーチディレクター)")
+_DEPT_JA = re.compile(r"(?:部|課|室|グループ|チーム|本部|事業部|センター|ユニット|局|部門|研究科|専攻)$")
+_ORG_WORD = re.compile(
+    r"(?:株式会社|有限会社|合同会社|一般社団法人|社団法人|財団法人|独立行政法人|国立研究開発法人|\(株\)|（株）|"
+    r"大学|研究所|研究室|財団|協会|ユーザ会|ユーザー会|コミュニティ|"
+    r"\b(?:Inc|Ltd|LLC|LLP|Corp|Corporation|Co|Company|Foundation|University|Univ|Labs?|Group|"
+    r"Technologies|Technology|Systems|Software|Institute|GmbH|AG|SA|S\.A|K\.K|KK|Ltda|BV|B\.V|Pty|"
+    r"PLC|Studio|Studios|Solutions|Consulting|Ventures|Networks|Holdings|Bank|Team|Society|"
+    r"Association|College|School|Academy|Agency|Council|Center|Centre|UG|JUG|User Group)\b\.?)", re.I)
+_HONORIFIC = re.compile(r"\s*(?:さん|サン|氏|様|さま|先生|せんせい|トレーナー|くん|君|ちゃん|殿|教授|博士)\s*$")
+_NOT_NAME_KANJI = re.compile(
+    r"[会講演者部課社的性化用法論術題話編版目回日年月時分週式型器機能量率系界化表発説明明書版"
+    r"集録報告感想休憩懇親閉開幕挨拶紹介本当前後各同両彼事例入門基礎応実践最新技術開環境設計運営"
+    r"際方問題解決理活用導成長作成動作]")
+_PLACEHOLDER_TITLES = frozenset(
+    "tbd tba tbc todo 未定 タイトル未定 未発表 ? ?? ??? - -- ― … ... n/a 調整中".split())
+_RESOURCE_WORD = re.compile(
+    r"^(?:\W{0,3}📄\W{0,3}(?:\(未\)|（未）)?|slides?|スライド|資料|発表資料|video|videos|動画|録画|recording|"
+    r"youtube|vimeo|pdf|pptx?|keynote file|code|source|sample|samples|サンプルコード|スピーカーノート|"
+    r"speaker ?notes?|notes?|demo|github|repo|repository|docker|files?|blog|ブログ|transcript|"
+    r"android app|ios app|app|link|リンク|here|こちら|photos?|写真|abstract|概要|詳細|details?|"
+    r"speakerdeck|slideshare|docswell|\[?video\]?|\(未\)|未)$", re.I)
+_SLIDE_URL = re.compile(
+    r"speakerdeck\.com|slideshare\.net|docs\.google\.com/presentation|docswell\.com|slides\.com|"
+    r"youtube\.com|youtu\.be|vimeo\.com|\.pdf\b|\.pptx?\b|\.key\b|\.slide\b|rabbit-shocker|"
+    r"/slides?/|/talks?/|/presentations?/", re.I)
+
+
+# --------------------------------------------------------------------------- people
+def _strip_honorific(s: str) -> tuple[str, bool]:
+    out = _HONORIFIC.sub("", s)
+    return out.strip(), out != s
+
+
+def _western_name_strength(s: str) -> float:
+    """1.5 for a full name (2–4 capitalised words), 0.5 for one plausible given name, else 0."""
+    words = s.split()
+    if not 1 <= len(words) <= 5 or len(s) > 45:
+        return 0.0
+    caps = 0
+    for i, w in enumerate(words):
+        core = w.strip(",")
+        if not core:
+            return 0.0
+        low = core.lower().strip(".")
+        if low in _PARTICLES and 0 < i < len(words) - 1:
+            continue
+        if re.fullmatch(r"[A-Z]\.", core):  # an initial: "David R. MacIver"
+            caps += 1
+            continue
+        if not core[0].isupper() or not re.fullmatch(r"[^\W\d_][^\W\d_'’\-.]*(?:['’\-][^\W\d_]+)*\.?", core):
+            return 0.0
+        if low in _STOP or low in ("and", "&"):
+            return 0.0
+        if len(core) >= 6 and _TITLE_SUFFIX.search(core) and not core.isupper():
+            return 0.0
+        for part in re.split(r"[-'’]", core):
+            if any(c.isupper() for c in part[1:]) and not part.isupper() and \
+                    not re.match(r"(?:Mc|Mac|De|Le|La|Di|Van)[A-Z]", part):
+                return 0.0  # CamelCase is a product name: JavaScript, CocoaPods, WestCorp
+        if core.isupper() and len(core) <= 3:
+            return 0.0  # an acronym: TS, API
+        caps += 1
+    if caps >= 2:
+        return 1.5
+    return 0.5 if caps == 1 and len(words) == 1 else 0.0
+
+
+def _japanese_name_strength(s: str) -> float:
+    s = s.strip()
+    if re.fullmatch(f"[{_KANJI}]{{1,4}}[ \u3000][{_KANJI}{_KANA}]{{1,5}}", s):
+        return 0.0 if _NOT_NAME_KANJI.search(s) else 1.5
+    if re.fullmatch(f"[{_KANA}]{{2,6}}[ \u3000][{_KANA}]{{2,6}}", s):
+        return 1.0
+    if re.fullmatch("[\u30a0-\u30ff]{2,10}[・=＝][\u30a0-\u30ff]{2,10}", s):
+        return 1.5
+    if re.fullmatch(f"[{_KANJI}]{{2,4}}", s):
+        return 0.0 if _NOT_NAME_KANJI.search(s) else 1.0
+    return 0.0
+
+
+def _name_strength(s: str) -> float:
+    s = s.strip()
+    if not s or len(s) > 45 or _URL.search(s):
+        return 0.0
+    if _HAS_CJK.search(s):
+        return _japanese_name_strength(s)
+    return _western_name_strength(s)
+
+
+def looks_like_person(s: str) -> bool:
+    """Whether `s` reads as one person: a handle, a name with an honorific, a full Western name
+    (capitalised words that are not title words), or a Japanese name (spaced kanji, kana, ・)."""
+    s = _WS.sub(" ", (s or "")[:200]).strip().strip(",、:：")
+    if not s:
+        return False
+    if _HANDLE.fullmatch(s):
+        return True
+    bare, honorific = _strip_honorific(s)
+    if honorific and bare and len(bare) <= 20 and not re.search(r"[。、,!?！？「」]", bare):
+        return True
+    return _name_strength(bare) >= 1.0
+
+
+def _split_top(s: str, sep: re.Pattern[str]) -> list[str]:
+    """Split on `sep` outside parentheses and quotes (one linear pass)."""
+    parts: list[str] = []
+    depth = 0
+    start = i = 0
+    while i < len(s):
+        ch = s[i]
+        if ch in "(（[「『“":
+            depth += 1
+        elif ch in ")）]」』”":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            m = sep.match(s, i)
+            if m and m.end() > i:
+                parts.append(s[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    parts.append(s[start:])
+    return [p.strip() for p in parts]
+
+
+_PEOPLE_SEP = re.compile(r"\s*(?:,|、|，|;|；|&|＆|\band\b|/|／|\s・\s|と(?=[^\s]{1,12}(?:さん|氏)))\s*")
+_PAREN = re.compile(r"[(（]\s*([^()（）]{0,80}?)\s*[)）]")
+_ROLE_AT = re.compile(r"^(?P<role>.{1,60}?)\s+(?:@|＠|at)\s+(?P<org>\S.{0,60})$")
+_FROM_ORG = re.compile(r"^(?P<name>.{0,60}?)\s*\b(?:from|of)\s+(?P<org>\S.{0,60})$")
+_LABEL_PEOPLE = re.compile(
+    r"^(?:登壇者|発表者|講演者|講師|スピーカー|パネリスト|モデレーター|speakers?|presenters?|panelists?|"
+    r"moderators?|hosts?|by|presented by|written and presented by)\s*[:：]?\s+|"
+    r"^(?:登壇者|発表者|講演者|講師|スピーカー|speakers?|presenters?|panelists?)\s*[:：]\s*", re.I)
+_LABEL_ORG = re.compile(r"^(?:speaker\s+affiliations?|affiliations?|company|organi[sz]ation|employer|所属|会社)"
+                        r"\s*[:：]\s*", re.I)
+
+
+@dataclass
+class _Chunk:
+    kind: str  # person | handle | org | role | unknown
+    text: str
+    strength: float = 0.0
+    handles: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+
+
+def _org_like(s: str) -> bool:
+    s = s.strip()
+    if not s or len(s) > 60 or _URL.search(s) or s.startswith("@"):
+        return False
+    if _ORG_WORD.search(s):
+        return True
+    if _HAS_CJK.search(s):
+        return False
+    words = s.split()
+    if len(words) > 5 or re.search(r"[!?:;。]", s):
+        return False
+    return words[0][0].isupper() and all(
+        w[0].isupper() or w[0].isdigit() or w.lower() in {"of", "and", "&", "the", "for", "de", "at", "in"}
+        for w in words)
+
+
+def _org_from_role_phrase(s: str) -> str | None:
+    """"Role at Org", "Role @ Org", "CISO WestCorp Credit Union": the organisation, if any."""
+    m = _ROLE_AT.match(s)
+    if m and _ROLE.search(m.group("role")):
+        return m.group("org").strip()
+    m = re.match(rf"^(?P<role>(?:[A-Za-z.\-]+\s+){{0,3}}?(?:{_ROLE_WORDS}))\s+(?:of\s+|at\s+)?(?P<org>[A-Z].{{1,60}})$", s, re.I)
+    if m and _org_like(m.group("org")) and not _ROLE.search(m.group("org")):
+        return m.group("org").strip()
+    return None
+
+
+def _classify(chunk: str, *, first: bool) -> _Chunk:
+    handles: list[str] = []
+    orgs: list[str] = []
+    text = chunk.strip().strip(",、:：-–—―").strip()
+    text = re.sub(r"^(?:the|The)\s+", "", text) if not first else text
+    # parenthesised parts: a handle, an organisation, a romaji repeat of the name, a role
+    def paren(m: re.Match[str]) -> str:
+        inner = m.group(1).strip()
+        if not inner:
+            return " "
+        hs = [h.group(0).replace("＠", "@") for h in _HANDLE.finditer(inner)]
+        if hs and not _HANDLE.sub("", inner).strip(" ,、/"):
+            handles.extend(hs)
+            return " "
+        if _HAS_CJK.search(text) and re.fullmatch(r"[A-Za-z][A-Za-z .'\-]{1,40}", inner) and \
+                not _ORG_WORD.search(inner):
+            return " "  # 平尾元紀(Motoki Hirao): the same name in romaji
+        bare_inner = _ROLE.sub("", inner).strip(" ,")
+        if _ROLE_JA.fullmatch(inner) or (inner[:1].islower() and not _org_like(inner)):
+            return " "  # (ゲスト), (the creator of JavaScript)
+        if bare_inner and bare_inner != inner and _org_like(bare_inner):
+            orgs.append(bare_inner)  # (Pivotal Labs Host)
+            return " "
+        if _ROLE.fullmatch(inner):
+            return " "
+        orgs.append(inner)
+        return " "
+
+    text = _PAREN.sub(paren, text)
+    for h in _HANDLE.finditer(text):
+        handles.append(h.group(0).replace("＠", "@"))
+    text = _HANDLE.sub(" ", text)
+    text = _WS.sub(" ", text).strip(" -–—―:：,、")
+    # "Name ( @handle ) さん Org": an organisation after the honorific
+    m = re.match(r"^(?P<name>.*?)(?:\s*(?:さん|氏|様)\s+)(?P<org>\S.*)$", text)
+    if m and m.group("org") and not re.search(r"[。、]", m.group("org")):
+        orgs.append(m.group("org").strip())
+        text = m.group("name").strip() + "さん"
+    if not text:
+        return _Chunk("handle" if handles else "unknown", "", 3.0 if handles else 0.0, handles, orgs)
+    m = _FROM_ORG.match(text)
+    if m and m.group("name") and _name_strength(m.group("name")) >= 1.0:
+        orgs.append(re.sub(r"^the\s+", "", m.group("org").strip(), flags=re.I))
+        text = m.group("name").strip()
+    elif m and not m.group("name").strip():
+        return _Chunk("org", text, 0.0, handles, [re.sub(r"^the\s+", "", m.group("org").strip(), flags=re.I)])
+    m = re.match(r"^(?P<name>.+?)\s+['‘’\"“](?P<nick>[\w\-.]{2,30})['’\"”]$", text)
+    if m:  # Name 'nick': a nickname is an account name
+        handles.append(m.group("nick"))
+        text = m.group("name")
+    bare, honorific = _strip_honorific(text)
+    if honorific and bare:
+        # "Org Dept Nameさん": the words before the name are an organisation and a department
+        words = bare.split()
+        if len(words) > 1 and not _japanese_name_strength(bare):
+            name = words[-1]
+            for w in words[:-1]:
+                if _ORG_WORD.search(w) or (_org_like(w) and not _DEPT_JA.search(w)):
+                    orgs.append(w)
+            bare = name
+        return _Chunk("person", bare, 3.0, handles, orgs)
+    org = _org_from_role_phrase(text)
+    if org:
+        return _Chunk("org", text, 0.0, handles, [*orgs, org])
+    if not first and (_ROLE_JA.fullmatch(text) or (_ROLE.search(text) and not _ORG_WORD.search(text)
+                                                     and _name_strength(text) < 1.0)):
+        return _Chunk("role", text, 0.0, handles, orgs)
+    strength = _name_strength(text)
+    if strength >= 1.0 and not (_ORG_WORD.search(text) and not first):
+        return _Chunk("person", text, strength + (1.5 if handles else 0.0), handles, orgs)
+    if _ACCOUNT.fullmatch(text) and not _HAS_CJK.search(text) and text.lower() not in _STOP:
+        return _Chunk("handle", text, 1.0, [*handles, text], orgs)
+    if _org_like(text) and (not first or _ORG_WORD.search(text)):
+        return _Chunk("org", text, 0.0, handles, [*orgs, text])
+    if strength:
+        return _Chunk("person", text, strength + (1.5 if handles else 0.0), handles, orgs)
+    return _Chunk("unknown", text, 0.0, handles, orgs)
+
+
+def _people(raw_text: str, *, strict: bool) -> tuple[People, float]:
+    """People in plain text and how sure: the weakest person's strength (0 when, strictly
+    read, some part is neither a person, a handle, an organisation nor a role)."""
+    text = _WS.sub(" ", raw_text[:MAX_LINE]).strip().rstrip("。.").strip()
+    out = People()
+    m = _LABEL_ORG.match(text)
+    if m:
+        first = _split_top(text[m.end():], re.compile(r"\s*[,、]\s*"))[0]
+        if first:
+            out.orgs.append(first)
+        return out, 0.0
+    text = _LABEL_PEOPLE.sub("", text, count=1)
+    chunks = [c for c in _split_top(text, _PEOPLE_SEP) if c]
+    if not chunks:
+        return out, 0.0
+    # "@a, @b（Org）": an organisation in the last chunk belongs to all of them
+    classified = [_classify(c, first=(i == 0)) for i, c in enumerate(chunks)]
+    weakest = 9.0
+    persons = 0
+    for c in classified:
+        if c.kind == "person":
+            persons += 1
+            weakest = min(weakest, c.strength)
+            out.speakers.append(c.text)
+        elif c.kind == "handle":
+            persons += 1
+            weakest = min(weakest, c.strength)
+        elif c.kind == "unknown":
+            if strict:
+                return People(), 0.0
+            out.speakers.append(c.text)
+            persons += 1
+            weakest = min(weakest, 0.2)
+        for h in c.handles:
+            if h not in out.handles:
+                out.handles.append(h)
+        for o in c.orgs:
+            if o not in out.orgs:
+                out.orgs.append(o)
+    if not persons:
+        return out, 0.0
+    # a person's only identifier being an account name: it is a handle, not a speaker
+    return out, weakest
+
+
+def parse_people(raw: str) -> People:
+    """Names, handles and organisations in a people string, in any of the usual forms:
+    "Name, Role, Org", "Name (Org)", "Name（株式会社X）", "Role @ Org", "Role at Org",
+    "from Org", "Name ( [@handle](url) ) さん Org", "A & B", "A and B", "A、B", a label in front
+    ("登壇者 :", "Speaker:"). Honorifics and roles are dropped."""
+    text, _, _ = _inline(raw)
+    people, _ = _people(text, strict=False)
+    return people
+
+
+# --------------------------------------------------------------------------- prefixes
+_PREFIXES = [
+    re.compile("^(?:[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d■□◆◇▼▽▶►★☆◎※・•]+\\s*)+"),
+    re.compile(r"^(?:\d{4}[/.\-年])?\d{1,2}[/.\-月]\d{1,2}日?\s*(?:[(（][^()（）]{1,4}[)）])?\s*(?=\d|\s|$)"),
+    re.compile(r"^\d{1,2}[:：]\d{2}\s*(?:[-–~〜～ー—]\s*\d{1,2}[:：]\d{2})?\s*(?:[:：|｜]\s*|[-–—]\s+)?"),
+    re.compile(r"^(?:[\[【\[]\s*[^\[\]【】\s][^\[\]【】]{0,11}[\]】]\s*(?:-\d{1,2})?)\s*[:：]?\s*"),
+    re.compile(r"^(?:\d{1,2}\s*コマ目|第\s*\d{1,2}\s*(?:部|セッション|枠|講演)|\d{1,2}\s*日目|[Dd]ay\s*\d{1,2})"
+               r"\s*[:：\-–—]?\s*"),
+    re.compile(
+        r"^(?:(?:招待|基調|特別|記念)講演|注目セッション|キーノート|ライトニングトーク|スポンサー(?:セッション|LT|トーク)|"
+        r"(?:opening |closing |day \d )?keynote(?: talk| speech)?|lightning talks?|invited talk|"
+        r"sponsor(?:ed)? (?:session|talk|lt)|LT|セッション|session|talk|発表|講演|枠|パネル(?:ディスカッション)?|"
+        r"panel(?: discussion)?|workshop|ワークショップ|ハンズオン)"
+        r"\s*(?:#?\d{1,2}|[A-Z](?=\s*[:：]))?\s*(?:[:：]\s*|(?=[「『“\"])|\s+[-–—―]\s+)", re.I),
+    re.compile(r"^(?:LT|lightning talk)\s*\d{0,2}\s+(?=\S)", re.I),
+    re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)"),
+]
+
+
+def _strip_prefix(s: str) -> tuple[str, str | None]:
+    taken: list[str] = []
+    for _ in range(6):
+        for p in _PREFIXES:
+            m = p.match(s)
+            if m and m.end() > 0 and s[m.end():].strip():
+                taken.append(s[: m.end()].strip())
+                s = s[m.end():].lstrip()
+                break
+        else:
+            break
+    prefix = " ".join(t for t in taken if t) or None
+    return s, prefix
+
+
+# --------------------------------------------------------------------------- separators
+_DASH = re.compile(r"\s+(?:--?|–|—|―|－|‐|ー{1,2})\s+|\s+[―—]\s*|\s*[―]\s+")
+_COLON_R = re.compile(r"\s+[:：]\s+|\s*：\s*")
+_SLASH = re.compile(r"\s+[/／]\s+")
+_QUOTES = {"「": "」", "『": "』", "“": "”", '"': '"', "‘": "’", "《": "》", "【": "】"}
+
+
+def _matching_close(s: str, start: int) -> int:
+    """Index of the quote closing the one at `start` (nesting kept), or -1."""
+    open_ch = s[start]
+    close_ch = _QUOTES[open_ch]
+    depth = 0
+    for i in range(start, len(s)):
+        ch = s[i]
+        if ch == close_ch and (open_ch != close_ch or i > start):
+            depth -= 1
+            if depth == 0:
+                return i
+        elif ch == open_ch:
+            depth += 1
+    return -1
+
+
+def _unquote(s: str) -> str:
+    s = s.strip()
+    if len(s) >= 2 and s[0] in _QUOTES and _matching_close(s, 0) == len(s) - 1:
+        return s[1:-1].strip()
+    return s
+
+
+def _tidy_title(s: str) -> str | None:
+    s = _WS.sub(" ", s).strip()
+    s = re.sub(r"\s+[-–—―|｜/]+\s*$", "", s)
+    s = re.sub(r"^[\s\-–—―:：,、|｜]+", "", s)
+    s = s.rstrip(" :：,、|｜").strip()
+    s = re.sub(r"^\*+(?=\S)", "", s)
+    s = re.sub(r"(?<=\S)\*+$", "", s)
+    s = _unquote(s)
+    if not s or s.lower() in _PLACEHOLDER_TITLES or _RESOURCE_WORD.fullmatch(s):
+        return None
+    return s
+
+
+@dataclass
+class _Cand:
+    title: str | None
+    people: People
+    strength: float
+    rule: str
+
+
+def _people_strict(s: str, marked: set[str], *, bonus: float = 0.0) -> tuple[People, float]:
+    s = s.strip()
+    if not s or len(s) > 200:
+        return People(), 0.0
+    people, strength = _people(s, strict=True)
+    if strength <= 0:
+        return people, 0.0
+    bare = _WS.sub(" ", _PAREN.sub(" ", _HANDLE.sub(" ", s))).strip(" -–,")
+    if bare in marked or s in marked:
+        strength += 0.75  # a linked or bold name
+    return people, strength + bonus
+
+
+def _split_dash(text: str, marked: set[str]) -> _Cand | None:
+    segs = _split_top(text, _DASH)
+    segs = [g for g in segs if g]
+    if len(segs) < 2:
+        return None
+    n = len(segs)
+    linked = [g in marked for g in segs]
+
+    def absorb(order: list[int]) -> tuple[People, float, set[int]]:
+        people = People()
+        used: set[int] = set()
+        strength = 0.0  # the edge segment's strength, a little more for each further person
+        for k, i in enumerate(order):
+            if len(used) >= n - 1:
+                break
+            g = segs[i]
+            if re.fullmatch(r"[(（]?\s*@[\w\-.]+\s*[)）]?", g):
+                people.add(_people(g, strict=False)[0])
+                used.add(i)
+                strength = strength + 0.1 if strength else 3.0
+                continue
+            bonus = 0.5 if any(linked[j] for j in range(n) if j not in used and j != i) else 0.0
+            p, s = _people_strict(g, marked, bonus=bonus)
+            if s >= 0.9:
+                people.add(p)
+                used.add(i)
+                strength = strength + 0.1 if strength else s
+                continue
+            if k > 0 and people and _org_like(g) and len(g.split()) <= 3 and n - len(used) >= 2 \
+                    and not re.search(r"[!?:]", g) and _name_strength(g) < 1.0 \
+                    and not any(w.lower() in _STOP for w in g.split()):
+                people.orgs.append(g)
+                used.add(i)
+                continue
+            break
+        return people, strength, used
+
+    p_end, s_end, used_end = absorb(list(range(n - 1, -1, -1)))
+    p_start, s_start, used_start = absorb(list(range(n)))
+    if s_end >= 1.0 and s_end >= s_start and used_end:
+        rest = [segs[i] for i in range(n) if i not in used_end]
+        return _Cand(" - ".join(rest) if rest else None, p_end, s_end, "dash-end")
+    if s_start >= 1.0 and used_start:
+        title = _rejoin(text, segs, min(set(range(n)) - used_start)) if len(used_start) < n else None
+        return _Cand(title, p_start, s_start, "dash-start")
+    return None
+
+
+def _rejoin(text: str, segs: list[str], first_title: int) -> str:
+    """The text from segment `first_title` on, with its own separators."""
+    pos = 0
+    for g in segs[:first_title]:
+        pos = text.find(g, pos) + len(g)
+    start = text.find(segs[first_title], pos)
+    return text[start:] if start >= 0 else " - ".join(segs[first_title:])
+
+
+def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
+    cands: list[_Cand] = []
+    # possessive: Name’s “Title”
+    m = re.match(r"^(?P<who>[^“\"「]{2,60}?)['’]s\s+(?P<title>[“\"「].+[”\"」])[.。]?$", text)
+    if m:
+        p, s = _people_strict(m.group("who"), marked)
+        if s >= 1.0:
+            cands.append(_Cand(m.group("title"), p, s + 0.5, "possessive"))
+    # a quoted title first: “Title” - by A and B / 「Title」 ― Name / Nameさん「Title」 description
+    q = next((i for i, ch in enumerate(text) if ch in "「『“\""), -1)
+    if q >= 0:
+        end = _matching_close(text, q)
+        if end > q:
+            before, inner, after = text[:q].strip(), text[q + 1:end], text[end + 1:]
+            who = People()
+            strength = 1.0
+            ok = True
+            if before:
+                p, s = _people_strict(before.rstrip(" :：、,-–—―"), marked)
+                if s >= 0.9:
+                    who.add(p)
+                    strength = s + 0.5
+                else:
+                    ok = False
+            if ok and after.strip():
+                if not after[0].isspace() and after[0] not in "-–—―/／:：,、(（":
+                    ok = False  # 「Becoming SRE」SREって…: the quote is part of the title
+                else:
+                    tail = re.sub(r"^\s*(?:[-–—―/／:：,、]\s*)?(?:-?\s*by\s+)?", "", after)
+                    tail = tail.rstrip(" .。")
+                    p, s = _people_strict(tail, marked)
+                    if s >= 0.9:
+                        who.add(p)
+                        strength = max(strength, s + 0.5)
+                    elif re.match(r"^\s*[-–—―/／:：]", after) and len(tail) < 40:
+                        ok = False  # a separator followed by something else: not our shape
+            if ok:
+                cands.append(_Cand(inner, who, strength, "quoted"))
+    # a slide embed: **[Deck](…)** from **[Name](…)**
+    if re.search(r"(?:\*\*|</strong>|</a>)\s*from\s*(?:\*\*|<strong|<a\b)", raw, re.I):
+        m = re.match(r"^(?P<title>.+)\s+from\s+(?P<who>.+)$", text)
+        if m:
+            p, _ = _people(m.group("who"), strict=False)
+            if p.speakers and not p.handles and _ACCOUNT.fullmatch(p.speakers[0]):
+                p = People([], [p.speakers[0]], p.orgs)
+            cands.append(_Cand(m.group("title"), p, 2.5, "embed"))
+    # bold lead-in: **Name**: Title / **Title**: description
+    d = _split_dash(text, marked)
+    if d:
+        cands.append(d)
+    # Title by Speaker / “Title” - by Speaker (the first " by " whose right side is all people)
+    for m in re.finditer(r"\s+(?:-\s+)?by\s+", text):
+        left, right = text[: m.start()], text[m.end():]
+        p, s = _people_strict(right.rstrip(" .。"), marked)
+        if s >= 1.0 and left.strip():
+            cands.append(_Cand(left, p, s + 0.25, "by"))
+            break
+    # Speaker on Title
+    m = re.match(r"^(?P<who>.{2,80}?)\s+on\s+(?P<title>\S.*)$", text)
+    if m:
+        p, s = _people_strict(m.group("who"), marked)
+        if s >= 1.5:
+            cands.append(_Cand(m.group("title"), p, s, "on"))
+    # Speaker: Title  /  Title : Speaker
+    parts = _split_top(text, re.compile(r"\s*[:：]\s+|\s*：\s*"))
+    if len(parts) >= 2 and parts[0]:
+        p, s = _people_strict(parts[0], marked)
+        if s >= 1.5 or (s >= 1.0 and parts[0] in marked):
+            cands.append(_Cand(text.split(parts[0], 1)[1].lstrip(" :："), p, s, "colon-start"))
+        elif parts[0] in marked and not _HAS_CJK.search(parts[0]) and len(parts[0]) <= 80 and \
+                raw.lstrip(" *-+").startswith(("**", "<strong", "<b>")):
+            cands.append(_Cand(parts[0], People(), 0.6, "bold-lead"))
+    parts = _split_top(text, _COLON_R)
+    if len(parts) >= 2:
+        p, s = _people_strict(parts[-1], marked)
+        if s >= 1.0:
+            cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" :："), p, s, "colon-end"))
+    # Title / Speaker
+    parts = _split_top(text, _SLASH)
+    if len(parts) >= 2:
+        p, s = _people_strict(parts[-1], marked)
+        if s >= 1.0:
+            cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" /／"), p, s, "slash"))
+    # Title, Speaker
+    parts = _split_top(text, re.compile(r"\s*,\s+"))
+    if len(parts) >= 2:
+        p, s = _people_strict(parts[-1], marked)
+        if s >= 1.5 and len(p.speakers) <= 1:
+            cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" ,"), p, s - 0.25, "comma"))
+    # Name (Org) Title — no separator between the organisation and the title
+    m = re.match(r"^(?P<who>[^()（）]{3,40}?)\s*[(（](?P<org>[^()（）]{1,40})[)）]\s+(?P<title>[^-–—\s].*)$", text)
+    if m and _name_strength(m.group("who")) >= 1.5 and _org_like(m.group("org")):
+        cands.append(_Cand(m.group("title"), People([m.group("who").strip()], [], [m.group("org").strip()]),
+                           1.5, "name-org-title"))
+    # a bold title inside a sentence: "Name さんの **Title** 。", "Name 氏による、 **Title** 。"
+    for b in marked:
+        k = text.find(b)
+        if len(b) >= 4 and k > 0 and not text[k + len(b):].strip(" 。.、,!！"):
+            m = re.search(r"(?P<who>(?:[A-Z][\w'’\-]+\s+){0,2}[A-Z][\w'’\-]+|[^\s、。]{1,12}?)\s*"
+                          r"(?:さん|氏)\s*(?:の|による|が|から)[、,]?\s*$", text[:k])
+            if m:
+                cands.append(_Cand(b, People([m.group("who")], [], []), 2.0, "bold-in-sentence"))
+                break
+    # Japanese: @handleさん Title / Nameさん Title / Nameさん「Title」 / NameさんのLT
+    m = re.match(r"^(?P<who>[@＠][A-Za-z0-9_][\w\-.]{0,38})\s*(?:さん|氏|様)?\s*(?P<rest>.*)$", text)
+    if m:
+        rest = m.group("rest")
+        rest = re.sub(r"^の\s*(?:LT|発表|講演|トーク|セッション)$", "", rest)
+        cands.append(_Cand(rest or None, People([], [m.group("who").replace("＠", "@")], []), 3.0, "handle-start"))
+    m = re.match(r"^(?P<who>[^\s「『@＠:：]{1,20}?)(?:さん|氏|様|先生|トレーナー)(?P<no>の)?\s*(?P<rest>.*)$", text)
+    if m and not re.search(r"[、。,]", m.group("who")):
+        rest = m.group("rest")
+        if m.group("no") and re.fullmatch(r"(?:LT|発表|講演|トーク|セッション|スポンサーセッション)", rest):
+            rest = ""
+        if not m.group("no") or not rest:
+            p, _ = _people(m.group("who"), strict=False)
+            cands.append(_Cand(rest or None, p, 2.5, "name-start"))
+    # Japanese: Title Org Dept Nameさん
+    m = re.match(r"^(?P<title>.+?)\s+(?P<who>(?:\S+\s+){0,3}?[^\s「」]{1,20}?(?:さん|氏|様))$", text)
+    if m:
+        p, s = _people(m.group("who"), strict=False)
+        if p.speakers and s > 0:
+            cands.append(_Cand(m.group("title"), p, 2.5, "name-end"))
+    # Japanese title then an account name: "Android と SELinux androidsola"
+    m = re.match(f"^(?P<title>.*[{_CJK}].*?)\\s+(?P<acct>[a-z][a-z0-9_\\-]{{2,30}})$", text)
+    if m and not re.search(r"\b(?:with|at|in|on|for|of|and|by|to|the|a)$|[\u3040-\u309f]$", m.group("title")):
+        cands.append(_Cand(m.group("title"), People([], [m.group("acct")], []), 0.9, "account-end"))
+    return cands
+
+
+# --------------------------------------------------------------------------- the line
+_BLOCK_MARK = re.compile(r"^\s{0,12}(?:#{1,6}(?=\s|@|\S)|(?:[-*+•●・◦▪‣]|\d{1,3}[.)．])\s+)\s*")
+_LABEL_TITLE = re.compile(r"^(?:talk\s*title|title|topic|subject|session\s*title|タイトル|演題|テーマ|発表タイトル|"
+                          r"講演タイトル|題目)\s*[:：]\s*", re.I)
+_LABEL_RESOURCE = re.compile(r"^(?:slides?|video|presentation|recording|資料|スライド|動画|発表資料|録画)\s*[:：]",
+                             re.I)
+_TRAILING_NOTE = re.compile(
+    r"\s*[(（]\s*(?:no slides?|to follow|slides?|video|pdf|tbd|tba|未|coming soon|準備中|資料なし)\s*[)）]\s*$",
+    re.I)
+_TIME_ANY = re.compile(r"\d{1,2}[:：]\d{2}")
+
+
+def _strip_block_marker(s: str) -> str:
+    s = s.lstrip("\ufeff")
+    m = _BLOCK_MARK.match(s)
+    if m and not s.lstrip().startswith(("**", "*[", "*<")) and s[m.end():].strip():
+        s = s[m.end():]
+    return s.strip()
+
+
+def _drop_resource_links(raw: str) -> tuple[str, list[str]]:
+    """Take resource links ([📄](…), [Slides](…), [[video](…)], (no slides)) out of the raw line;
+    their URLs are the talk's own links."""
+    urls: list[str] = []
+    s = _protect(raw)
+
+    def one(m: re.Match[str]) -> str:
+        text = _restore(m.group(1)).strip()
+        if _RESOURCE_WORD.fullmatch(text) or _RESOURCE_WORD.fullmatch(text.strip("[]() ")):
+            url = _url_of(m.group(2))
+            if url:
+                urls.append(url)
+            return _LINK_MARK
+        return m.group(0)
+
+    s = _MD_LINK.sub(one, s)
+
+    def a_one(m: re.Match[str]) -> str:
+        text = _TAG.sub("", m.group(2)).strip()
+        if _RESOURCE_WORD.fullmatch(text):
+            h = _HREF.search(m.group(1))
+            if h:
+                urls.append(next(g for g in h.groups() if g is not None))
+            return _LINK_MARK
+        return m.group(0)
+
+    s = _A_TAG.sub(a_one, s)
+    if _LINK_MARK in s:
+        mark = re.escape(_LINK_MARK)
+        # ([Slides](…), [demo](…)) / [[video](…)] / : [slides](…) and [docker](…)
+        s = re.sub(rf"[(（\[]\s*{mark}(?:\s*(?:,|、|and|&)?\s*{mark})*\s*[)）\]]", _LINK_MARK, s)
+        s = re.sub(rf"(?:\s*(?:[:：,、\-–—]|and|&)?\s*{mark})+\s*[.。]?\s*$", "", s)
+        s = s.replace(_LINK_MARK, " ")
+        s = re.sub(r"\(\s*\)|（\s*）|\[\s*\]", " ", s)
+    return _restore(s), urls
+
+
+def _talk_url(urls: list[str], links: list[tuple[str, str]], title: str | None,
+              people: People) -> str | None:
+    for u in urls:
+        if u:
+            return u
+    names = set(people.speakers) | {h.lstrip("@") for h in people.handles} | set(people.orgs)
+    for text, u in links:
+        if u and title and text and (text in title or title in text):
+            return u
+    for text, u in links:
+        if u and _SLIDE_URL.search(u) and text not in names:
+            return u
+    return None
+
+
+def parse_talk_line(raw: str) -> TalkLine:
+    """Split one talk line (inline Markdown, the block marker already off) into its title, the
+    people it names, the talk's own link and the prefix in front of it."""
+    raw = (raw or "")[:MAX_LINE]
+    raw = _strip_block_marker(raw.replace("\r", ""))
+    raw, resource_urls = _drop_resource_links(raw)
+    text, links, marked_list = _inline(raw)
+    marked = set(marked_list)
+    text = _TRAILING_NOTE.sub("", text)
+    # a trailing bracketed note after a separator: "- [A Visit by CocoaHeads Hamburg]"
+    text = re.sub(r"\s+[-–—]\s+\[[^\[\]]{1,80}\]\s*$", "", text)
+    text, prefix = _strip_prefix(text)
+    evidence = 0.0
+
+    # label lines
+    m = _LABEL_RESOURCE.match(text)
+    if m:
+        return TalkLine(None, url=_talk_url(resource_urls, links, None, People()), prefix=prefix, evidence=0.0)
+    m = _LABEL_ORG.match(text)
+    if m:
+        p, _ = _people(text, strict=False)
+        return TalkLine(None, [], [], p.orgs, None, prefix, 0.1)
+    m = _LABEL_PEOPLE.match(text)
+    if m and re.match(r"^[^:：]{1,30}[:：]", text):
+        p, _ = _people(text, strict=False)
+        return TalkLine(None, p.speakers, p.handles, p.orgs, None, prefix, 0.5 if p else 0.0)
+    m = _LABEL_TITLE.match(text)
+    if m:
+        sub = parse_talk_line(text[m.end():])
+        sub.prefix = prefix
+        sub.evidence = min(1.0, sub.evidence + 0.3)
+        return sub
+
+    cands = _candidates(text, marked, raw)
+    best: _Cand | None = None
+    for c in cands:
+        if best is None or c.strength > best.strength:
+            best = c
+    if best is None:
+        # a line that is all people: "Sakari Hoisko, Eficode", "Lucas Käldström, CNCF Ambassador, luxas labs"
+        p, s = _people_strict(text, marked)
+        if s >= 1.5 and (p.orgs or len(text.split(",")) == 1 or text in marked):
+            best = _Cand(None, p, s, "people")
+        elif text in marked and _people_strict(text, marked)[1] >= 0.9 and links and resource_urls == [] \
+                and len(links) == 1 and _SLIDE_URL.search(links[0][1]) is None and len(text.split()) == 1:
+            best = _Cand(None, _people(text, strict=False)[0], 1.0, "people")
+        else:
+            best = _Cand(text, People(), 0.0, "title")
+    title = _tidy_title(best.title) if best.title is not None else None
+    people = best.people
+    # single lower-case account names are handles, not speakers
+    for sp in list(people.speakers):
+        if _ACCOUNT.fullmatch(sp) and sp not in people.handles and not _HAS_CJK.search(sp):
+            people.speakers.remove(sp)
+            people.handles.append(sp)
+    if people.speakers or people.handles:
+        evidence += 0.45
+    if best.rule == "quoted" or (title and text.startswith(("「", "“", '"'))):
+        evidence += 0.15
+    url = _talk_url(resource_urls, links, title, people)
+    if url and _SLIDE_URL.search(url):
+        evidence += 0.2
+    elif url:
+        evidence += 0.05
+    if prefix and (_TIME_ANY.search(prefix) or re.search(r"[\[【]|コマ|keynote|基調|LT|session|講演|talk",
+                                                          prefix, re.I)):
+        evidence += 0.2
+    if title:
+        if 4 <= len(title) <= 120:
+            evidence += 0.15
+        if len(title) > 160 or re.search(r"[。！？]$|[。]", title):
+            evidence *= 0.5
+    return TalkLine(title, people.speakers, people.handles, people.orgs, url, prefix,
+                    round(min(1.0, evidence), 3))

@@ -1,0 +1,472 @@
+"""Talk lines and people strings: invented shapes, and a measurement on the shared corpus.
+
+The corpus part reads `../shared/corpus/{ja,en}` at test time (never copied here): for every
+gold talk with a title it finds the source line holding that title, runs `parse_talk_line` on
+it and scores title and people the way `score.py` does. People written on another line (a
+sub-bullet, a `登壇者 :` / `Speaker:` label line, a table row, a slide embed) are read from the
+nearest line that names them. Run `python tests/test_talkline.py [-v]` to print the figures.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+from rapidfuzz import fuzz
+
+from store.reports.talkline import (
+    People,
+    TalkLine,
+    clean_inline,
+    looks_like_person,
+    parse_people,
+    parse_talk_line,
+)
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+# --------------------------------------------------------------------------- scorer (as score.py)
+_CODE = re.compile(r"^\s*(\[[^\]]{1,12}\](-\d+)?|LT|【[^】]{1,12}】)\s*[:：]?\s*", re.I)
+
+
+def norm(s: str | None) -> str:
+    s = unicodedata.normalize("NFKC", s or "").casefold()
+    s = _CODE.sub("", s)
+    return re.sub(r"[\s\u3000「」『』\"'`*_#]+", "", s)
+
+
+def title_ok(gold: str, pred: str | None) -> bool:
+    g, p = norm(gold), norm(pred)
+    if not g or not p:
+        return False
+    if fuzz.ratio(g, p) >= 85:
+        return True
+    shorter, longer = sorted((g, p), key=len)
+    return len(shorter) >= 6 and shorter in longer and len(shorter) >= 0.5 * len(longer)
+
+
+def person_hit(gold: dict, speakers: list[str], handles: list[str]) -> bool | None:
+    want = [norm(x.lstrip("@")) for x in (gold.get("speakers") or []) + (gold.get("handles") or [])]
+    want = [w for w in want if w]
+    if not want:
+        return None
+    have = [norm(x.lstrip("@")) for x in speakers + handles]
+    return any(w in h or (h and h in w and len(h) >= 3) for w in want for h in have)
+
+
+def org_hit(gold: dict, orgs: list[str]) -> bool | None:
+    if not gold.get("org"):
+        return None
+    g = norm(gold["org"])
+    have = [norm(x) for x in orgs]
+    return any(g in h or (h and h in g and len(h) >= 2) for h in have)
+
+
+# --------------------------------------------------------------------------- finding lines
+_MARKER = re.compile(r"^\s*(?:#{1,6}|[-*+•]\s|\d{1,3}[.)]\s)\s*")
+
+
+def _units(text: str) -> list[tuple[int, str]]:
+    """(line number, unit): each line, each cell of a table row, and each line joined with the
+    next (hard-wrapped values)."""
+    lines = text.replace("\r", "").split("\n")
+    units: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if line.count("|") >= 2:
+            units.extend((i, c) for c in line.strip().strip("|").split("|") if c.strip())
+        else:
+            units.append((i, line))
+    return units
+
+
+def _plain(unit: str) -> str:
+    return clean_inline(unit)[0]
+
+
+def _is_prose(unit: str) -> bool:
+    plain = _plain(unit)
+    if len(plain) > 160:
+        return True
+    return len(plain) > 90 and bool(re.search(r"[.。!！]\s*$", plain)) and (
+        len(plain.split()) > 15 or "、" in plain)
+
+
+@dataclass
+class Figures:
+    talks: int = 0
+    found: int = 0
+    title_hits: int = 0
+    people: list[bool] = field(default_factory=list)
+    orgs: list[bool] = field(default_factory=list)
+    prose_titles: list[bool] = field(default_factory=list)
+    prose_people: list[bool] = field(default_factory=list)
+    prose_orgs: list[bool] = field(default_factory=list)
+    fails: list[str] = field(default_factory=list)
+
+    def ratio(self, xs: list[bool]) -> float:
+        return sum(xs) / len(xs) if xs else 1.0
+
+    def line(self, name: str) -> str:
+        return (f"{name}: lines found {self.found + len(self.prose_titles)}/{self.talks}  titles {self.title_hits}/{self.found} "
+                f"= {self.title_hits / max(1, self.found):.2f}  people {sum(self.people)}/{len(self.people)} "
+                f"= {self.ratio(self.people):.2f}  orgs {sum(self.orgs)}/{len(self.orgs)} = "
+                f"{self.ratio(self.orgs):.2f}  (prose only: titles {sum(self.prose_titles)}/"
+                f"{len(self.prose_titles)}, people {sum(self.prose_people)}/"
+                f"{len(self.prose_people)}, orgs {sum(self.prose_orgs)}/{len(self.prose_orgs)})")
+
+
+def _find(units: list[tuple[int, str]], needle: str, near: int | None = None,
+          exclude: int | None = None, also: list[str] | None = None) -> tuple[int, str] | None:
+    """The unit whose plain text contains `needle` (normalised); nearest to `near` if given;
+    else the first that is not prose, preferring one with any of `also` in it or near it."""
+    if not needle:
+        return None
+    hits = [(i, u) for i, u in units if i != exclude and needle in norm(_plain(_MARKER.sub("", u)))]
+    if near is not None:
+        hits = [(i, u) for i, u in hits if -6 <= i - near <= 8]
+        hits.sort(key=lambda x: (abs(x[0] - near), x[0] < near))
+    if not hits:
+        return None
+    hits = [h for h in hits if not _is_prose(h[1])] or hits
+    if also:
+        def near_also(h: tuple[int, str]) -> int:
+            if any(a in norm(_plain(h[1])) for a in also):
+                return 0
+            window = [norm(_plain(u)) for i, u in units if -6 <= i - h[0] <= 8 and not _is_prose(u)]
+            return 1 if any(a in w for a in also for w in window) else 2
+        hits.sort(key=near_also)
+    return hits[0]
+
+
+def _people_of(unit: str) -> TalkLine:
+    """People on a line of their own: a talk line's people, else the line read as people (a
+    speaker cell, a sub-bullet), as the structure reader would call it."""
+    tl = parse_talk_line(unit)
+    if not (tl.speakers or tl.handles or tl.orgs):
+        p = parse_people(_MARKER.sub("", unit))
+        tl = TalkLine(tl.title, p.speakers, p.handles, p.orgs)
+    return tl
+
+
+def measure(folder: str) -> Figures:
+    fig = Figures()
+    for gf in sorted((CORPUS / folder).glob("*.yaml")):
+        gold = yaml.safe_load(gf.read_text(encoding="utf-8"))
+        src = gf.parent / gold["source"]
+        text = src.read_text(encoding="utf-8")
+        units = _units(text)
+        joined = [(i, u + " " + units[k + 1][1]) for k, (i, u) in enumerate(units[:-1])]
+        for talk in gold["talks"]:
+            if not talk.get("title"):
+                continue
+            fig.talks += 1
+            g = norm(talk["title"])
+            also = [norm(x.lstrip("@")) for x in (talk.get("speakers") or []) + (talk.get("handles") or [])]
+            also += [norm(talk["org"])] if talk.get("org") else []
+            hit = _find(units, g, also=also) or _find(joined, g, also=also)
+            if hit is None:
+                fig.fails.append(f"{gf.stem}: NOT FOUND {talk['title']!r}")
+                continue
+            fig.found += 1
+            at, unit = hit
+            tl = parse_talk_line(unit)
+            if _is_prose(unit):
+                fig.prose_titles.append(title_ok(talk["title"], tl.title))
+                fig.found -= 1
+            elif title_ok(talk["title"], tl.title):
+                fig.title_hits += 1
+            if not title_ok(talk["title"], tl.title):
+                fig.fails.append(f"{gf.stem}: TITLE {talk['title']!r} <- {tl.title!r} | {_plain(unit)[:120]!r}")
+            speakers, handles, orgs = list(tl.speakers), list(tl.handles), list(tl.orgs)
+            prose = False
+            if person_hit(talk, speakers, handles) is False:
+                for who in (talk.get("speakers") or []) + (talk.get("handles") or []):
+                    other = _find(units, norm(who.lstrip("@")), near=at, exclude=at)
+                    if other:
+                        o = _people_of(other[1])
+                        speakers += o.speakers
+                        handles += o.handles
+                        orgs += o.orgs
+                        prose = prose or _is_prose(other[1])
+                        break
+            ph = person_hit(talk, speakers, handles)
+            if ph is not None:
+                (fig.prose_people if prose else fig.people).append(ph)
+                if not ph:
+                    fig.fails.append(f"{gf.stem}: PEOPLE {talk.get('speakers')}{talk.get('handles')} <- "
+                                     f"{speakers}{handles} | {_plain(unit)[:100]!r}")
+            oprose = prose
+            if org_hit(talk, orgs) is False:
+                other = _find(units, norm(talk["org"]), near=at, exclude=at)
+                if other:
+                    o = _people_of(other[1])
+                    orgs += o.orgs
+                    oprose = _is_prose(other[1])
+            oh = org_hit(talk, orgs)
+            if oh is not None:
+                (fig.prose_orgs if oprose else fig.orgs).append(oh)
+                if not oh:
+                    fig.fails.append(f"{gf.stem}: ORG {talk['org']!r} <- {orgs} | {_plain(unit)[:100]!r}")
+    return fig
+
+
+needs_corpus = pytest.mark.skipif(not (CORPUS / "ja").is_dir() or not (CORPUS / "en").is_dir(),
+                                  reason=f"the shared corpus is not at {CORPUS}")
+
+
+@needs_corpus
+@pytest.mark.parametrize("folder,floors", [("ja", (0.95, 0.95, 0.85)), ("en", (0.95, 0.95, 0.85))])
+def test_corpus_lines(folder: str, floors: tuple[float, float, float]) -> None:
+    fig = measure(folder)
+    print("\n" + fig.line(folder))
+    assert fig.found >= 0.95 * fig.talks
+    assert fig.title_hits / fig.found >= floors[0]
+    assert fig.ratio(fig.people) >= floors[1]
+    assert fig.ratio(fig.orgs) >= floors[2]
+
+
+# --------------------------------------------------------------------------- invented shapes
+def _tl(raw: str) -> TalkLine:
+    return parse_talk_line(raw)
+
+
+@pytest.mark.parametrize("raw,title,speakers,handles", [
+    ("Jane Doe - Writing parsers that never hang", "Writing parsers that never hang", ["Jane Doe"], []),
+    ("Writing parsers that never hang - Jane Doe", "Writing parsers that never hang", ["Jane Doe"], []),
+    ("Jane Doe - Caching - what every backend needs to know",
+     "Caching - what every backend needs to know", ["Jane Doe"], []),
+    ("[Jane Doe - Fuzzing the planet](https://example.org/deck)", "Fuzzing the planet", ["Jane Doe"], []),
+    ("0. [Fuzzing the planet](./talks/01.md) - Jane Doe", "Fuzzing the planet", ["Jane Doe"], []),
+    ("[Fuzzing the planet](./talks/01.md) - Bo", "Fuzzing the planet", ["Bo"], []),
+    ("[Fuzzing the planet](./talks/01.md) - quietcoder", "Fuzzing the planet", [], ["quietcoder"]),
+    ("Fuzzing the planet by Jane Doe", "Fuzzing the planet", ["Jane Doe"], []),
+    ("Fuzzing the planet by [Jane Doe](https://example.org/jd).", "Fuzzing the planet", ["Jane Doe"], []),
+    ("“Fuzzing the planet” - by Jane Doe", "Fuzzing the planet", ["Jane Doe"], []),
+    ("Jane Doe’s “Fuzzing the planet”.", "Fuzzing the planet", ["Jane Doe"], []),
+    ("“Fuzzing the planet” by Jane Doe and Max Mustermann", "Fuzzing the planet",
+     ["Jane Doe", "Max Mustermann"], []),
+    ("Jane Doe on [Fuzzing the planet](https://example.org/x)", "Fuzzing the planet", ["Jane Doe"], []),
+    ("Jane Doe and Max Mustermann on Fuzzing the planet: [slides](https://x.org/s) and [code](https://x.org/c)",
+     "Fuzzing the planet", ["Jane Doe", "Max Mustermann"], []),
+    ("[Jane Doe](https://example.org) - *Fuzzing the planet*", "Fuzzing the planet", ["Jane Doe"], []),
+    ("Jane Doe - [*Fuzzing the planet*](https://example.org/deck)", "Fuzzing the planet", ["Jane Doe"], []),
+    ('<strong><a href="https://t.example/jd">Jane Doe</a></strong>: Fuzzing the planet',
+     "Fuzzing the planet", ["Jane Doe"], []),
+    ("[Jane Doe](https://gh.example/jd): [Fuzzing the planet](https://deck.example/x)",
+     "Fuzzing the planet", ["Jane Doe"], []),
+    ("Fuzzing the planet – Jane Doe – [@janed](https://t.example/janed)", "Fuzzing the planet",
+     ["Jane Doe"], ["@janed"]),
+    ("Jane Doe - [@janed](https://t.example/janed) - Fuzzing the planet [[video](https://v.example/1)]",
+     "Fuzzing the planet", ["Jane Doe"], ["@janed"]),
+    ("Jane Doe @janed - Acme - Fuzzing the planet", "Fuzzing the planet", ["Jane Doe"], ["@janed"]),
+    ("Jane Doe (@janed) - Fuzzing the planet", "Fuzzing the planet", ["Jane Doe"], ["@janed"]),
+    ("Jane Doe - @janed - Fuzzing the planet", "Fuzzing the planet", ["Jane Doe"], ["@janed"]),
+    ("Fuzzing the planet - Acme - Jane Doe / Max Mustermann", "Fuzzing the planet",
+     ["Jane Doe", "Max Mustermann"], []),
+    ("Jane Doe - Fuzzing the planet! - Building a game for new hires",
+     "Fuzzing the planet! - Building a game for new hires", ["Jane Doe"], []),
+    ("Fuzzing the planet / Jane Doe", "Fuzzing the planet", ["Jane Doe"], []),
+    ("Fuzzing the planet, Jane Doe", "Fuzzing the planet", ["Jane Doe"], []),
+    ("Fuzzing, the planet, and you - Jane Doe, Acme at Globex & Max Mustermann, Initech",
+     "Fuzzing, the planet, and you", ["Jane Doe", "Max Mustermann"], []),
+    ("Fuzzing the planet : 山田太郎(Taro Yamada)", "Fuzzing the planet", ["山田太郎"], []),
+    ("「ファズの話」 ― 山田 太郎", "ファズの話", ["山田 太郎"], []),
+    ("2日目基調講演「ファズの話」 ― Jane Doe", "ファズの話", ["Jane Doe"], []),
+    ("3コマ目「ファズの話」", "ファズの話", [], []),
+    ("5コマ目「監視サービス「Foo」入門」", "監視サービス「Foo」入門", [], []),
+    ("山田さん 「ファズの話」", "ファズの話", ["山田"], []),
+    ("山田さん「ファズの話」", "ファズの話", ["山田"], []),
+    ("@yamadaさん ファズの話", "ファズの話", [], ["@yamada"]),
+    ("##@yamadaさん ファズの話", "ファズの話", [], ["@yamada"]),
+    ("@yamada_t ファズの話", "ファズの話", [], ["@yamada_t"]),
+    ("FoobarさんのLT", None, ["Foobar"], []),
+    ("@yamadaさん TBD", None, [], ["@yamada"]),
+    ("9月9日(土)10:00 - 11:30山田トレーナー「ファズの話」 ファズとは何かを説明します。", "ファズの話",
+     ["山田"], []),
+    ("9月9日(土)10:00 - 11:30林トレーナー、佐藤 一郎氏(ゲスト)「ファズの話」 説明", "ファズの話",
+     ["林", "佐藤 一郎"], []),
+    ("Session2: 壊れないパーサを作った話 株式会社エグザンプル 開発部 Foobarさん", "壊れないパーサを作った話",
+     ["Foobar"], []),
+    ("**[ファズの話](https://slides.example/x)** from **[Taro Yamada](https://slides.example/ty)**",
+     "ファズの話", ["Taro Yamada"], []),
+    ('<strong> <a href="//slides.example/x">Fuzz deck</a> </strong> from <strong><a href="//s.example/u">'
+     'tyamada</a></strong>', "Fuzz deck", [], ["tyamada"]),
+    ("ファズとパーサ yamada42", "ファズとパーサ", [], ["yamada42"]),
+    ("Jane Doe (Acme) Fuzzing the planet", "Fuzzing the planet", ["Jane Doe"], []),
+    ("[amnon](https://video.example/1) (no slides)", None, [], ["amnon"]),
+])
+def test_parse_talk_line_shapes(raw: str, title: str | None, speakers: list[str], handles: list[str]) -> None:
+    tl = _tl(raw)
+    assert tl.title == title, tl
+    assert tl.speakers == speakers, tl
+    assert tl.handles == handles, tl
+
+
+@pytest.mark.parametrize("raw,title,prefix_has", [
+    ("⚡ Lightning Talk: Fuzzing the planet", "Fuzzing the planet", "Lightning Talk"),
+    ("17:30 - 17:55: Fuzzing the planet ", "Fuzzing the planet", "17:30"),
+    ("10:30 Fuzzing the planet", "Fuzzing the planet", "10:30"),
+    ("Keynote: Fuzzing the planet", "Fuzzing the planet", "Keynote"),
+    ("基調講演: 壊れないパーサ", "壊れないパーサ", "基調講演"),
+    ("[A1(S)] Fuzzing the planet", "Fuzzing the planet", "[A1(S)]"),
+    (r"\[B2(L)\] Fuzzing the planet", "Fuzzing the planet", "[B2(L)]"),
+    ("Session1: 壊れないパーサ", "壊れないパーサ", "Session1"),
+    ("3 壊れないパーサの話", "壊れないパーサの話", "3"),
+    ("🗣 [Jane Doe - Fuzzing the planet](https://deck.example/1)", "Fuzzing the planet", "🗣"),
+])
+def test_parse_talk_line_prefixes(raw: str, title: str, prefix_has: str) -> None:
+    tl = _tl(raw)
+    assert tl.title == title, tl
+    assert tl.prefix and prefix_has in tl.prefix, tl
+
+
+@pytest.mark.parametrize("raw,title", [
+    ("Fuzzing the planet [📄](https://speakerdeck.com/x/y)", "Fuzzing the planet"),
+    ("Fuzzing the planet[📄(未)]()", "Fuzzing the planet"),
+    ("壊れないパーサ[📄(未)]()[スピーカーノート](https://notes.example/x)", "壊れないパーサ"),
+    ("壊れないパーサ([資料](https://slides.example/x))", "壊れないパーサ"),
+    ("[Fuzzing the planet](https://v.example/1) ([Slides](https://s.example/1)) – [Jane Doe](https://jd.example)",
+     "Fuzzing the planet"),
+    ("Fuzzing the planet - [Jane Doe](https://jd.example) - [Slides](https://s.example/1.pdf)",
+     "Fuzzing the planet"),
+    ("Jane Doe - Fuzzing the planet (to follow)", "Fuzzing the planet"),
+    ("Q\\&A and the Planet\\!", "Q&A and the Planet!"),
+    ("The Parser &amp; the Planet", "The Parser & the Planet"),
+    ("Gofmt, Vet, and Lint", "Gofmt, Vet, and Lint"),
+    ("Continuous Parsing – Delivery and Scaling Parsers", "Continuous Parsing – Delivery and Scaling Parsers"),
+    ("Specification by Example", "Specification by Example"),
+    ("WARNING: DATA LOSS", "WARNING: DATA LOSS"),
+    ("RFC: Secret types", "RFC: Secret types"),
+    ("パーサの旅: 試行錯誤の道のり", "パーサの旅: 試行錯誤の道のり"),
+    ("「Becoming Fuzzy」ファズって何から始めればいいの?", "「Becoming Fuzzy」ファズって何から始めればいいの?"),
+    ("子ども向け道場「Foo」を支えるCMS", "子ども向け道場「Foo」を支えるCMS"),
+    ("Denoで作る快適な “as Code” プラットフォーム", "Denoで作る快適な “as Code” プラットフォーム"),
+    ("ｽﾀｯｸﾁｬﾝ -TypeScriptで動くロボット-", "ｽﾀｯｸﾁｬﾝ -TypeScriptで動くロボット-"),
+    ("パーサの意思決定を支えるADR - Fooの活用事例", "パーサの意思決定を支えるADR - Fooの活用事例"),
+    ("Gitのコミットごとに環境を作るプロキシ（仮", "Gitのコミットごとに環境を作るプロキシ（仮"),
+    ("*Parsers vs. Planets, a showdown – Jane Doe ([@janed](https://t.example/janed))",
+     "Parsers vs. Planets, a showdown"),
+    ("The best of both parsers** – [Jane Doe](https://jd.example) ([@janed](https://t.example/janed))",
+     "The best of both parsers"),
+])
+def test_parse_talk_line_titles(raw: str, title: str) -> None:
+    assert _tl(raw).title == title
+
+
+def test_parse_talk_line_url_and_evidence() -> None:
+    tl = _tl("Jane Doe - [Fuzzing the planet](https://speakerdeck.com/jd/fuzz)")
+    assert tl.url == "https://speakerdeck.com/jd/fuzz"
+    assert tl.evidence >= 0.6
+    plain = _tl("今日は雨が降っていたので、傘を持って会場に向かいました。")
+    assert plain.evidence < tl.evidence
+    assert _tl("CocoaPods Tips – Jane Doe - [@janed](https://t.example/j) - ([Slides](https://s.example/d))").url \
+        == "https://s.example/d"
+
+
+def test_parse_talk_line_label_lines() -> None:
+    tl = _tl("+ 登壇者 : 山田 太郎 ( [@tyamada](https://t.example/tyamada) ) さん 株式会社エグザンプル")
+    assert (tl.title, tl.speakers, tl.handles, tl.orgs) == (
+        None, ["山田 太郎"], ["@tyamada"], ["株式会社エグザンプル"])
+    tl = _tl("Speaker: Jane Doe and Max Mustermann")
+    assert (tl.title, tl.speakers) == (None, ["Jane Doe", "Max Mustermann"])
+    assert _tl("Topic: Fuzzing the planet").title == "Fuzzing the planet"
+    assert _tl("- Talk title: Fuzzing the planet").title == "Fuzzing the planet"
+    tl = _tl("- Speaker affiliation: [Acme](https://acme.example/), Senior Architect")
+    assert (tl.title, tl.orgs) == (None, ["Acme"])
+
+
+def test_parse_talk_line_people_only_lines() -> None:
+    tl = _tl("   - Jane Doe, Community Ambassador, foo labs")
+    assert (tl.title, tl.speakers, tl.orgs) == (None, ["Jane Doe"], ["foo labs"])
+    tl = _tl("Jane Doe, Acme")
+    assert (tl.title, tl.speakers, tl.orgs) == (None, ["Jane Doe"], ["Acme"])
+
+
+@pytest.mark.parametrize("raw,people", [
+    ("Jane Doe, Senior Engineer, Acme", People(["Jane Doe"], [], ["Acme"])),
+    ("Jane Doe (Acme)", People(["Jane Doe"], [], ["Acme"])),
+    ("山田 太郎（株式会社エグザンプル）", People(["山田 太郎"], [], ["株式会社エグザンプル"])),
+    ("@tyamada（株式会社エグザンプル）", People([], ["@tyamada"], ["株式会社エグザンプル"])),
+    ("@tyamada, @hsato（株式会社エグザンプル）", People([], ["@tyamada", "@hsato"], ["株式会社エグザンプル"])),
+    ("Staff Engineer @ Acme", People([], [], ["Acme"])),
+    ("Staff Engineer at Acme", People([], [], ["Acme"])),
+    ("Jane Doe from Acme", People(["Jane Doe"], [], ["Acme"])),
+    ("from Acme", People([], [], ["Acme"])),
+    ("山田 太郎 ( [@tyamada](https://t.example/tyamada) ) さん 岡山Fooユーザ会",
+     People(["山田 太郎"], ["@tyamada"], ["岡山Fooユーザ会"])),
+    ("やまだ [@tyamada](https://t.example/tyamada) さん", People(["やまだ"], ["@tyamada"], [])),
+    ("Jane Doe & Max Mustermann", People(["Jane Doe", "Max Mustermann"], [], [])),
+    ("Jane Doe and Max Mustermann", People(["Jane Doe", "Max Mustermann"], [], [])),
+    ("山田さん、佐藤さん", People(["山田", "佐藤"], [], [])),
+    ("Jane Doe, Acme at Globex & Max Mustermann, Initech",
+     People(["Jane Doe", "Max Mustermann"], [], ["Acme at Globex", "Initech"])),
+    ("Jane Q. Doe, CISSP, CISO Globex Credit Union", People(["Jane Q. Doe"], [], ["Globex Credit Union"])),
+    ("Jane Doe (Acme Labs Host)", People(["Jane Doe"], [], ["Acme Labs"])),
+    ("林トレーナー、佐藤 一郎氏(ゲスト)", People(["林", "佐藤 一郎"], [], [])),
+    ("山田太郎(Taro Yamada)", People(["山田太郎"], [], [])),
+    ("Jane Doe 'jdoe'", People(["Jane Doe"], ["jdoe"], [])),
+])
+def test_parse_people_forms(raw: str, people: People) -> None:
+    assert parse_people(raw) == people
+
+
+@pytest.mark.parametrize("s,yes", [
+    ("Jane Doe", True), ("David R. MacIver", True), ("Duco van Amstel", True), ("Aïssata Maiga", True),
+    ("Krzysztof Zabłocki", True), ("Gavin Mendel-Gleason", True), ("YUKI YAMAGUCHI", True),
+    ("@janed", True), ("山田 太郎", True), ("山田さん", True), ("ジョン・スミス", True), ("みやたけ ゆき", True),
+    ("The Power of Parsing", False), ("Continuous Delivery", False), ("Scaling Scrum", False),
+    ("Open Panel Discussion", False), ("JavaScriptCore", False), ("Riak TS", False), ("基調講演", False),
+    ("London Calling Parsers", False), ("", False), ("Example", False),
+])
+def test_looks_like_person(s: str, yes: bool) -> None:
+    assert looks_like_person(s) is yes
+
+
+def test_clean_inline() -> None:
+    text, links = clean_inline('<strong><a href="https://x.example/a" title="t">Jane</a></strong> '
+                               '**bold** *em* `code` \\[esc\\] \\& &amp; [L](https://l.example "T") '
+                               '<font color="#c00">Red</font> ![img](https://i.example/p.png)')
+    assert text == "Jane bold em code [esc] & & L Red"
+    assert links == [("Jane", "https://x.example/a"), ("L", "https://l.example")]
+    text, links = clean_inline("[\\_\\_odd\\_name\\_\\_](http://s.example/ __odd_name__ )")
+    assert text == "__odd_name__"
+    assert links == [("__odd_name__", "http://s.example/__odd_name__")]
+    text, _ = clean_inline("[Paper (2019)](https://x.example/a%20(b).pdf) MVVM + RAC = <3")
+    assert text == "Paper (2019) MVVM + RAC = <3"
+
+
+@pytest.mark.parametrize("shape", [
+    "[" * 50_000 + "x" + "](" * 25_000,
+    "*" * 100_000,
+    "a - " * 25_000,
+    "「" * 50_000,
+    "<a href=" + "x" * 100_000,
+    "Jane Doe, " * 10_000,
+    "@a " * 30_000,
+    "(" * 50_000 + ")" * 50_000,
+    "_" * 100_000,
+    "**x" * 30_000,
+])
+def test_bounded_cost(shape: str) -> None:
+    start = time.perf_counter()
+    parse_talk_line(shape)
+    parse_people(shape)
+    clean_inline(shape)
+    looks_like_person(shape)
+    assert time.perf_counter() - start < 0.1
+
+
+if __name__ == "__main__":
+    verbose = "-v" in sys.argv
+    for folder in ("ja", "en"):
+        f = measure(folder)
+        print(f.line(folder))
+        if verbose:
+            for line in f.fails:
+                print("   ", line)

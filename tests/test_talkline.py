@@ -91,7 +91,7 @@ def _plain(unit: str) -> str:
 
 def _is_prose(unit: str) -> bool:
     plain = _plain(unit)
-    if len(plain) > 160:
+    if len(plain) > 160 or plain.rstrip().endswith("。"):
         return True
     return len(plain) > 90 and bool(re.search(r"[.。!！]\s*$", plain)) and (
         len(plain.split()) > 15 or "、" in plain)
@@ -122,25 +122,29 @@ class Figures:
 
 
 def _find(units: list[tuple[int, str]], needle: str, near: int | None = None,
-          exclude: int | None = None, also: list[str] | None = None) -> tuple[int, str] | None:
+          exclude: int | None = None, also: list[str] | None = None,
+          used: set[tuple[int, str]] | None = None) -> tuple[int, str] | None:
     """The unit whose plain text contains `needle` (normalised); nearest to `near` if given;
     else the first that is not prose, preferring one with any of `also` in it or near it."""
     if not needle:
         return None
     hits = [(i, u) for i, u in units if i != exclude and needle in norm(_plain(_MARKER.sub("", u)))]
     if near is not None:
-        hits = [(i, u) for i, u in hits if -6 <= i - near <= 8]
+        hits = [(i, u) for i, u in hits if -8 <= i - near <= 8]
         hits.sort(key=lambda x: (abs(x[0] - near), x[0] < near))
     if not hits:
         return None
     hits = [h for h in hits if not _is_prose(h[1])] or hits
-    if also:
-        def near_also(h: tuple[int, str]) -> int:
+    if also is not None:
+        def rank(h: tuple[int, str]) -> tuple[int, int]:
+            whole = len(norm(_plain(_MARKER.sub("", h[1])))) <= len(needle) + 10
             if any(a in norm(_plain(h[1])) for a in also):
-                return 0
-            window = [norm(_plain(u)) for i, u in units if -6 <= i - h[0] <= 8 and not _is_prose(u)]
-            return 1 if any(a in w for a in also for w in window) else 2
-        hits.sort(key=near_also)
+                return (0 if whole else 1, 0)
+            window = [norm(_plain(u)) for i, u in units if -8 <= i - h[0] <= 8]
+            return (0 if whole else 1, 1 if any(a in w for a in also for w in window) else 2)
+        hits.sort(key=rank)
+    if used:
+        hits.sort(key=lambda h: h in used)  # a title written twice: the next occurrence
     return hits[0]
 
 
@@ -162,6 +166,7 @@ def measure(folder: str) -> Figures:
         text = src.read_text(encoding="utf-8")
         units = _units(text)
         joined = [(i, u + " " + units[k + 1][1]) for k, (i, u) in enumerate(units[:-1])]
+        used: set[tuple[int, str]] = set()
         for talk in gold["talks"]:
             if not talk.get("title"):
                 continue
@@ -169,11 +174,12 @@ def measure(folder: str) -> Figures:
             g = norm(talk["title"])
             also = [norm(x.lstrip("@")) for x in (talk.get("speakers") or []) + (talk.get("handles") or [])]
             also += [norm(talk["org"])] if talk.get("org") else []
-            hit = _find(units, g, also=also) or _find(joined, g, also=also)
+            hit = _find(units, g, also=also, used=used) or _find(joined, g, also=also, used=used)
             if hit is None:
                 fig.fails.append(f"{gf.stem}: NOT FOUND {talk['title']!r}")
                 continue
             fig.found += 1
+            used.add(hit)
             at, unit = hit
             tl = parse_talk_line(unit)
             if _is_prose(unit):
@@ -199,7 +205,7 @@ def measure(folder: str) -> Figures:
             if ph is not None:
                 (fig.prose_people if prose else fig.people).append(ph)
                 if not ph:
-                    fig.fails.append(f"{gf.stem}: PEOPLE {talk.get('speakers')}{talk.get('handles')} <- "
+                    fig.fails.append(f"{gf.stem}: PEOPLE{' (prose)' if prose else ''} {talk.get('speakers')}{talk.get('handles')} <- "
                                      f"{speakers}{handles} | {_plain(unit)[:100]!r}")
             oprose = prose
             if org_hit(talk, orgs) is False:
@@ -212,7 +218,7 @@ def measure(folder: str) -> Figures:
             if oh is not None:
                 (fig.prose_orgs if oprose else fig.orgs).append(oh)
                 if not oh:
-                    fig.fails.append(f"{gf.stem}: ORG {talk['org']!r} <- {orgs} | {_plain(unit)[:100]!r}")
+                    fig.fails.append(f"{gf.stem}: ORG{' (prose)' if oprose else ''} {talk['org']!r} <- {orgs} | {_plain(unit)[:100]!r}")
     return fig
 
 

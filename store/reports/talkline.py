@@ -170,7 +170,11 @@ def clean_inline(raw: str) -> tuple[str, list[tuple[str, str]]]:
 
 # --------------------------------------------------------------------------- word lists
 # Words that make a capitalised phrase a title or a thing rather than a person's name.
-_STOP = frozenset("""
+def _words(s: str) -> frozenset[str]:
+    return frozenset(s.split())
+
+
+_STOP = _words("""
 a an the of in on at to for with from by and or not no is are be was were it its this that these
 those how what why when where who which your our my their his her we you i vs via into over under
 about after before beyond between through without within than as if so but all any every more most
@@ -195,12 +199,12 @@ monitoring observability logging metrics alert alerts incident incidents respons
 continuous delivery integration deployment infrastructure operations ops devops sre agile scrum
 behavior behaviour pattern patterns anti-patterns architecture microservices container containers
 cluster clusters edge native hybrid multi open-source opensource standard standards secure safe
-""".split())
+""")
 _TITLE_SUFFIX = re.compile(
-    r"(?:ing|tion|tions|sion|sions|ment|ments|ness|ity|ics|ism|isms|ogy|ance|ence|able|ible|ive|ives|"
-    r"ous|ful|less|ware|ize|izes|ized|ised|ise[sd]|ation|ations|ure|ures|ship|ships|ies|ers|ors)$",
-    re.I)
-_PARTICLES = frozenset("van von der den de da di du del della la le ten ter bin al el dos das do y".split())
+    r"(?:tions?|sions?|ments?|ness|ity|ics|isms?|ogy|able|ible|ous|ful|less|ware|iz(?:e|es|ed)|ships?)$", re.I)
+# Endings of title words that surnames share ("Bügling", "Rogers", "Davies"): not on a name's last word.
+_TITLE_SUFFIX_INNER = re.compile(r"(?:ing|ive|ives|ures?|ies|ers|ors|is(?:ed|es))$", re.I)
+_PARTICLES = _words("van von der den de da di du del della la le ten ter bin al el dos das do y")
 _ROLE_WORDS = (
     r"ceo|cto|cfo|coo|cio|ciso|cpo|vp|svp|evp|founder|co-?founder|president|director|manager|"
     r"lead|head|chief|chair|chairman|chairperson|engineer|developer|architect|scientist|researcher|"
@@ -228,8 +232,7 @@ _NOT_NAME_KANJI = re.compile(
     r"[会講演者部課社的性化用法論術題話編版目回日年月時分週式型器機能量率系界化表発説明明書版"
     r"集録報告感想休憩懇親閉開幕挨拶紹介本当前後各同両彼事例入門基礎応実践最新技術開環境設計運営"
     r"際方問題解決理活用導成長作成動作]")
-_PLACEHOLDER_TITLES = frozenset(
-    "tbd tba tbc todo 未定 タイトル未定 未発表 ? ?? ??? - -- ― … ... n/a 調整中".split())
+_PLACEHOLDER_TITLES = _words("tbd tba tbc todo 未定 タイトル未定 未発表 ? ?? ??? - -- ― … ... n/a 調整中")
 _RESOURCE_WORD = re.compile(
     r"^(?:\W{0,3}📄\W{0,3}(?:\(未\)|（未）)?|slides?|スライド|資料|発表資料|video|videos|動画|録画|recording|"
     r"youtube|vimeo|pdf|pptx?|keynote file|code|source|sample|samples|サンプルコード|スピーカーノート|"
@@ -268,7 +271,8 @@ def _western_name_strength(s: str) -> float:
             return 0.0
         if low in _STOP or low in ("and", "&"):
             return 0.0
-        if len(core) >= 6 and _TITLE_SUFFIX.search(core) and not core.isupper():
+        if len(core) >= 6 and not core.isupper() and (
+                _TITLE_SUFFIX.search(core) or (i < len(words) - 1 and _TITLE_SUFFIX_INNER.search(core))):
             return 0.0
         for part in re.split(r"[-'’]", core):
             if any(c.isupper() for c in part[1:]) and not part.isupper() and \
@@ -452,8 +456,9 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
     org = _org_from_role_phrase(text)
     if org:
         return _Chunk("org", text, 0.0, handles, [*orgs, org])
-    if not first and (_ROLE_JA.fullmatch(text) or (_ROLE.search(text) and not _ORG_WORD.search(text)
-                                                     and _name_strength(text) < 1.0)):
+    role_only = all(_ROLE.fullmatch(w) or w.lower() in ("of", "and", "the", "&") for w in text.split())
+    if not first and (_ROLE_JA.fullmatch(text) or role_only or (
+            _ROLE.search(text) and not _ORG_WORD.search(text) and _name_strength(text) < 1.0)):
         return _Chunk("role", text, 0.0, handles, orgs)
     strength = _name_strength(text)
     if strength >= 1.0 and not (_ORG_WORD.search(text) and not first):
@@ -615,8 +620,8 @@ def _people_strict(s: str, marked: set[str], *, bonus: float = 0.0) -> tuple[Peo
     if strength <= 0:
         return people, 0.0
     bare = _WS.sub(" ", _PAREN.sub(" ", _HANDLE.sub(" ", s))).strip(" -–,")
-    if bare in marked or s in marked:
-        strength += 0.75  # a linked or bold name
+    if (bare in marked or s in marked) and strength < 1.5:
+        strength += 0.75  # a linked or bold single name
     return people, strength + bonus
 
 
@@ -650,7 +655,8 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
                 continue
             if k > 0 and people and _org_like(g) and len(g.split()) <= 3 and n - len(used) >= 2 \
                     and not re.search(r"[!?:]", g) and _name_strength(g) < 1.0 \
-                    and not any(w.lower() in _STOP for w in g.split()):
+                    and not any(w.lower() in _STOP or _TITLE_SUFFIX.search(w) or _TITLE_SUFFIX_INNER.search(w)
+                                for w in g.split()):
                 people.orgs.append(g)
                 used.add(i)
                 continue
@@ -781,13 +787,13 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
                 cands.append(_Cand(b, People([m.group("who")], [], []), 2.0, "bold-in-sentence"))
                 break
     # Japanese: @handleさん Title / Nameさん Title / Nameさん「Title」 / NameさんのLT
-    m = re.match(r"^(?P<who>[@＠][A-Za-z0-9_][\w\-.]{0,38})\s*(?:さん|氏|様)?\s*(?P<rest>.*)$", text)
-    if m:
+    m = re.match(r"^(?P<who>[@＠][A-Za-z0-9_][A-Za-z0-9_\-.]{0,38})\s*(?:さん|氏|様)?\s*(?P<rest>.*)$", text)
+    if m and not re.match(r"^[,、，(（]", m.group("rest")):
         rest = m.group("rest")
         rest = re.sub(r"^の\s*(?:LT|発表|講演|トーク|セッション)$", "", rest)
         cands.append(_Cand(rest or None, People([], [m.group("who").replace("＠", "@")], []), 3.0, "handle-start"))
     m = re.match(r"^(?P<who>[^\s「『@＠:：]{1,20}?)(?:さん|氏|様|先生|トレーナー)(?P<no>の)?\s*(?P<rest>.*)$", text)
-    if m and not re.search(r"[、。,]", m.group("who")):
+    if m and not re.search(r"[、。,]", m.group("who")) and not re.match(r"^[,、，(（]", m.group("rest")):
         rest = m.group("rest")
         if m.group("no") and re.fullmatch(r"(?:LT|発表|講演|トーク|セッション|スポンサーセッション)", rest):
             rest = ""
@@ -882,6 +888,10 @@ def _talk_url(urls: list[str], links: list[tuple[str, str]], title: str | None,
 def parse_talk_line(raw: str) -> TalkLine:
     """Split one talk line (inline Markdown, the block marker already off) into its title, the
     people it names, the talk's own link and the prefix in front of it."""
+    return _parse_line(raw, people_only=True)
+
+
+def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     raw = (raw or "")[:MAX_LINE]
     raw = _strip_block_marker(raw.replace("\r", ""))
     raw, resource_urls = _drop_resource_links(raw)
@@ -907,7 +917,7 @@ def parse_talk_line(raw: str) -> TalkLine:
         return TalkLine(None, p.speakers, p.handles, p.orgs, None, prefix, 0.5 if p else 0.0)
     m = _LABEL_TITLE.match(text)
     if m:
-        sub = parse_talk_line(text[m.end():])
+        sub = _parse_line(text[m.end():], people_only=False)
         sub.prefix = prefix
         sub.evidence = min(1.0, sub.evidence + 0.3)
         return sub
@@ -919,8 +929,9 @@ def parse_talk_line(raw: str) -> TalkLine:
             best = c
     if best is None:
         # a line that is all people: "Sakari Hoisko, Eficode", "Lucas Käldström, CNCF Ambassador, luxas labs"
-        p, s = _people_strict(text, marked)
-        if s >= 1.5 and (p.orgs or len(text.split(",")) == 1 or text in marked):
+        p, s = _people_strict(text, marked) if people_only else (People(), 0.0)
+        if s >= 1.5 and len(p.orgs) <= 1 and (len(p.speakers) <= 1 or not p.orgs) and \
+                (p.orgs or p.handles or len(text.split(",")) == 1 or text in marked):
             best = _Cand(None, p, s, "people")
         elif text in marked and _people_strict(text, marked)[1] >= 0.9 and links and resource_urls == [] \
                 and len(links) == 1 and _SLIDE_URL.search(links[0][1]) is None and len(text.split()) == 1:
@@ -929,6 +940,11 @@ def parse_talk_line(raw: str) -> TalkLine:
             best = _Cand(text, People(), 0.0, "title")
     title = _tidy_title(best.title) if best.title is not None else None
     people = best.people
+    if title and not people and re.search(r"\bsponsor", title, re.I):
+        # "Words from the venue sponsor for this time, Acme": the sponsor's slot names it
+        m = re.search(r"(?:,\s*|\s)([A-Z][\w&.\-]{1,30})\s*$", title)
+        if m and m.group(1).lower() not in _STOP:
+            people = People([], [], [m.group(1)])
     # single lower-case account names are handles, not speakers
     for sp in list(people.speakers):
         if _ACCOUNT.fullmatch(sp) and sp not in people.handles and not _HAS_CJK.search(sp):

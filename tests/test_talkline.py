@@ -306,6 +306,21 @@ def _tl(raw: str) -> TalkLine:
     ("ファズとパーサ yamada42", "ファズとパーサ", [], ["yamada42"]),
     ("Jane Doe (Acme) Fuzzing the planet", "Fuzzing the planet", ["Jane Doe"], []),
     ("[amnon](https://video.example/1) (no slides)", None, [], ["amnon"]),
+    ("壊れないパーサ（山田 太郎さん）", "壊れないパーサ", ["山田 太郎"], []),
+    ("Fuzzing the planet (@janed)", "Fuzzing the planet", [], ["@janed"]),
+    ("Fuzzing the planet (Jane Doe)", "Fuzzing the planet", ["Jane Doe"], []),
+    ("壊れないパーサの話 @yamada", "壊れないパーサの話", [], ["@yamada"]),
+    ("「壊れないパーサ」山田さん", "壊れないパーサ", ["山田"], []),
+    ("LT1「壊れないパーサ」山田さん", "壊れないパーサ", ["山田"], []),
+    ("【壊れないパーサの話】山田さん", "壊れないパーサの話", ["山田"], []),
+    ("山田さん：「壊れないパーサ」", "壊れないパーサ", ["山田"], []),
+    ("Keynote - Jane Doe", None, ["Jane Doe"], []),
+    ("Fuzzing the planet by @janed", "Fuzzing the planet", [], ["@janed"]),
+    ("Jane Doe (Acme): Fuzzing the planet", "Fuzzing the planet", ["Jane Doe"], []),
+    ("I liked Jane Doe’s “Fuzzing the planet” a lot, it was fun and well paced for everyone there.",
+     "Fuzzing the planet", ["Jane Doe"], []),
+    ("Best of all was “Fuzzing the planet” by Jane Doe and Max Mustermann. It was fun for everyone.",
+     "Fuzzing the planet", ["Jane Doe", "Max Mustermann"], []),
 ])
 def test_parse_talk_line_shapes(raw: str, title: str | None, speakers: list[str], handles: list[str]) -> None:
     tl = _tl(raw)
@@ -325,6 +340,10 @@ def test_parse_talk_line_shapes(raw: str, title: str | None, speakers: list[str]
     ("Session1: 壊れないパーサ", "壊れないパーサ", "Session1"),
     ("3 壊れないパーサの話", "壊れないパーサの話", "3"),
     ("🗣 [Jane Doe - Fuzzing the planet](https://deck.example/1)", "Fuzzing the planet", "🗣"),
+    ("①壊れないパーサの話", "壊れないパーサの話", "①"),
+    ("19:00〜 壊れないパーサの話", "壊れないパーサの話", "19:00"),
+    ("【LT】壊れないパーサの話", "壊れないパーサの話", "【LT】"),
+    ("Talk 2: Fuzzing the planet", "Fuzzing the planet", "Talk 2"),
 ])
 def test_parse_talk_line_prefixes(raw: str, title: str, prefix_has: str) -> None:
     tl = _tl(raw)
@@ -417,6 +436,10 @@ def test_parse_talk_line_people_only_lines() -> None:
     ("林トレーナー、佐藤 一郎氏(ゲスト)", People(["林", "佐藤 一郎"], [], [])),
     ("山田太郎(Taro Yamada)", People(["山田太郎"], [], [])),
     ("Jane Doe 'jdoe'", People(["Jane Doe"], ["jdoe"], [])),
+    ("株式会社エグザンプル 山田 太郎", People(["山田 太郎"], [], ["株式会社エグザンプル"])),
+    ("株式会社エグザンプル 開発部 山田 太郎さん", People(["山田 太郎"], [], ["株式会社エグザンプル"])),
+    ("Speakers: Jane Doe (Acme), Max Mustermann (Initech)",
+     People(["Jane Doe", "Max Mustermann"], [], ["Acme", "Initech"])),
 ])
 def test_parse_people_forms(raw: str, people: People) -> None:
     assert parse_people(raw) == people

@@ -65,7 +65,6 @@ _CJK = "\u3005\u3006\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\
 _KANJI = "\u3005\u4e00-\u9fff\u3400-\u4dbf"
 _KANA = "\u3040-\u309f\u30a0-\u30ff\uff66-\uff9f"
 _HAS_CJK = re.compile(f"[{_CJK}]")
-_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]")
 _WS = re.compile(r"[\s\u3000\u00a0]+")
 _URL = re.compile(r"(?:https?:)?//[^\s<>\"'()（）「」]+|www\.[^\s<>\"'()（）「」]+")
 _HANDLE = re.compile(r"(?<![\w@.])[@＠]([A-Za-z0-9_](?:[A-Za-z0-9_\-.]{0,38}[A-Za-z0-9_])?)")
@@ -443,12 +442,13 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
         handles.append(m.group("nick"))
         text = m.group("name")
     bare, honorific = _strip_honorific(text)
-    if honorific and bare:
+    if honorific and bare and not re.search(r"[「」『』【】“”\"。!?！？]", bare) and len(bare) <= 40:
         # "Org Dept Nameさん": the words before the name are an organisation and a department
         words = bare.split()
         if len(words) > 1 and not _japanese_name_strength(bare):
-            name = words[-1]
-            for w in words[:-1]:
+            two = len(words) > 2 and _japanese_name_strength(" ".join(words[-2:])) >= 1.5
+            name = " ".join(words[-2:]) if two else words[-1]
+            for w in words[: -2 if two else -1]:
                 if _ORG_WORD.search(w) or (_org_like(w) and not _DEPT_JA.search(w)):
                     orgs.append(w)
             bare = name
@@ -460,6 +460,11 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
     if not first and (_ROLE_JA.fullmatch(text) or role_only or (
             _ROLE.search(text) and not _ORG_WORD.search(text) and _name_strength(text) < 1.0)):
         return _Chunk("role", text, 0.0, handles, orgs)
+    words = text.split()
+    for k in (2, 3, 1):  # "株式会社X 山田 太郎", "Acme Corp Jane Doe": an organisation, then the name
+        if len(words) > k and _ORG_WORD.search(" ".join(words[:-k])) and \
+                _name_strength(" ".join(words[-k:])) >= 1.0 and not _ORG_WORD.search(" ".join(words[-k:])):
+            return _Chunk("person", " ".join(words[-k:]), 1.5, handles, [*orgs, " ".join(words[:-k])])
     strength = _name_strength(text)
     if strength >= 1.0 and not (_ORG_WORD.search(text) and not first):
         return _Chunk("person", text, strength + (1.5 if handles else 0.0), handles, orgs)
@@ -529,10 +534,14 @@ def parse_people(raw: str) -> People:
 
 # --------------------------------------------------------------------------- prefixes
 _PREFIXES = [
-    re.compile("^(?:[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d■□◆◇▼▽▶►★☆◎※・•]+\\s*)+"),
+    re.compile("^(?:[\U0001f000-\U0001faff\u2460-\u24ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d■□◆◇▼▽▶►★☆◎※・•]+\\s*)+"),
     re.compile(r"^(?:\d{4}[/.\-年])?\d{1,2}[/.\-月]\d{1,2}日?\s*(?:[(（][^()（）]{1,4}[)）])?\s*(?=\d|\s|$)"),
-    re.compile(r"^\d{1,2}[:：]\d{2}\s*(?:[-–~〜～ー—]\s*\d{1,2}[:：]\d{2})?\s*(?:[:：|｜]\s*|[-–—]\s+)?"),
-    re.compile(r"^(?:[\[【\[]\s*[^\[\]【】\s][^\[\]【】]{0,11}[\]】]\s*(?:-\d{1,2})?)\s*[:：]?\s*"),
+    re.compile(r"^\d{1,2}[:：]\d{2}\s*(?:[-–~〜～ー—]\s*\d{1,2}[:：]\d{2})?\s*(?:[:：|｜〜～~]\s*|[-–—]\s+)?"),
+    re.compile(
+        r"^[\[【]\s*(?:[A-Za-z0-9#][A-Za-z0-9()#\-_ .]{0,11}|(?:基調|招待|特別)?講演\d*|キーノート|LT\d*|"
+        r"ライトニングトーク|セッション\s*\d*|スポンサー\S{0,6}|パネル\S{0,8}|ハンズオン|ワークショップ|"
+        r"\d{1,2}日目\S{0,6}|Day\s*\d{1,2}\S{0,6}|Track\s*\S{1,3}|トラック\S{1,3}|[A-Z]?会場|Room\s*\S{1,3})"
+        r"\s*[\]】]\s*(?:-\d{1,2})?\s*[:：]?\s*", re.I),
     re.compile(r"^(?:\d{1,2}\s*コマ目|第\s*\d{1,2}\s*(?:部|セッション|枠|講演)|\d{1,2}\s*日目|[Dd]ay\s*\d{1,2})"
                r"\s*[:：\-–—]?\s*"),
     re.compile(
@@ -692,7 +701,7 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
         if s >= 1.0:
             cands.append(_Cand(m.group("title"), p, s + 0.5, "possessive"))
     # a quoted title first: “Title” - by A and B / 「Title」 ― Name / Nameさん「Title」 description
-    q = next((i for i, ch in enumerate(text) if ch in "「『“\""), -1)
+    q = next((i for i, ch in enumerate(text) if ch in "「『“\"【"), -1)
     if q >= 0:
         end = _matching_close(text, q)
         if end > q:
@@ -708,7 +717,11 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
                 else:
                     ok = False
             if ok and after.strip():
-                if not after[0].isspace() and after[0] not in "-–—―/／:：,、(（":
+                glued = _people_strict(after.strip(), marked)
+                if not after[0].isspace() and after[0] not in "-–—―/／:：,、(（" and glued[1] >= 2.5:
+                    who.add(glued[0])  # 「Title」山田さん
+                    strength = max(strength, glued[1])
+                elif not after[0].isspace() and after[0] not in "-–—―/／:：,、(（":
                     ok = False  # 「Becoming SRE」SREって…: the quote is part of the title
                 else:
                     tail = re.sub(r"^\s*(?:[-–—―/／:：,、]\s*)?(?:-?\s*by\s+)?", "", after)
@@ -721,6 +734,15 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
                         ok = False  # a separator followed by something else: not our shape
             if ok:
                 cands.append(_Cand(inner, who, strength, "quoted"))
+            else:
+                # in a sentence: "… was Name’s “Title”." / "… was “Title” by A and B."
+                pm = re.search(r"((?:[A-Z][\w'\-]+\s+){0,2}[A-Z][\w'\-]+)[’']s\s*$", before)
+                bm = re.match(r"^\s*(?:-\s*)?by\s+((?:(?:[A-Z]\.|[A-Z][\w'’\-]+)\s*){1,4}"
+                              r"(?:(?:,|and|&)\s*(?:(?:[A-Z]\.|[A-Z][\w'’\-]+)\s*){1,4}){0,4})", after)
+                who_text = pm.group(1) if pm else bm.group(1) if bm else ""
+                p, s = _people_strict(who_text.strip(" ,"), marked) if who_text else (People(), 0.0)
+                if s >= 1.0:
+                    cands.append(_Cand(inner, p, 1.2, "quoted-prose"))
     # a slide embed: **[Deck](…)** from **[Name](…)**
     if re.search(r"(?:\*\*|</strong>|</a>)\s*from\s*(?:\*\*|<strong|<a\b)", raw, re.I):
         m = re.match(r"^(?P<title>.+)\s+from\s+(?P<who>.+)$", text)
@@ -772,6 +794,20 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
         p, s = _people_strict(parts[-1], marked)
         if s >= 1.5 and len(p.speakers) <= 1:
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" ,"), p, s - 0.25, "comma"))
+    # Title (People) / Title（山田さん） / Title (@handle)
+    m = re.match(r"^(?P<title>.+?)\s*[(（](?P<who>[^()（）]{1,80})[)）]\s*$", text)
+    if m and m.group("title").strip() and not (  # 平尾元紀(Motoki Hirao): the name again in romaji
+            re.search(f"[{_KANJI}{_KANA}]$", m.group("title")) and re.fullmatch(r"[A-Za-z .'\-]+", m.group("who"))):
+        p, s = _people_strict(m.group("who"), marked)
+        if s >= 1.5 or (s >= 1.0 and (p.handles or p.orgs)):
+            cands.append(_Cand(m.group("title"), p, s, "paren-end"))
+    # Title @handle / Title @a @b
+    m = re.match(r"^(?P<title>.*?\S)\s+(?P<who>(?:[(（]?[@＠][A-Za-z0-9_][A-Za-z0-9_\-.]{0,38}[)）]?"
+                 r"\s*(?:さん|氏)?[\s,、&]*){1,4})$", text)
+    if m:
+        p, _ = _people(m.group("who"), strict=False)
+        if p.handles:
+            cands.append(_Cand(m.group("title"), p, 2.5, "handle-end"))
     # Name (Org) Title — no separator between the organisation and the title
     m = re.match(r"^(?P<who>[^()（）]{3,40}?)\s*[(（](?P<org>[^()（）]{1,40})[)）]\s+(?P<title>[^-–—\s].*)$", text)
     if m and _name_strength(m.group("who")) >= 1.5 and _org_like(m.group("org")):
@@ -792,7 +828,7 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
         rest = m.group("rest")
         rest = re.sub(r"^の\s*(?:LT|発表|講演|トーク|セッション)$", "", rest)
         cands.append(_Cand(rest or None, People([], [m.group("who").replace("＠", "@")], []), 3.0, "handle-start"))
-    m = re.match(r"^(?P<who>[^\s「『@＠:：]{1,20}?)(?:さん|氏|様|先生|トレーナー)(?P<no>の)?\s*(?P<rest>.*)$", text)
+    m = re.match(r"^(?P<who>[^\s「『【\[(（@＠:：」』】]{1,20}?)(?:さん|氏|様|先生|トレーナー)(?P<no>の)?\s*(?P<rest>.*)$", text)
     if m and not re.search(r"[、。,]", m.group("who")) and not re.match(r"^[,、，(（]", m.group("rest")):
         rest = m.group("rest")
         if m.group("no") and re.fullmatch(r"(?:LT|発表|講演|トーク|セッション|スポンサーセッション)", rest):
@@ -823,6 +859,10 @@ _TRAILING_NOTE = re.compile(
     r"\s*[(（]\s*(?:no slides?|to follow|slides?|video|pdf|tbd|tba|未|coming soon|準備中|資料なし)\s*[)）]\s*$",
     re.I)
 _TIME_ANY = re.compile(r"\d{1,2}[:：]\d{2}")
+_TYPE_ONLY = re.compile(
+    r"(?:opening |closing |day \d )?keynote(?: talk| speech)?|lightning talks?|LT\d{0,2}|invited talk|"
+    r"(?:基調|招待|特別)講演|キーノート|ライトニングトーク|スポンサー(?:セッション|LT)|sponsor(?:ed)? (?:session|talk)",
+    re.I)
 
 
 def _strip_block_marker(s: str) -> str:
@@ -940,6 +980,9 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
             best = _Cand(text, People(), 0.0, "title")
     title = _tidy_title(best.title) if best.title is not None else None
     people = best.people
+    if title and (people.speakers or people.handles) and _TYPE_ONLY.fullmatch(title):
+        prefix = " ".join(x for x in (prefix, title) if x)  # "Keynote - Jane Doe": an untitled slot
+        title = None
     if title and not people and re.search(r"\bsponsor", title, re.I):
         # "Words from the venue sponsor for this time, Acme": the sponsor's slot names it
         m = re.search(r"(?:,\s*|\s)([A-Z][\w&.\-]{1,30})\s*$", title)

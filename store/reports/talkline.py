@@ -64,6 +64,7 @@ class TalkLine:
 _CJK = "\u3005\u3006\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _KANJI = "\u3005\u4e00-\u9fff\u3400-\u4dbf"
 _KANA = "\u3040-\u309f\u30a0-\u30ff\uff66-\uff9f"
+_HIRA = "\u3040-\u309f"
 _HAS_CJK = re.compile(f"[{_CJK}]")
 _WS = re.compile(r"[\s\u3000\u00a0]+")
 _URL = re.compile(r"(?:https?:)?//[^\s<>\"'()（）「」]+|www\.[^\s<>\"'()（）「」]+")
@@ -149,8 +150,8 @@ def _inline(raw: str) -> tuple[str, list[tuple[str, str]], list[str]]:
     s = s.replace("**", "").replace("__", "")
     s = html.unescape(s)
     s = _restore(s)
-    links = [(_clean_piece(html.unescape(_restore(t))), u) for t, u in links]
-    marked = [_clean_piece(html.unescape(_restore(t))) for t in marked]
+    links = [(html.unescape(_restore(_clean_piece(t))), u) for t, u in links]
+    marked = [html.unescape(_restore(_clean_piece(t))) for t in marked]
     return _WS.sub(" ", s).strip(), links, [m for m in marked if m]
 
 
@@ -198,6 +199,20 @@ monitoring observability logging metrics alert alerts incident incidents respons
 continuous delivery integration deployment infrastructure operations ops devops sre agile scrum
 behavior behaviour pattern patterns anti-patterns architecture microservices container containers
 cluster clusters edge native hybrid multi open-source opensource standard standards secure safe
+only just now era list bucket info contact place map meeting meetings technical block blocks hierarchy
+symptom based persistence operator operators landscape deep dive machinery control loop loops portal
+customer customers recap wrap lounge booth drinks pizza beer coffee venue reception registration
+doors thanks thank acknowledgements organizers organisers agenda schedule timetable programme
+abstract bio profile contents table index home blog posts archive tags categories menu share
+related previous older newer read view download edition challenge challenges journey adventures
+learnings experience experiences practice practices pitfalls mistakes secrets myths reality past
+present life death rise fall age road path war wars game games fun profit love hate field tale tales
+retrospective postmortem post-mortem outage failure success growth hack hacks magic zen craft
+principles smells debt quality reliability resilience chaos speed slow small big large tiny micro
+macro mini legacy classic generation hello world first second third final last one two three four
+five ten hundred kit sdk cli gui ui ux ai ml llm gpu cpu iot vr ar sql nosql json yaml http https
+rest grpc graphql ci cd git apache ultimate complete definitive practical effective efficient
+awesome amazing great journey toward towards across around beyond unleashing unlocking demystifying
 """)
 _TITLE_SUFFIX = re.compile(
     r"(?:tions?|sions?|ments?|ness|ity|ics|isms?|ogy|able|ible|ous|ful|less|ware|iz(?:e|es|ed)|ships?)$", re.I)
@@ -228,9 +243,12 @@ _ORG_WORD = re.compile(
     r"Association|College|School|Academy|Agency|Council|Center|Centre|UG|JUG|User Group)\b\.?)", re.I)
 _HONORIFIC = re.compile(r"\s*(?:さん|サン|氏|様|さま|先生|せんせい|トレーナー|くん|君|ちゃん|殿|教授|博士)\s*$")
 _NOT_NAME_KANJI = re.compile(
-    r"[会講演者部課社的性化用法論術題話編版目回日年月時分週式型器機能量率系界化表発説明明書版"
-    r"集録報告感想休憩懇親閉開幕挨拶紹介本当前後各同両彼事例入門基礎応実践最新技術開環境設計運営"
-    r"際方問題解決理活用導成長作成動作]")
+    r"[会講演者部課社的性化用法論術題話編版回週式型器機能量率系界表発説書録報告感想休憩懇親閉幕挨拶紹介"
+    r"例門礎応践技術境設計運営際問解決導作動]")
+# a particle after a kanji/katakana word: a phrase, not a name ("クラスタの仕様", "運営の皆さん")
+_PARTICLE_INSIDE = re.compile(f"[{_KANJI}\u30a0-\u30ff][のをにがはでへや]|[ぁ-ん]{{2}}[をにがはで]")
+# words that call someone else "さん": not names
+_NOT_NAMES = _words("皆 みな みんな 皆様 お客 客 お子 娘 息子 奥 お姉 お兄 おじ おば お父 お母 じい ばあ 神 仏 隣")
 _PLACEHOLDER_TITLES = _words("tbd tba tbc todo 未定 タイトル未定 未発表 ? ?? ??? - -- ― … ... n/a 調整中")
 _RESOURCE_WORD = re.compile(
     r"^(?:\W{0,3}📄\W{0,3}(?:\(未\)|（未）)?|slides?|スライド|資料|発表資料|video|videos|動画|録画|recording|"
@@ -277,9 +295,12 @@ def _western_name_strength(s: str) -> float:
             if any(c.isupper() for c in part[1:]) and not part.isupper() and \
                     not re.match(r"(?:Mc|Mac|De|Le|La|Di|Van)[A-Z]", part):
                 return 0.0  # CamelCase is a product name: JavaScript, CocoaPods, WestCorp
-        if core.isupper() and len(core) <= 3:
+        if core.isupper() and len(core) <= 3 and not (i > 0 and re.fullmatch(r"I{1,3}|IV", core)):
             return 0.0  # an acronym: TS, API
         caps += 1
+    if caps >= 4 and not any(w.lower() in _PARTICLES or re.fullmatch(r"[A-Z]\.|I{1,3}|Jr\.?|Sr\.?", w)
+                             for w in words):
+        return 0.0  # "Red Hat Customer Portal": four capitalised words are a thing, not a person
     if caps >= 2:
         return 1.5
     return 0.5 if caps == 1 and len(words) == 1 else 0.0
@@ -288,11 +309,11 @@ def _western_name_strength(s: str) -> float:
 def _japanese_name_strength(s: str) -> float:
     s = s.strip()
     if re.fullmatch(f"[{_KANJI}]{{1,4}}[ \u3000][{_KANJI}{_KANA}]{{1,5}}", s):
-        return 0.0 if _NOT_NAME_KANJI.search(s) else 1.5
+        return 1.5
     if re.fullmatch(f"[{_KANA}]{{2,6}}[ \u3000][{_KANA}]{{2,6}}", s):
         return 1.0
     if re.fullmatch("[\u30a0-\u30ff]{2,10}[・=＝][\u30a0-\u30ff]{2,10}", s):
-        return 1.5
+        return 1.0
     if re.fullmatch(f"[{_KANJI}]{{2,4}}", s):
         return 0.0 if _NOT_NAME_KANJI.search(s) else 1.0
     return 0.0
@@ -316,7 +337,9 @@ def looks_like_person(s: str) -> bool:
     if _HANDLE.fullmatch(s):
         return True
     bare, honorific = _strip_honorific(s)
-    if honorific and bare and len(bare) <= 20 and not re.search(r"[。、,!?！？「」]", bare):
+    if honorific and bare and len(bare) <= 20 and not re.search(r"[。、,!?！？「」『』【】]", bare) and \
+            not _PARTICLE_INSIDE.search(bare) and bare not in _NOT_NAMES and not (
+            re.search(r"(?:様|さま|殿|君|くん|ちゃん)\s*$", s) and _name_strength(bare) < 1.0):
         return True
     return _name_strength(bare) >= 1.0
 
@@ -346,7 +369,7 @@ def _split_top(s: str, sep: re.Pattern[str]) -> list[str]:
 _PEOPLE_SEP = re.compile(r"\s*(?:,|、|，|;|；|&|＆|\band\b|/|／|\s・\s|と(?=[^\s]{1,12}(?:さん|氏)))\s*")
 _PAREN = re.compile(r"[(（]\s*([^()（）]{0,80}?)\s*[)）]")
 _ROLE_AT = re.compile(r"^(?P<role>.{1,60}?)\s+(?:@|＠|at)\s+(?P<org>\S.{0,60})$")
-_FROM_ORG = re.compile(r"^(?P<name>.{0,60}?)\s*\b(?:from|of)\s+(?P<org>\S.{0,60})$")
+_FROM_ORG = re.compile(r"^(?P<name>.{0,60}?)\s*\bfrom\s+(?P<org>\S.{0,60})$")
 _LABEL_PEOPLE = re.compile(
     r"^(?:登壇者|発表者|講演者|講師|スピーカー|パネリスト|モデレーター|speakers?|presenters?|panelists?|"
     r"moderators?|hosts?|by|presented by|written and presented by)\s*[:：]?\s+|"
@@ -386,7 +409,8 @@ def _org_from_role_phrase(s: str) -> str | None:
     if m and _ROLE.search(m.group("role")):
         return m.group("org").strip()
     m = re.match(rf"^(?P<role>(?:[A-Za-z.\-]+\s+){{0,3}}?(?:{_ROLE_WORDS}))\s+(?:of\s+|at\s+)?(?P<org>[A-Z].{{1,60}})$", s, re.I)
-    if m and _org_like(m.group("org")) and not _ROLE.search(m.group("org")):
+    if m and _org_like(m.group("org")) and not _ROLE.search(m.group("org")) and (
+            not re.search(r"\sof\s", m.group(0)[: m.start("org")] + " ") or _ORG_WORD.search(m.group("org"))):
         return m.group("org").strip()
     return None
 
@@ -424,9 +448,11 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
         handles.append(h.group(0).replace("＠", "@"))
     text = _HANDLE.sub(" ", text)
     text = _WS.sub(" ", text).strip(" -–—―:：,、")
+    if handles and _HONORIFIC.fullmatch(text):
+        text = ""
     # "Name ( @handle ) さん Org": an organisation after the honorific
     m = re.match(r"^(?P<name>.*?)(?:\s*(?:さん|氏|様)\s+)(?P<org>\S.*)$", text)
-    if m and m.group("org") and not re.search(r"[。、]", m.group("org")):
+    if m and m.group("org") and not re.search(f"[。、{_HIRA}]", m.group("org")) and len(m.group("org")) <= 40:
         orgs.append(m.group("org").strip())
         text = m.group("name").strip() + "さん"
     if not text:
@@ -442,6 +468,11 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
         handles.append(m.group("nick"))
         text = m.group("name")
     bare, honorific = _strip_honorific(text)
+    if honorific and re.search(r"(?:様|さま|殿|君|くん|ちゃん)\s*$", text) and _name_strength(bare) < 1.0 and \
+            not re.fullmatch(r"[A-Za-z][\w\-.]*|[\u30a0-\u30ff]{2,12}", bare):
+        honorific = False  # 仕様, 同様: a word that ends like an honorific
+    if honorific and (bare in _NOT_NAMES or _PARTICLE_INSIDE.search(bare)):
+        honorific = False
     if honorific and bare and not re.search(r"[「」『』【】“”\"。!?！？]", bare) and len(bare) <= 40:
         # "Org Dept Nameさん": the words before the name are an organisation and a department
         words = bare.split()
@@ -452,15 +483,23 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
                 if _ORG_WORD.search(w) or (_org_like(w) and not _DEPT_JA.search(w)):
                     orgs.append(w)
             bare = name
+        m = re.fullmatch(f"(?P<org>[A-Za-z][A-Za-z0-9&.\\-]{{1,30}})(?P<name>[{_KANJI}]{{1,4}})", bare)
+        if m:  # "RedHat北山さん": the company glued to the name
+            return _Chunk("person", m.group("name"), 3.0, handles, [*orgs, m.group("org")])
         return _Chunk("person", bare, 3.0, handles, orgs)
     org = _org_from_role_phrase(text)
     if org:
         return _Chunk("org", text, 0.0, handles, [*orgs, org])
-    role_only = all(_ROLE.fullmatch(w) or w.lower() in ("of", "and", "the", "&") for w in text.split())
+    role_only = all(_ROLE.fullmatch(w) or w.lower() in ("of", "and", "the", "&") for w in text.split()) or (
+        len(text.split()) <= 4 and bool(_ROLE.fullmatch(text.split()[-1])))  # "CNCF Ambassador"
     if not first and (_ROLE_JA.fullmatch(text) or role_only or (
             _ROLE.search(text) and not _ORG_WORD.search(text) and _name_strength(text) < 1.0)):
         return _Chunk("role", text, 0.0, handles, orgs)
     words = text.split()
+    for k in (2, 1, 3):  # "吉田 貴文 岡山Javaユーザ会": the name, then an organisation
+        if len(words) > k and _ORG_WORD.search(" ".join(words[k:])) and \
+                _name_strength(" ".join(words[:k])) >= 1.0 and not _ORG_WORD.search(" ".join(words[:k])):
+            return _Chunk("person", " ".join(words[:k]), 1.5, handles, [*orgs, " ".join(words[k:])])
     for k in (2, 3, 1):  # "株式会社X 山田 太郎", "Acme Corp Jane Doe": an organisation, then the name
         if len(words) > k and _ORG_WORD.search(" ".join(words[:-k])) and \
                 _name_strength(" ".join(words[-k:])) >= 1.0 and not _ORG_WORD.search(" ".join(words[-k:])):
@@ -552,6 +591,12 @@ _PREFIXES = [
         r"\s*(?:#?\d{1,2}|[A-Z](?=\s*[:：]))?\s*(?:[:：]\s*|(?=[「『“\"])|\s+[-–—―]\s+)", re.I),
     re.compile(r"^(?:LT|lightning talk)\s*\d{0,2}\s+(?=\S)", re.I),
     re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)"),
+    re.compile(
+        r"^(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
+        r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+        r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?"
+        r"\s*(?:[-–—:|]\s+|,\s*|\s+(?=\S))", re.I),
+    re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s*\([^()]{1,4}\))?\s*(?:[-–—:|]\s+|\s+)"),
 ]
 
 
@@ -621,7 +666,7 @@ class _Cand:
     rule: str
 
 
-def _people_strict(s: str, marked: set[str], *, bonus: float = 0.0) -> tuple[People, float]:
+def _people_strict(s: str, linked: set[str], *, bonus: float = 0.0) -> tuple[People, float]:
     s = s.strip()
     if not s or len(s) > 200:
         return People(), 0.0
@@ -629,7 +674,7 @@ def _people_strict(s: str, marked: set[str], *, bonus: float = 0.0) -> tuple[Peo
     if strength <= 0:
         return people, 0.0
     bare = _WS.sub(" ", _PAREN.sub(" ", _HANDLE.sub(" ", s))).strip(" -–,")
-    if (bare in marked or s in marked) and strength < 1.5:
+    if (bare in linked or s in linked) and strength < 1.5:
         strength += 0.75  # a linked or bold single name
     return people, strength + bonus
 
@@ -656,7 +701,7 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
                 strength = strength + 0.1 if strength else 3.0
                 continue
             bonus = 0.5 if any(linked[j] for j in range(n) if j not in used and j != i) else 0.0
-            p, s = _people_strict(g, marked, bonus=bonus)
+            p, s = _people_strict(g, linked, bonus=bonus)
             if s >= 0.9:
                 people.add(p)
                 used.add(i)
@@ -692,12 +737,12 @@ def _rejoin(text: str, segs: list[str], first_title: int) -> str:
     return text[start:] if start >= 0 else " - ".join(segs[first_title:])
 
 
-def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
+def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list[_Cand]:
     cands: list[_Cand] = []
     # possessive: Name’s “Title”
     m = re.match(r"^(?P<who>[^“\"「]{2,60}?)['’]s\s+(?P<title>[“\"「].+[”\"」])[.。]?$", text)
     if m:
-        p, s = _people_strict(m.group("who"), marked)
+        p, s = _people_strict(m.group("who"), linked)
         if s >= 1.0:
             cands.append(_Cand(m.group("title"), p, s + 0.5, "possessive"))
     # a quoted title first: “Title” - by A and B / 「Title」 ― Name / Nameさん「Title」 description
@@ -710,14 +755,15 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
             strength = 1.0
             ok = True
             if before:
-                p, s = _people_strict(before.rstrip(" :：、,-–—―"), marked)
-                if s >= 0.9:
+                p, s = _people_strict(before.rstrip(" :：、,-–—―"), linked)
+                cjk_glued = s >= 0.9 and text[q] in "「『【" and bool(re.search(f"[{_CJK}]$", before))
+                if s >= 1.5 or cjk_glued:
                     who.add(p)
                     strength = s + 0.5
                 else:
                     ok = False
             if ok and after.strip():
-                glued = _people_strict(after.strip(), marked)
+                glued = _people_strict(after.strip(), linked)
                 if not after[0].isspace() and after[0] not in "-–—―/／:：,、(（" and glued[1] >= 2.5:
                     who.add(glued[0])  # 「Title」山田さん
                     strength = max(strength, glued[1])
@@ -726,7 +772,7 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
                 else:
                     tail = re.sub(r"^\s*(?:[-–—―/／:：,、]\s*)?(?:-?\s*by\s+)?", "", after)
                     tail = tail.rstrip(" .。")
-                    p, s = _people_strict(tail, marked)
+                    p, s = _people_strict(tail, linked)
                     if s >= 0.9:
                         who.add(p)
                         strength = max(strength, s + 0.5)
@@ -740,7 +786,7 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
                 bm = re.match(r"^\s*(?:-\s*)?by\s+((?:(?:[A-Z]\.|[A-Z][\w'’\-]+)\s*){1,4}"
                               r"(?:(?:,|and|&)\s*(?:(?:[A-Z]\.|[A-Z][\w'’\-]+)\s*){1,4}){0,4})", after)
                 who_text = pm.group(1) if pm else bm.group(1) if bm else ""
-                p, s = _people_strict(who_text.strip(" ,"), marked) if who_text else (People(), 0.0)
+                p, s = _people_strict(who_text.strip(" ,"), linked) if who_text else (People(), 0.0)
                 if s >= 1.0:
                     cands.append(_Cand(inner, p, 1.2, "quoted-prose"))
     # a slide embed: **[Deck](…)** from **[Name](…)**
@@ -752,26 +798,29 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
                 p = People([], [p.speakers[0]], p.orgs)
             cands.append(_Cand(m.group("title"), p, 2.5, "embed"))
     # bold lead-in: **Name**: Title / **Title**: description
-    d = _split_dash(text, marked)
+    d = _split_dash(text, linked)
     if d:
         cands.append(d)
     # Title by Speaker / “Title” - by Speaker (the first " by " whose right side is all people)
     for m in re.finditer(r"\s+(?:-\s+)?by\s+", text):
         left, right = text[: m.start()], text[m.end():]
-        p, s = _people_strict(right.rstrip(" .。"), marked)
-        if s >= 1.0 and left.strip():
+        if re.search(_BY_NOT_SPEAKER, left):
+            continue
+        p, s = _people_strict(right.rstrip(" .。"), linked)
+        sentence = text.rstrip().endswith(".") and len(left.split()) > 8
+        if (s >= 1.5 or (s >= 1.0 and not sentence)) and left.strip():
             cands.append(_Cand(left, p, s + 0.25, "by"))
             break
     # Speaker on Title
     m = re.match(r"^(?P<who>.{2,80}?)\s+on\s+(?P<title>\S.*)$", text)
     if m:
-        p, s = _people_strict(m.group("who"), marked)
+        p, s = _people_strict(m.group("who"), linked)
         if s >= 1.5:
             cands.append(_Cand(m.group("title"), p, s, "on"))
     # Speaker: Title  /  Title : Speaker
     parts = _split_top(text, re.compile(r"\s*[:：]\s+|\s*：\s*"))
     if len(parts) >= 2 and parts[0]:
-        p, s = _people_strict(parts[0], marked)
+        p, s = _people_strict(parts[0], linked)
         if s >= 1.5 or (s >= 1.0 and parts[0] in marked):
             cands.append(_Cand(text.split(parts[0], 1)[1].lstrip(" :："), p, s, "colon-start"))
         elif parts[0] in marked and not _HAS_CJK.search(parts[0]) and len(parts[0]) <= 80 and \
@@ -779,27 +828,27 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
             cands.append(_Cand(parts[0], People(), 0.6, "bold-lead"))
     parts = _split_top(text, _COLON_R)
     if len(parts) >= 2:
-        p, s = _people_strict(parts[-1], marked)
+        p, s = _people_strict(parts[-1], linked)
         if s >= 1.0:
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" :："), p, s, "colon-end"))
     # Title / Speaker
     parts = _split_top(text, _SLASH)
     if len(parts) >= 2:
-        p, s = _people_strict(parts[-1], marked)
+        p, s = _people_strict(parts[-1], linked)
         if s >= 1.0:
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" /／"), p, s, "slash"))
     # Title, Speaker
     parts = _split_top(text, re.compile(r"\s*,\s+"))
     if len(parts) >= 2:
-        p, s = _people_strict(parts[-1], marked)
+        p, s = _people_strict(parts[-1], linked)
         if s >= 1.5 and len(p.speakers) <= 1:
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" ,"), p, s - 0.25, "comma"))
     # Title (People) / Title（山田さん） / Title (@handle)
     m = re.match(r"^(?P<title>.+?)\s*[(（](?P<who>[^()（）]{1,80})[)）]\s*$", text)
     if m and m.group("title").strip() and not (  # 平尾元紀(Motoki Hirao): the name again in romaji
             re.search(f"[{_KANJI}{_KANA}]$", m.group("title")) and re.fullmatch(r"[A-Za-z .'\-]+", m.group("who"))):
-        p, s = _people_strict(m.group("who"), marked)
-        if s >= 1.5 or (s >= 1.0 and (p.handles or p.orgs)):
+        p, s = _people_strict(m.group("who"), linked)
+        if s >= 1.5 or (s >= 1.0 and ("@" in m.group("who") or p.orgs)):
             cands.append(_Cand(m.group("title"), p, s, "paren-end"))
     # Title @handle / Title @a @b
     m = re.match(r"^(?P<title>.*?\S)\s+(?P<who>(?:[(（]?[@＠][A-Za-z0-9_][A-Za-z0-9_\-.]{0,38}[)）]?"
@@ -824,12 +873,15 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
                 break
     # Japanese: @handleさん Title / Nameさん Title / Nameさん「Title」 / NameさんのLT
     m = re.match(r"^(?P<who>[@＠][A-Za-z0-9_][A-Za-z0-9_\-.]{0,38})\s*(?:さん|氏|様)?\s*(?P<rest>.*)$", text)
-    if m and not re.match(r"^[,、，(（]", m.group("rest")):
+    if m and not re.match(r"^[,、，(（]|^[をにがはでともへやの](?!\s*(?:LT|発表|講演|トーク|セッション)$)", m.group("rest")):
         rest = m.group("rest")
         rest = re.sub(r"^の\s*(?:LT|発表|講演|トーク|セッション)$", "", rest)
         cands.append(_Cand(rest or None, People([], [m.group("who").replace("＠", "@")], []), 3.0, "handle-start"))
-    m = re.match(r"^(?P<who>[^\s「『【\[(（@＠:：」』】]{1,20}?)(?:さん|氏|様|先生|トレーナー)(?P<no>の)?\s*(?P<rest>.*)$", text)
-    if m and not re.search(r"[、。,]", m.group("who")) and not re.match(r"^[,、，(（]", m.group("rest")):
+    m = re.match(r"^(?P<who>[^\s「『【\[(（@＠:：」』】]{1,20}?)(?:さん|氏|様|先生|トレーナー)(?P<no>の)?"
+                 r"(?P<gap>[\s:：]*)(?P<rest>.*)$", text)
+    if m and not re.search(r"[、。,]", m.group("who")) and (
+            m.group("gap") or not m.group("rest") or m.group("rest")[0] in "「『【“\"" or m.group("no")) and \
+            looks_like_person(m.group("who") + "さん"):
         rest = m.group("rest")
         if m.group("no") and re.fullmatch(r"(?:LT|発表|講演|トーク|セッション|スポンサーセッション)", rest):
             rest = ""
@@ -838,15 +890,23 @@ def _candidates(text: str, marked: set[str], raw: str) -> list[_Cand]:
             cands.append(_Cand(rest or None, p, 2.5, "name-start"))
     # Japanese: Title Org Dept Nameさん
     m = re.match(r"^(?P<title>.+?)\s+(?P<who>(?:\S+\s+){0,3}?[^\s「」]{1,20}?(?:さん|氏|様))$", text)
-    if m:
+    if m and looks_like_person(m.group("who").split()[-1]):
         p, s = _people(m.group("who"), strict=False)
         if p.speakers and s > 0:
             cands.append(_Cand(m.group("title"), p, 2.5, "name-end"))
     # Japanese title then an account name: "Android と SELinux androidsola"
     m = re.match(f"^(?P<title>.*[{_CJK}].*?)\\s+(?P<acct>[a-z][a-z0-9_\\-]{{2,30}})$", text)
-    if m and not re.search(r"\b(?:with|at|in|on|for|of|and|by|to|the|a)$|[\u3040-\u309f]$", m.group("title")):
+    if m and not re.search(r"\b(?:with|at|in|on|for|of|and|by|to|the|a)$|[\u3040-\u309f]$|(?:^|\s)[a-z][\w\-]*$|[^\w\s]$",
+                           m.group("title")) and m.group("acct") not in _STOP and not _ROLE.fullmatch(m.group("acct")) \
+            and (len(m.group("acct")) >= 6 or re.search(r"[\d_]", m.group("acct"))):
         cands.append(_Cand(m.group("title"), People([], [m.group("acct")], []), 0.9, "account-end"))
     return cands
+
+
+_BY_NOT_SPEAKER = re.compile(
+    r"\b(?:provided|sponsored|hosted|powered|organi[sz]ed|supported|funded|run|operated|managed|owned|"
+    r"created|built|made|inspired|caused|followed|translated|captioned|published|edited|photographed|"
+    r"brought|offered|donated|served|catered|driven|backed|acquired|used|written|reviewed)$", re.I)
 
 
 # --------------------------------------------------------------------------- the line
@@ -962,30 +1022,39 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
         sub.evidence = min(1.0, sub.evidence + 0.3)
         return sub
 
-    cands = _candidates(text, marked, raw)
+    linked = {t for t, _ in links}
+    m = re.match(r"^(?:by|presented by|speakers?|presenters?)\s+(?=\S)", text, re.I)
+    if m:
+        p, s = _people_strict(text[m.end():], linked)
+        if s >= 1.0:
+            return TalkLine(None, p.speakers, p.handles, p.orgs, None, prefix, 0.5)
+    cands = _candidates(text, marked, raw, linked)
+    if people_only:
+        # a line that is all people: "Sakari Hoisko, Eficode", "Lucas Käldström, CNCF Ambassador, luxas labs"
+        p, s = _people_strict(text, linked)
+        chunks = len(_split_top(text, _PEOPLE_SEP))
+        if s >= 1.5 and len(p.orgs) <= max(1, len(p.speakers)) and (
+                p.orgs or p.handles or chunks > len(p.speakers) + len(p.handles) or len(p.speakers) > 1
+                or _HONORIFIC.search(text)):
+            cands.append(_Cand(None, p, s, "people"))
     best: _Cand | None = None
     for c in cands:
         if best is None or c.strength > best.strength:
             best = c
+    if best is None and prefix and _TYPE_ONLY.search(prefix) and _people_strict(text, linked)[1] >= 1.5:
+        best = _Cand(None, _people_strict(text, linked)[0], 1.5, "slot-speaker")  # "Keynote - Jane Doe"
     if best is None:
-        # a line that is all people: "Sakari Hoisko, Eficode", "Lucas Käldström, CNCF Ambassador, luxas labs"
-        p, s = _people_strict(text, marked) if people_only else (People(), 0.0)
-        if s >= 1.5 and len(p.orgs) <= 1 and (len(p.speakers) <= 1 or not p.orgs) and \
-                (p.orgs or p.handles or len(text.split(",")) == 1 or text in marked):
-            best = _Cand(None, p, s, "people")
-        elif text in marked and _people_strict(text, marked)[1] >= 0.9 and links and resource_urls == [] \
-                and len(links) == 1 and _SLIDE_URL.search(links[0][1]) is None and len(text.split()) == 1:
-            best = _Cand(None, _people(text, strict=False)[0], 1.0, "people")
-        else:
-            best = _Cand(text, People(), 0.0, "title")
+        best = _Cand(text, People(), 0.0, "title")
     title = _tidy_title(best.title) if best.title is not None else None
     people = best.people
+    resource_only = best.title is not None and title is None and bool(
+        _RESOURCE_WORD.fullmatch(_WS.sub(" ", best.title).strip(" -–—:：")))
     if title and (people.speakers or people.handles) and _TYPE_ONLY.fullmatch(title):
         prefix = " ".join(x for x in (prefix, title) if x)  # "Keynote - Jane Doe": an untitled slot
         title = None
-    if title and not people and re.search(r"\bsponsor", title, re.I):
+    if title and not people and len(title) <= 100 and re.search(r"\bsponsor", title, re.I):
         # "Words from the venue sponsor for this time, Acme": the sponsor's slot names it
-        m = re.search(r"(?:,\s*|\s)([A-Z][\w&.\-]{1,30})\s*$", title)
+        m = re.search(r"(?:,\s*|\s)([A-Z][\w&\-]{1,30}(?:\.[A-Za-z]{2,6})?)\s*[.!]?$", title)
         if m and m.group(1).lower() not in _STOP:
             people = People([], [], [m.group(1)])
     # single lower-case account names are handles, not speakers
@@ -1010,5 +1079,7 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
             evidence += 0.15
         if len(title) > 160 or re.search(r"[。！？]$|[。]", title):
             evidence *= 0.5
+    if resource_only:
+        evidence = 0.1  # "London Gophers - Slides": a deck of the evening, not a talk
     return TalkLine(title, people.speakers, people.handles, people.orgs, url, prefix,
                     round(min(1.0, evidence), 3))

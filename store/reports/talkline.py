@@ -685,7 +685,7 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
     if len(segs) < 2:
         return None
     n = len(segs)
-    linked = [g in marked for g in segs]
+    is_linked = [g in marked for g in segs]
 
     def absorb(order: list[int]) -> tuple[People, float, set[int]]:
         people = People()
@@ -700,8 +700,8 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
                 used.add(i)
                 strength = strength + 0.1 if strength else 3.0
                 continue
-            bonus = 0.5 if any(linked[j] for j in range(n) if j not in used and j != i) else 0.0
-            p, s = _people_strict(g, linked, bonus=bonus)
+            bonus = 0.5 if any(is_linked[j] for j in range(n) if j not in used and j != i) else 0.0
+            p, s = _people_strict(g, marked, bonus=bonus)
             if s >= 0.9:
                 people.add(p)
                 used.add(i)

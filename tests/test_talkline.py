@@ -329,6 +329,63 @@ def test_parse_talk_line_shapes(raw: str, title: str | None, speakers: list[str]
     assert tl.handles == handles, tl
 
 
+@pytest.mark.parametrize("raw,title,speakers,handles,orgs", [
+    ("### 「Goで作るCLI」 by @foo", "Goで作るCLI", [], ["@foo"], []),
+    ("## パーサの運用で困ったこと（株式会社エグザンプル 山田太郎さん）", "パーサの運用で困ったこと", ["山田太郎"], [],
+     ["株式会社エグザンプル"]),
+    ("## 発表1: Rustで始める組込み / 佐藤 花子（株式会社XYZ）", "Rustで始める組込み", ["佐藤 花子"], [], ["株式会社XYZ"]),
+    ("- 18:30〜18:50 「Terraform入門」 @bar", "Terraform入門", [], ["@bar"], []),
+    ("### LT1: Vue3移行の話 - たなか (@tanaka_dev)", "Vue3移行の話", ["たなか"], ["@tanaka_dev"], []),
+    ("### セッション2「サービスメッシュ入門」（Globex 鈴木さん）", "サービスメッシュ入門", ["鈴木"], [], ["Globex"]),
+    ("#### 【基調講演】これからのSRE - 株式会社エグザンプル 鈴木一郎", "これからのSRE", ["鈴木一郎"], [],
+     ["株式会社エグザンプル"]),
+    ("**「データ基盤の作り方」** 田中さん（株式会社ABC）", "データ基盤の作り方", ["田中"], [], ["株式会社ABC"]),
+    ("### 山田 太郎 / パーサ入門", "パーサ入門", ["山田 太郎"], [], []),
+    ("### 「パーサ入門」山田 太郎（株式会社ABC）", "パーサ入門", ["山田 太郎"], [], ["株式会社ABC"]),
+    ("### 1日目 基調講演「パーサ入門」 山田太郎氏（株式会社ABC）", "パーサ入門", ["山田太郎"], [], ["株式会社ABC"]),
+    ("- 山田さん (@yamada) : パーサ入門", "パーサ入門", ["山田"], ["@yamada"], []),
+    ("### Talk 1: Building a Compiler in Rust — Jane Doe (Acme Corp)", "Building a Compiler in Rust",
+     ["Jane Doe"], [], ["Acme Corp"]),
+    ("- **Jane Doe** (Acme): *Scaling Postgres*", "Scaling Postgres", ["Jane Doe"], [], ["Acme"]),
+    ("* 7:15pm – Jane Doe: Observability at scale", "Observability at scale", ["Jane Doe"], [], []),
+    ("“Building a Compiler” — Jane Doe, Staff Engineer at Acme", "Building a Compiler", ["Jane Doe"], [], ["Acme"]),
+    ("Building a Compiler (slides) by Jane Doe", "Building a Compiler", ["Jane Doe"], [], []),
+    ("### 2. Building a Compiler, by Jane Doe", "Building a Compiler", ["Jane Doe"], [], []),
+    ("Building a Compiler | Jane Doe | Acme", "Building a Compiler", ["Jane Doe"], [], ["Acme"]),
+    ("### Jane Doe (Acme Inc.)", None, ["Jane Doe"], [], ["Acme Inc."]),
+    ("- Keynote by Jane Doe: The Future of Go", "The Future of Go", ["Jane Doe"], [], []),
+    ("- Sponsor talk: Acme Corp", "Acme Corp", [], [], ["Acme Corp"]),
+    ("by @tyamada", None, [], ["@tyamada"], []),
+    ("RedFoo北山さん", None, ["北山"], [], ["RedFoo"]),
+])
+def test_parse_talk_line_more_shapes(raw: str, title: str | None, speakers: list[str], handles: list[str],
+                                     orgs: list[str]) -> None:
+    tl = _tl(raw)
+    assert (tl.title, tl.speakers, tl.handles, tl.orgs) == (title, speakers, handles, orgs), tl
+
+
+@pytest.mark.parametrize("raw", [
+    "- お客さん探しを頑張らない", "- かくたにさんを指名", "• クラスタの仕様", "• 多様な認証方式に対応",
+    "運営の皆さんお疲れ様でした。", "- 上の5階でやっていた様子を取材してきた", "Kenさんとても気さくな方でした。",
+    "### APAC Block", "- Symptom Based Alerting", "Live captioning provided by [White Coat Captioning](https://x.example/).",
+    "- Drinks sponsored by [Foo](http://foo.example)", "* **Bug**: A user does something unexpected",
+    "- Include more details for those who arrive by car.", 'date: "2018-07-13"',
+    "- Lose many capabilities (agents, daemons, etc)", "### June 19 2019 - [Foo](https://foo.example)",
+    "- 推進→見つけてもらった例: milter manager", "管理サーバ: Vault + etcd", "- @nifty の about me",
+    "### Red Hat Customer Portal", "障害発生時に手がかりを残す仕組み(ロギング・モニタリング)",
+])
+def test_parse_talk_line_no_false_people(raw: str) -> None:
+    tl = _tl(raw)
+    assert not tl.speakers and not (tl.handles and "@" not in raw), tl
+
+
+def test_parse_talk_line_resource_words() -> None:
+    tl = _tl("📔 [Gopher Group - Slides](https://docs.google.com/presentation/d/x/pub)")
+    assert (tl.title, tl.url) == ("Gopher Group", "https://docs.google.com/presentation/d/x/pub")
+    tl = _tl("📔 [Gopher Gang - Slides](https://docs.google.com/presentation/d/x/pub)")
+    assert tl.title is None and tl.evidence <= 0.1  # a name and its deck: no talk title
+
+
 @pytest.mark.parametrize("raw,title,prefix_has", [
     ("⚡ Lightning Talk: Fuzzing the planet", "Fuzzing the planet", "Lightning Talk"),
     ("17:30 - 17:55: Fuzzing the planet ", "Fuzzing the planet", "17:30"),

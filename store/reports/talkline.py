@@ -505,8 +505,11 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
                 _name_strength(" ".join(words[-k:])) >= 1.0 and not _ORG_WORD.search(" ".join(words[-k:])):
             return _Chunk("person", " ".join(words[-k:]), 1.5, handles, [*orgs, " ".join(words[:-k])])
     strength = _name_strength(text)
-    if strength >= 1.0 and not (_ORG_WORD.search(text) and not first):
-        return _Chunk("person", text, strength + (1.5 if handles else 0.0), handles, orgs)
+    if strength >= 1.0 and not _ORG_WORD.search(text):
+        return _Chunk("person", text, max(3.0, strength + 1.5) if handles else strength, handles, orgs)
+    if handles and len(text) <= 12 and len(text.split()) <= 2 and not _ORG_WORD.search(text) and \
+            not _PARTICLE_INSIDE.search(text) and text.lower() not in _STOP and not re.search(r"[!?。！？:：]", text):
+        return _Chunk("person", text, 3.0, handles, orgs)  # "たなか (@tanaka)": a name beside its handle
     if _ACCOUNT.fullmatch(text) and not _HAS_CJK.search(text) and text.lower() not in _STOP:
         return _Chunk("handle", text, 1.0, [*handles, text], orgs)
     if _org_like(text) and (not first or _ORG_WORD.search(text)):
@@ -575,6 +578,8 @@ def parse_people(raw: str) -> People:
 _PREFIXES = [
     re.compile("^(?:[\U0001f000-\U0001faff\u2460-\u24ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d■□◆◇▼▽▶►★☆◎※・•]+\\s*)+"),
     re.compile(r"^(?:\d{4}[/.\-年])?\d{1,2}[/.\-月]\d{1,2}日?\s*(?:[(（][^()（）]{1,4}[)）])?\s*(?=\d|\s|$)"),
+    re.compile(r"^\d{1,2}(?:[:：.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?:\s*[-–~〜]\s*\d{1,2}(?:[:：.]\d{2})?\s*"
+               r"(?:am|pm|a\.m\.|p\.m\.)?)?\s*(?:[:：|]\s*|[-–—]\s+)?(?=\S)", re.I),
     re.compile(r"^\d{1,2}[:：]\d{2}\s*(?:[-–~〜～ー—]\s*\d{1,2}[:：]\d{2})?\s*(?:[:：|｜〜～~]\s*|[-–—]\s+)?"),
     re.compile(
         r"^[\[【]\s*(?:[A-Za-z0-9#][A-Za-z0-9()#\-_ .]{0,11}|(?:基調|招待|特別)?講演\d*|キーノート|LT\d*|"
@@ -590,6 +595,8 @@ _PREFIXES = [
         r"panel(?: discussion)?|workshop|ワークショップ|ハンズオン)"
         r"\s*(?:#?\d{1,2}|[A-Z](?=\s*[:：]))?\s*(?:[:：]\s*|(?=[「『“\"])|\s+[-–—―]\s+)", re.I),
     re.compile(r"^(?:LT|lightning talk)\s*\d{0,2}\s+(?=\S)", re.I),
+    re.compile(r"^\d{1,3}[.)．]\s+(?=\S)"),
+    re.compile(r"^[^\s:：「」]{1,8}(?:セッション|講演|枠|トーク|LT)\s*\d{0,2}\s*[:：]\s*"),
     re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)"),
     re.compile(
         r"^(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
@@ -616,7 +623,7 @@ def _strip_prefix(s: str) -> tuple[str, str | None]:
 
 
 # --------------------------------------------------------------------------- separators
-_DASH = re.compile(r"\s+(?:--?|–|—|―|－|‐|ー{1,2})\s+|\s+[―—]\s*|\s*[―]\s+")
+_DASH = re.compile(r"\s+(?:--?|–|—|―|－|‐|ー{1,2}|[|｜])\s+|\s+[―—]\s*|\s*[―]\s+")
 _COLON_R = re.compile(r"\s+[:：]\s+|\s*：\s*")
 _SLASH = re.compile(r"\s+[/／]\s+")
 _QUOTES = {"「": "」", "『": "』", "“": "”", '"': '"', "‘": "’", "《": "》", "【": "】"}
@@ -707,7 +714,10 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
                 used.add(i)
                 strength = strength + 0.1 if strength else s
                 continue
-            if k > 0 and people and _org_like(g) and len(g.split()) <= 3 and n - len(used) >= 2 \
+            ahead = order[k + 1] if k + 1 < len(order) else None
+            edge_org = k == 0 and n >= 3 and ahead is not None and \
+                _people_strict(segs[ahead], marked)[1] >= 1.5  # "Title | Jane Doe | Acme"
+            if ((k > 0 and people) or edge_org) and _org_like(g) and len(g.split()) <= 3 and n - len(used) >= 2 \
                     and not re.search(r"[!?:]", g) and _name_strength(g) < 1.0 \
                     and not any(w.lower() in _STOP or _TITLE_SUFFIX.search(w) or _TITLE_SUFFIX_INNER.search(w)
                                 for w in g.split()):
@@ -764,7 +774,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
                     ok = False
             if ok and after.strip():
                 glued = _people_strict(after.strip(), linked)
-                if not after[0].isspace() and after[0] not in "-–—―/／:：,、(（" and glued[1] >= 2.5:
+                if not after[0].isspace() and after[0] not in "-–—―/／:：,、(（" and glued[1] >= 1.5:
                     who.add(glued[0])  # 「Title」山田さん
                     strength = max(strength, glued[1])
                 elif not after[0].isspace() and after[0] not in "-–—―/／:：,、(（":
@@ -807,10 +817,16 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
         if re.search(_BY_NOT_SPEAKER, left):
             continue
         p, s = _people_strict(right.rstrip(" .。"), linked)
-        sentence = text.rstrip().endswith(".") and len(left.split()) > 8
+        sentence = text.rstrip().endswith((".", "。"))  # "… for those who arrive by car."
         if (s >= 1.5 or (s >= 1.0 and not sentence)) and left.strip():
             cands.append(_Cand(left, p, s + 0.25, "by"))
             break
+    # Keynote by Jane Doe: Title
+    m = re.match(r"^(?P<lead>[^:：]{0,30}?)\bby\s+(?P<who>[^:：]{2,80}?)\s*[:：]\s+(?P<title>\S.*)$", text)
+    if m and (not m.group("lead").strip() or _TYPE_ONLY.fullmatch(m.group("lead").strip())):
+        p, s = _people_strict(m.group("who"), linked)
+        if s >= 1.0:
+            cands.append(_Cand(m.group("title"), p, s + 0.3, "by-colon"))
     # Speaker on Title
     m = re.match(r"^(?P<who>.{2,80}?)\s+on\s+(?P<title>\S.*)$", text)
     if m:
@@ -837,6 +853,9 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
         p, s = _people_strict(parts[-1], linked)
         if s >= 1.0:
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" /／"), p, s, "slash"))
+        p, s = _people_strict(parts[0], linked)
+        if s >= 1.5:
+            cands.append(_Cand(text[len(parts[0]):].lstrip(" /／"), p, s - 0.1, "slash-start"))
     # Title, Speaker
     parts = _split_top(text, re.compile(r"\s*,\s+"))
     if len(parts) >= 2:
@@ -916,8 +935,8 @@ _LABEL_TITLE = re.compile(r"^(?:talk\s*title|title|topic|subject|session\s*title
 _LABEL_RESOURCE = re.compile(r"^(?:slides?|video|presentation|recording|資料|スライド|動画|発表資料|録画)\s*[:：]",
                              re.I)
 _TRAILING_NOTE = re.compile(
-    r"\s*[(（]\s*(?:no slides?|to follow|slides?|video|pdf|tbd|tba|未|coming soon|準備中|資料なし)\s*[)）]\s*$",
-    re.I)
+    r"\s*[(（]\s*(?:no slides?|to follow|slides?|video|pdf|tbd|tba|未|coming soon|準備中|資料なし|"
+    r"スライド|資料|動画)\s*[)）](?=\s|$)", re.I)
 _TIME_ANY = re.compile(r"\d{1,2}[:：]\d{2}")
 _TYPE_ONLY = re.compile(
     r"(?:opening |closing |day \d )?keynote(?: talk| speech)?|lightning talks?|LT\d{0,2}|invited talk|"
@@ -997,11 +1016,15 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     raw, resource_urls = _drop_resource_links(raw)
     text, links, marked_list = _inline(raw)
     marked = set(marked_list)
-    text = _TRAILING_NOTE.sub("", text)
+    text = _TRAILING_NOTE.sub("", text).strip()
     # a trailing bracketed note after a separator: "- [A Visit by CocoaHeads Hamburg]"
     text = re.sub(r"\s+[-–—]\s+\[[^\[\]]{1,80}\]\s*$", "", text)
     text, prefix = _strip_prefix(text)
     evidence = 0.0
+    segs = _split_top(text, _DASH)
+    if len(segs) >= 2 and _RESOURCE_WORD.fullmatch(segs[-1]) and segs[0] and \
+            _people_strict(" - ".join(segs[:-1]), {t for t, _ in links})[1] < 0.9:
+        text = text[: text.rfind(segs[-1])].rstrip(" -–—―|｜")  # "[Title - Slides](deck)"
 
     # label lines
     m = _LABEL_RESOURCE.match(text)
@@ -1052,6 +1075,9 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     if title and (people.speakers or people.handles) and _TYPE_ONLY.fullmatch(title):
         prefix = " ".join(x for x in (prefix, title) if x)  # "Keynote - Jane Doe": an untitled slot
         title = None
+    if title and not people and prefix and re.search(r"sponsor|スポンサー", prefix, re.I) and (
+            _ORG_WORD.search(title) or (_org_like(title) and len(title.split()) <= 3)):
+        people = People([], [], [title])  # "Sponsor talk: Acme Corp"
     if title and not people and len(title) <= 100 and re.search(r"\bsponsor", title, re.I):
         # "Words from the venue sponsor for this time, Acme": the sponsor's slot names it
         m = re.search(r"(?:,\s*|\s)([A-Z][\w&\-]{1,30}(?:\.[A-Za-z]{2,6})?)\s*[.!]?$", title)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 MAX_LINE = 1000
 
@@ -93,8 +94,11 @@ def _protect(s: str) -> str:
     return _ESC.sub(lambda m: chr(_PUA + ord(m.group(1))), s)
 
 
+_UNPROTECT = {_PUA + i: i for i in range(128)}
+
+
 def _restore(s: str) -> str:
-    return "".join(chr(ord(c) - _PUA) if _PUA <= ord(c) < _PUA + 128 else c for c in s)
+    return s.translate(_UNPROTECT)
 
 
 def _url_of(target: str) -> str:
@@ -344,24 +348,27 @@ def looks_like_person(s: str) -> bool:
     return _name_strength(bare) >= 1.0
 
 
+_OPENERS = frozenset("(（[「『“")
+_CLOSERS = frozenset(")）]」』”")
+
+
 def _split_top(s: str, sep: re.Pattern[str]) -> list[str]:
     """Split on `sep` outside parentheses and quotes (one linear pass)."""
     parts: list[str] = []
     depth = 0
-    start = i = 0
-    while i < len(s):
-        ch = s[i]
-        if ch in "(（[「『“":
-            depth += 1
-        elif ch in ")）]」』”":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            m = sep.match(s, i)
-            if m and m.end() > i:
-                parts.append(s[start:i])
-                start = i = m.end()
-                continue
-        i += 1
+    pos = start = 0
+    for m in sep.finditer(s):
+        if m.end() == m.start():
+            continue
+        for ch in s[pos:m.start()]:
+            if ch in _OPENERS:
+                depth += 1
+            elif ch in _CLOSERS:
+                depth = max(0, depth - 1)
+        pos = m.start()
+        if depth == 0 and m.start() >= start:
+            parts.append(s[start:m.start()])
+            start = m.end()
     parts.append(s[start:])
     return [p.strip() for p in parts]
 
@@ -522,7 +529,18 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
 def _people(raw_text: str, *, strict: bool) -> tuple[People, float]:
     """People in plain text and how sure: the weakest person's strength (0 when, strictly
     read, some part is neither a person, a handle, an organisation nor a role)."""
-    text = _WS.sub(" ", raw_text[:MAX_LINE]).strip().rstrip("。.").strip()
+    speakers, handles, orgs, strength = _people_cached(raw_text[:MAX_LINE], strict)
+    return People(list(speakers), list(handles), list(orgs)), strength
+
+
+@lru_cache(maxsize=4096)
+def _people_cached(raw_text: str, strict: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], float]:
+    p, s = _read_people(raw_text, strict=strict)
+    return tuple(p.speakers), tuple(p.handles), tuple(p.orgs), s
+
+
+def _read_people(raw_text: str, *, strict: bool) -> tuple[People, float]:
+    text = _WS.sub(" ", raw_text).strip().rstrip("。.").strip()
     out = People()
     m = _LABEL_ORG.match(text)
     if m:
@@ -689,8 +707,8 @@ def _people_strict(s: str, linked: set[str], *, bonus: float = 0.0) -> tuple[Peo
 def _split_dash(text: str, marked: set[str]) -> _Cand | None:
     segs = _split_top(text, _DASH)
     segs = [g for g in segs if g]
-    if len(segs) < 2:
-        return None
+    if not 2 <= len(segs) <= 8:
+        return None  # more parts than a talk line has
     n = len(segs)
     is_linked = [g in marked for g in segs]
 
@@ -812,7 +830,9 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
     if d:
         cands.append(d)
     # Title by Speaker / “Title” - by Speaker (the first " by " whose right side is all people)
-    for m in re.finditer(r"\s+(?:-\s+)?by\s+", text):
+    for k, m in enumerate(re.finditer(r"\s+(?:-\s+)?by\s+", text)):
+        if k >= 4:
+            break
         left, right = text[: m.start()], text[m.end():]
         if re.search(_BY_NOT_SPEAKER, left):
             continue
@@ -882,7 +902,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
         cands.append(_Cand(m.group("title"), People([m.group("who").strip()], [], [m.group("org").strip()]),
                            1.5, "name-org-title"))
     # a bold title inside a sentence: "Name さんの **Title** 。", "Name 氏による、 **Title** 。"
-    for b in marked:
+    for b in list(marked)[:12]:
         k = text.find(b)
         if len(b) >= 4 and k > 0 and not text[k + len(b):].strip(" 。.、,!！"):
             m = re.search(r"(?P<who>(?:[A-Z][\w'’\-]+\s+){0,2}[A-Z][\w'’\-]+|[^\s、。]{1,12}?)\s*"

@@ -356,6 +356,8 @@ def test_parse_talk_line_shapes(raw: str, title: str | None, speakers: list[str]
     ("- Keynote by Jane Doe: The Future of Go", "The Future of Go", ["Jane Doe"], [], []),
     ("- Sponsor talk: Acme Corp", "Acme Corp", [], [], ["Acme Corp"]),
     ("by @tyamada", None, [], ["@tyamada"], []),
+    ("**[パーサの話](https://slides.example/x)** from **[\\_\\_odd\\_name\\_\\_](https://slides.example/u)**",
+     "パーサの話", [], ["__odd_name__"], []),
     ("RedFoo北山さん", None, ["北山"], [], ["RedFoo"]),
 ])
 def test_parse_talk_line_more_shapes(raw: str, title: str | None, speakers: list[str], handles: list[str],

@@ -95,6 +95,7 @@ def _protect(s: str) -> str:
 
 
 _UNPROTECT = {_PUA + i: i for i in range(128)}
+_REESCAPE = {_PUA + i: "\\" + chr(i) for i in range(128)}
 
 
 def _restore(s: str) -> str:
@@ -1006,7 +1007,7 @@ def _drop_resource_links(raw: str) -> tuple[str, list[str]]:
         s = re.sub(rf"(?:\s*(?:[:：,、\-–—]|and|&)?\s*{mark})+\s*[.。]?\s*$", "", s)
         s = s.replace(_LINK_MARK, " ")
         s = re.sub(r"\(\s*\)|（\s*）|\[\s*\]", " ", s)
-    return _restore(s), urls
+    return s.translate(_REESCAPE), urls  # the escapes stay for the inline reader
 
 
 def _talk_url(urls: list[str], links: list[tuple[str, str]], title: str | None,

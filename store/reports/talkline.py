@@ -378,10 +378,12 @@ _PEOPLE_SEP = re.compile(r"\s*(?:,|、|，|;|；|&|＆|\band\b|/|／|\s・\s|と
 _PAREN = re.compile(r"[(（]\s*([^()（）]{0,80}?)\s*[)）]")
 _ROLE_AT = re.compile(r"^(?P<role>.{1,60}?)\s+(?:@|＠|at)\s+(?P<org>\S.{0,60})$")
 _FROM_ORG = re.compile(r"^(?P<name>.{0,60}?)\s*\bfrom\s+(?P<org>\S.{0,60})$")
+_PEOPLE_LABELS = (r"登壇者|発表者|講演者|講師|スピーカー|パネリスト|モデレーター|speakers?|presenters?|panelists?|"
+                  r"moderators?")
 _LABEL_PEOPLE = re.compile(
-    r"^(?:登壇者|発表者|講演者|講師|スピーカー|パネリスト|モデレーター|speakers?|presenters?|panelists?|"
-    r"moderators?|hosts?|by|presented by|written and presented by)\s*[:：]?\s+|"
-    r"^(?:登壇者|発表者|講演者|講師|スピーカー|speakers?|presenters?|panelists?)\s*[:：]\s*", re.I)
+    rf"^[【\[]\s*(?:{_PEOPLE_LABELS})\s*[】\]]\s*[:：]?\s*|"
+    rf"^(?:{_PEOPLE_LABELS}|hosts?|by|presented by|written and presented by)\s*[:：]?\s+|"
+    rf"^(?:{_PEOPLE_LABELS})\s*[:：]\s*", re.I)
 _LABEL_ORG = re.compile(r"^(?:speaker\s+affiliations?|affiliations?|company|organi[sz]ation|employer|所属|会社)"
                         r"\s*[:：]\s*", re.I)
 
@@ -837,6 +839,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
         left, right = text[: m.start()], text[m.end():]
         if re.search(_BY_NOT_SPEAKER, left):
             continue
+        left = re.sub(r"(?:,\s*|\s+)(?:presented|given|delivered|led|moderated|a talk|talk)\s*$", "", left, flags=re.I)
         p, s = _people_strict(right.rstrip(" .。"), linked)
         sentence = text.rstrip().endswith((".", "。"))  # "… for those who arrive by car."
         if (s >= 1.5 or (s >= 1.0 and not sentence)) and left.strip():
@@ -1040,6 +1043,10 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     text = _TRAILING_NOTE.sub("", text).strip()
     # a trailing bracketed note after a separator: "- [A Visit by CocoaHeads Hamburg]"
     text = re.sub(r"\s+[-–—]\s+\[[^\[\]]{1,80}\]\s*$", "", text)
+    m = _LABEL_PEOPLE.match(text)
+    if m and re.search(r"[:：】\]]", m.group(0)):  # "登壇者 : Name", "【登壇者】Name", "Speaker: Name"
+        p, _ = _people(text, strict=False)
+        return TalkLine(None, p.speakers, p.handles, p.orgs, None, None, 0.5 if p else 0.0)
     text, prefix = _strip_prefix(text)
     evidence = 0.0
     segs = _split_top(text, _DASH)
@@ -1055,10 +1062,6 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     if m:
         p, _ = _people(text, strict=False)
         return TalkLine(None, [], [], p.orgs, None, prefix, 0.1)
-    m = _LABEL_PEOPLE.match(text)
-    if m and re.match(r"^[^:：]{1,30}[:：]", text):
-        p, _ = _people(text, strict=False)
-        return TalkLine(None, p.speakers, p.handles, p.orgs, None, prefix, 0.5 if p else 0.0)
     m = _LABEL_TITLE.match(text)
     if m:
         sub = _parse_line(text[m.end():], people_only=False)

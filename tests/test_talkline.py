@@ -501,6 +501,7 @@ def test_parse_talk_line_people_only_lines() -> None:
     ("林トレーナー、佐藤 一郎氏(ゲスト)", People(["林", "佐藤 一郎"], [], [])),
     ("山田太郎(Taro Yamada)", People(["山田太郎"], [], [])),
     ("Jane Doe 'jdoe'", People(["Jane Doe"], ["jdoe"], [])),
+    ("Jane Doe and Max MusterMann", People(["Jane Doe", "Max MusterMann"], [], [])),
     ("株式会社エグザンプル 山田 太郎", People(["山田 太郎"], [], ["株式会社エグザンプル"])),
     ("株式会社エグザンプル 開発部 山田 太郎さん", People(["山田 太郎"], [], ["株式会社エグザンプル"])),
     ("Speakers: Jane Doe (Acme), Max Mustermann (Initech)",

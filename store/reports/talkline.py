@@ -73,7 +73,6 @@ _HANDLE = re.compile(r"(?<![\w@.])[@＠]([A-Za-z0-9_](?:[A-Za-z0-9_\-.]{0,38}[A-
 _ACCOUNT = re.compile(r"_{0,2}[a-z][a-z0-9_\-]{1,30}")
 
 # --------------------------------------------------------------------------- inline markup
-_ESCAPABLE = "\\`*_{}[]()#+-.!&|<>\"'~="
 _ESC = re.compile(r"\\([\\`*_{}\[\]()#+\-.!&|<>\"'~=])")
 _PUA = 0xE000  # escaped characters live here while markup is read, then come back
 _IMG = re.compile(r"!\[[^\[\]]{0,300}\]\([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?\)")
@@ -555,8 +554,15 @@ def _read_people(raw_text: str, *, strict: bool) -> tuple[People, float]:
     chunks = [c for c in _split_top(text, _PEOPLE_SEP) if c]
     if not chunks:
         return out, 0.0
-    # "@a, @b（Org）": an organisation in the last chunk belongs to all of them
+    # "@a, @b（Org）": the organisation is listed once, for all of them
     classified = [_classify(c, first=(i == 0)) for i, c in enumerate(chunks)]
+    for i, c in enumerate(classified):
+        # "Marco Morana and Tony UcedaVelez": after "and"/"&" a capitalised pair is a person
+        if i and c.kind == "org" and c.orgs == [c.text] and not _ORG_WORD.search(c.text) and \
+                re.fullmatch(r"[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){1,2}", c.text) and \
+                re.search(r"(?:\band|&|＆)\s*" + re.escape(c.text), text) and \
+                classified[i - 1].kind == "person":
+            classified[i] = _Chunk("person", c.text, 1.0, c.handles, [])
     weakest = 9.0
     persons = 0
     for c in classified:

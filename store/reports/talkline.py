@@ -318,8 +318,8 @@ def _japanese_name_strength(s: str) -> float:
         return 1.0
     if re.fullmatch("[\u30a0-\u30ff]{2,10}[・=＝][\u30a0-\u30ff]{2,10}", s):
         return 1.0
-    if re.fullmatch(f"[{_KANJI}]{{2,4}}", s):
-        return 0.0 if _NOT_NAME_KANJI.search(s) else 1.0
+    if re.fullmatch(f"[{_KANJI}]{{2,4}}", s):  # 2 kanji are a surname or a word: 東京, 実装
+        return 0.0 if _NOT_NAME_KANJI.search(s) else 1.0 if len(s) >= 3 else 0.5
     return 0.0
 
 
@@ -875,7 +875,8 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
     parts = _split_top(text, _COLON_R)
     if len(parts) >= 2:
         p, s = _people_strict(parts[-1], linked)
-        if s >= 1.0:
+        spaced = bool(re.search(r"\s[:：]\s+" + re.escape(parts[-1]) + "$", text))
+        if s >= 1.5 or (s >= 1.0 and spaced and len(text) - len(parts[-1]) > 10):
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" :："), p, s, "colon-end"))
     # Title / Speaker
     parts = _split_top(text, _SLASH)
@@ -1072,7 +1073,7 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     if m:
         sub = _parse_line(text[m.end():], people_only=False)
         sub.prefix = prefix
-        sub.evidence = min(1.0, sub.evidence + 0.3)
+        sub.evidence = round(min(1.0, sub.evidence + 0.3), 3)
         return sub
 
     linked = {t for t, _ in links}

@@ -387,6 +387,19 @@ def test_parse_talk_line_no_false_people(raw: str) -> None:
     assert not tl.speakers and not (tl.handles and "@" not in raw), tl
 
 
+def test_parse_talk_line_link_only_lines() -> None:
+    assert _tl('<a href="https://venue.example/">website</a>').speakers == []
+    assert (_tl("[somerepo](https://github.com/someone/somerepo)").title, _tl("[somerepo](https://github.com/someone/somerepo)").handles) == ("somerepo", [])
+    tl = _tl("🗣 [quietcoder](https://www.youtube.com/watch?v=x) (no slides)")
+    assert (tl.title, tl.handles, tl.url) == (None, ["quietcoder"], "https://www.youtube.com/watch?v=x")
+    assert _tl("[quietcoder](https://twitter.com/quietcoder)").handles == ["quietcoder"]
+    tl = _tl("- [株式会社エグザンプル - Taro Yamada - Rabbit Slide Show](https://slide.example/a \"t\")")
+    assert (tl.title, tl.speakers) == ("株式会社エグザンプル", ["Taro Yamada"])
+    assert _tl("- [パーサの流儀 // Speaker Deck](https://speakerdeck.com/x/y)").title == "パーサの流儀"
+    assert _tl("* Partial Dependence Plot (PDP)").speakers == []
+    assert _tl("- 発表者: データサイエンスに興味がある人が少ない?").speakers == []
+
+
 def test_parse_talk_line_resource_words() -> None:
     tl = _tl("📔 [Gopher Group - Slides](https://docs.google.com/presentation/d/x/pub)")
     assert (tl.title, tl.url) == ("Gopher Group", "https://docs.google.com/presentation/d/x/pub")

@@ -217,6 +217,7 @@ macro mini legacy classic generation hello world first second third final last o
 five ten hundred kit sdk cli gui ui ux ai ml llm gpu cpu iot vr ar sql nosql json yaml http https
 rest grpc graphql ci cd git apache ultimate complete definitive practical effective efficient
 awesome amazing great journey toward towards across around beyond unleashing unlocking demystifying
+pipeline pipelines resource resources task tasks plot plots partial dependence feature features
 """)
 _TITLE_SUFFIX = re.compile(
     r"(?:tions?|sions?|ments?|ness|ity|ics|isms?|ogy|able|ible|ous|ful|less|ware|iz(?:e|es|ed)|ships?)$", re.I)
@@ -259,7 +260,17 @@ _RESOURCE_WORD = re.compile(
     r"youtube|vimeo|pdf|pptx?|keynote file|code|source|sample|samples|サンプルコード|スピーカーノート|"
     r"speaker ?notes?|notes?|demo|github|repo|repository|docker|files?|blog|ブログ|transcript|"
     r"android app|ios app|app|link|リンク|here|こちら|photos?|写真|abstract|概要|詳細|details?|"
-    r"speakerdeck|slideshare|docswell|\[?video\]?|\(未\)|未)$", re.I)
+    r"speakerdeck|slideshare|docswell|\[?video\]?|\(未\)|未|website|web ?site|homepage|home|site|map|地図|"
+    r"twitter|x|facebook|linkedin|mastodon|event page|meetup page|connpass|doorkeeper|register|申し込み)$", re.I)
+# The page-title tail a slide or video site adds to a link text: "Title - Speaker Deck".
+_SITE_TAIL = re.compile(
+    r"\s+(?:[-–—|｜]|//)\s+(?:speaker ?deck|slideshare|rabbit slide show|youtube|vimeo|connpass|doorkeeper|"
+    r"qiita|zenn|note|docswell|google (?:slides|drive|ドライブ)|github|gitlab|medium|dev\.to|"
+    r"はてなブログ|hatena blog|scrapbox|notion|figma|ppt|pdf)\s*$", re.I)
+_PROFILE_URL = re.compile(
+    r"^(?:https?:)?//(?:www\.)?(?:twitter\.com|x\.com|github\.com|gitlab\.com|linkedin\.com/in|"
+    r"facebook\.com|instagram\.com|speakerdeck\.com|slideshare\.net|qiita\.com|zenn\.dev)/[^/?#\s]+/?$|"
+    r"youtube\.com|youtu\.be|vimeo\.com", re.I)
 _SLIDE_URL = re.compile(
     r"speakerdeck\.com|slideshare\.net|docs\.google\.com/presentation|docswell\.com|slides\.com|"
     r"youtube\.com|youtu\.be|vimeo\.com|\.pdf\b|\.pptx?\b|\.key\b|\.slide\b|rabbit-shocker|"
@@ -576,6 +587,8 @@ def _read_people(raw_text: str, *, strict: bool) -> tuple[People, float]:
         elif c.kind == "unknown":
             if strict:
                 return People(), 0.0
+            if len(c.text) > 40 or re.search(r"[?？。!！]", c.text):
+                continue  # "発表者: データサイエンスに興味がある人が少ない?" names nobody
             out.speakers.append(c.text)
             persons += 1
             weakest = min(weakest, 0.2)
@@ -742,7 +755,7 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
                 strength = strength + 0.1 if strength else s
                 continue
             ahead = order[k + 1] if k + 1 < len(order) else None
-            edge_org = k == 0 and n >= 3 and ahead is not None and \
+            edge_org = k == 0 and n >= 3 and ahead is not None and order[0] == n - 1 and \
                 _people_strict(segs[ahead], marked)[1] >= 1.5  # "Title | Jane Doe | Acme"
             if ((k > 0 and people) or edge_org) and _org_like(g) and len(g.split()) <= 3 and n - len(used) >= 2 \
                     and not re.search(r"[!?:]", g) and _name_strength(g) < 1.0 \
@@ -1030,8 +1043,8 @@ def _talk_url(urls: list[str], links: list[tuple[str, str]], title: str | None,
         if u and title and text and (text in title or title in text):
             return u
     for text, u in links:
-        if u and _SLIDE_URL.search(u) and text not in names:
-            return u
+        if u and _SLIDE_URL.search(u) and (text not in names or re.search(r"youtube|youtu\.be|vimeo", u)):
+            return u  # a slide or video link; a name's link is the talk's only when it is a recording
     return None
 
 
@@ -1041,13 +1054,24 @@ def parse_talk_line(raw: str) -> TalkLine:
     return _parse_line(raw, people_only=True)
 
 
+def _ACRONYM_OF(text: str) -> bool:
+    m = re.fullmatch(r"(?P<words>[^()（）]+?)\s*[(（](?P<abbr>[A-Z][A-Za-z]{1,7})[)）]", text)
+    if not m:
+        return False
+    initials = "".join(w[0] for w in re.split(r"[\s\-]+", m.group("words")) if w).upper()
+    return initials.startswith(m.group("abbr").upper()) or m.group("abbr").upper() in initials
+
+
 def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     raw = (raw or "")[:MAX_LINE]
     raw = _strip_block_marker(raw.replace("\r", ""))
     raw, resource_urls = _drop_resource_links(raw)
     text, links, marked_list = _inline(raw)
     marked = set(marked_list)
+    had_note = bool(_TRAILING_NOTE.search(text))
     text = _TRAILING_NOTE.sub("", text).strip()
+    for _ in range(2):
+        text = _SITE_TAIL.sub("", text)
     # a trailing bracketed note after a separator: "- [A Visit by CocoaHeads Hamburg]"
     text = re.sub(r"\s+[-–—]\s+\[[^\[\]]{1,80}\]\s*$", "", text)
     m = _LABEL_PEOPLE.match(text)
@@ -1087,6 +1111,11 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
         # a line that is all people: "Sakari Hoisko, Eficode", "Lucas Käldström, CNCF Ambassador, luxas labs"
         p, s = _people_strict(text, linked)
         chunks = len(_split_top(text, _PEOPLE_SEP))
+        if p.handles and not p.speakers and "@" not in text and not had_note and not any(
+                t == text and _PROFILE_URL.search(u) for t, u in links):
+            s = 0.0  # a bare lower-case word is an account only beside a profile link or a "(no slides)"
+        if _ACRONYM_OF(text):
+            s = 0.0  # "Partial Dependence Plot (PDP)": a term and its abbreviation
         if s >= 1.5 and len(p.orgs) <= max(1, len(p.speakers)) and (
                 p.orgs or p.handles or chunks > len(p.speakers) + len(p.handles) or len(p.speakers) > 1
                 or _HONORIFIC.search(text)):

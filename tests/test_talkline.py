@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from store.reports.talkline import (
@@ -547,6 +549,23 @@ def test_clean_inline() -> None:
     assert links == [("__odd_name__", "http://s.example/__odd_name__")]
     text, _ = clean_inline("[Paper (2019)](https://x.example/a%20(b).pdf) MVVM + RAC = <3")
     assert text == "Paper (2019) MVVM + RAC = <3"
+
+
+_PIECES = [*"aZ@_-–―:：/|,、&()（）[]「」『』【】“”\"'*`<>#!\\. \t山田さん氏様ア・123",
+           "by ", " - ", "](", "](http://x.example/a)", "<a href='x'>", "</a>", "<strong>",
+           "**", "Jane Doe", "19:00", "Keynote:", "[📄]()", "\ue001", "\ue100"]
+_ALPHABET = st.sampled_from(_PIECES)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ALPHABET, max_size=80).map("".join))
+def test_never_raises(s: str) -> None:
+    tl = parse_talk_line(s)
+    assert 0.0 <= tl.evidence <= 1.0
+    assert tl.title is None or tl.title.strip() == tl.title
+    parse_people(s)
+    clean_inline(s)
+    looks_like_person(s)
 
 
 @pytest.mark.parametrize("shape", [

@@ -104,6 +104,7 @@ class Figures:
     talks: int = 0
     found: int = 0
     title_hits: int = 0
+    exact: int = 0
     people: list[bool] = field(default_factory=list)
     orgs: list[bool] = field(default_factory=list)
     prose_titles: list[bool] = field(default_factory=list)
@@ -116,7 +117,7 @@ class Figures:
 
     def line(self, name: str) -> str:
         return (f"{name}: lines found {self.found + len(self.prose_titles)}/{self.talks}  titles {self.title_hits}/{self.found} "
-                f"= {self.title_hits / max(1, self.found):.2f}  people {sum(self.people)}/{len(self.people)} "
+                f"= {self.title_hits / max(1, self.found):.2f} (exact {self.exact})  people {sum(self.people)}/{len(self.people)} "
                 f"= {self.ratio(self.people):.2f}  orgs {sum(self.orgs)}/{len(self.orgs)} = "
                 f"{self.ratio(self.orgs):.2f}  (prose only: titles {sum(self.prose_titles)}/"
                 f"{len(self.prose_titles)}, people {sum(self.prose_people)}/"
@@ -189,6 +190,7 @@ def measure(folder: str) -> Figures:
                 fig.found -= 1
             elif title_ok(talk["title"], tl.title):
                 fig.title_hits += 1
+                fig.exact += norm(tl.title) == g
             if not title_ok(talk["title"], tl.title):
                 fig.fails.append(f"{gf.stem}: TITLE {talk['title']!r} <- {tl.title!r} | {_plain(unit)[:120]!r}")
             speakers, handles, orgs = list(tl.speakers), list(tl.handles), list(tl.orgs)
@@ -235,6 +237,7 @@ def test_corpus_lines(folder: str, floors: tuple[float, float, float]) -> None:
     print("\n" + fig.line(folder))
     assert fig.found >= 0.95 * fig.talks
     assert fig.title_hits / fig.found >= floors[0]
+    assert fig.exact / fig.found >= floors[0] - 0.05
     assert fig.ratio(fig.people) >= floors[1]
     assert fig.ratio(fig.orgs) >= floors[2]
 
@@ -434,6 +437,9 @@ def test_parse_talk_line_prefixes(raw: str, title: str, prefix_has: str) -> None
 @pytest.mark.parametrize("raw,title", [
     ("Fuzzing the planet [📄](https://speakerdeck.com/x/y)", "Fuzzing the planet"),
     ("Fuzzing the planet[📄(未)]()", "Fuzzing the planet"),
+    ("ﾊﾟｰｻ -動く解析器-[📄](https://speakerdeck.com/x/y)", "ﾊﾟｰｻ -動く解析器-"),
+    ("Session1: パーサを 安全なParserに切り替えた話 株式会社エグザンプル 開発部 Foobarさん",
+     "パーサを 安全なParserに切り替えた話"),
     ("壊れないパーサ[📄(未)]()[スピーカーノート](https://notes.example/x)", "壊れないパーサ"),
     ("壊れないパーサ([資料](https://slides.example/x))", "壊れないパーサ"),
     ("[Fuzzing the planet](https://v.example/1) ([Slides](https://s.example/1)) – [Jane Doe](https://jd.example)",

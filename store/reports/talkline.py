@@ -952,11 +952,14 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
             p, _ = _people(m.group("who"), strict=False)
             cands.append(_Cand(rest or None, p, 2.5, "name-start"))
     # Japanese: Title Org Dept Nameさん
-    m = re.match(r"^(?P<title>.+?)\s+(?P<who>(?:\S+\s+){0,3}?[^\s「」]{1,20}?(?:さん|氏|様))$", text)
-    if m and looks_like_person(m.group("who").split()[-1]):
-        p, s = _people(m.group("who"), strict=False)
+    words = text.split(" ")
+    if len(words) >= 2 and re.search(r"(?:さん|氏|様)$", words[-1]) and looks_like_person(words[-1]):
+        k = len(words) - 1  # walk back over the organisation and department words before the name
+        while k > 1 and len(words) - k < 4 and (_ORG_WORD.search(words[k - 1]) or _DEPT_JA.search(words[k - 1])):
+            k -= 1
+        p, s = _people(" ".join(words[k:]), strict=False)
         if p.speakers and s > 0:
-            cands.append(_Cand(m.group("title"), p, 2.5, "name-end"))
+            cands.append(_Cand(" ".join(words[:k]), p, 2.5, "name-end"))
     # Japanese title then an account name: "Android と SELinux androidsola"
     m = re.match(f"^(?P<title>.*[{_CJK}].*?)\\s+(?P<acct>[a-z][a-z0-9_\\-]{{2,30}})$", text)
     if m and not re.search(r"\b(?:with|at|in|on|for|of|and|by|to|the|a)$|[\u3040-\u309f]$|(?:^|\s)[a-z][\w\-]*$|[^\w\s]$",
@@ -1027,7 +1030,8 @@ def _drop_resource_links(raw: str) -> tuple[str, list[str]]:
         mark = re.escape(_LINK_MARK)
         # ([Slides](…), [demo](…)) / [[video](…)] / : [slides](…) and [docker](…)
         s = re.sub(rf"[(（\[]\s*{mark}(?:\s*(?:,|、|and|&)?\s*{mark})*\s*[)）\]]", _LINK_MARK, s)
-        s = re.sub(rf"(?:\s*(?:[:：,、\-–—]|and|&)?\s*{mark})+\s*[.。]?\s*$", "", s)
+        # a dash glued to the title is the title's own: "ｽﾀｯｸﾁｬﾝ -ロボット-[📄](…)"
+        s = re.sub(rf"(?:(?:\s+[\-–—]|\s*[:：,、]|\s+and|\s*&)?\s*{mark})+\s*[.。]?\s*$", "", s)
         s = s.replace(_LINK_MARK, " ")
         s = re.sub(r"\(\s*\)|（\s*）|\[\s*\]", " ", s)
     return s.translate(_REESCAPE), urls  # the escapes stay for the inline reader

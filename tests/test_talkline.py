@@ -310,7 +310,7 @@ def _tl(raw: str) -> TalkLine:
      'tyamada</a></strong>', "Fuzz deck", [], ["tyamada"]),
     ("ファズとパーサ yamada42", "ファズとパーサ", [], ["yamada42"]),
     ("Jane Doe (Acme) Fuzzing the planet", "Fuzzing the planet", ["Jane Doe"], []),
-    ("[amnon](https://video.example/1) (no slides)", None, [], ["amnon"]),
+    ("[quietcoder](https://video.example/1) (no slides)", None, [], ["quietcoder"]),
     ("壊れないパーサ（山田 太郎さん）", "壊れないパーサ", ["山田 太郎"], []),
     ("Fuzzing the planet (@janed)", "Fuzzing the planet", [], ["@janed"]),
     ("Fuzzing the planet (Jane Doe)", "Fuzzing the planet", ["Jane Doe"], []),
@@ -369,7 +369,7 @@ def test_parse_talk_line_shapes(raw: str, title: str | None, speakers: list[str]
     ("LT: Jane Doe", None, ["Jane Doe"], [], []),
     ("**[パーサの話](https://slides.example/x)** from **[\\_\\_odd\\_name\\_\\_](https://slides.example/u)**",
      "パーサの話", [], ["__odd_name__"], []),
-    ("RedFoo北山さん", None, ["北山"], [], ["RedFoo"]),
+    ("FooBar田村さん", None, ["田村"], [], ["FooBar"]),
 ])
 def test_parse_talk_line_more_shapes(raw: str, title: str | None, speakers: list[str], handles: list[str],
                                      orgs: list[str]) -> None:
@@ -378,14 +378,14 @@ def test_parse_talk_line_more_shapes(raw: str, title: str | None, speakers: list
 
 
 @pytest.mark.parametrize("raw", [
-    "- お客さん探しを頑張らない", "- かくたにさんを指名", "• クラスタの仕様", "• 多様な認証方式に対応",
-    "運営の皆さんお疲れ様でした。", "- 上の5階でやっていた様子を取材してきた", "Kenさんとても気さくな方でした。",
-    "### APAC Block", "- Symptom Based Alerting", "Live captioning provided by [White Coat Captioning](https://x.example/).",
-    "- Drinks sponsored by [Foo](http://foo.example)", "* **Bug**: A user does something unexpected",
-    "- Include more details for those who arrive by car.", 'date: "2018-07-13"',
-    "- Lose many capabilities (agents, daemons, etc)", "### June 19 2019 - [Foo](https://foo.example)",
-    "- 推進→見つけてもらった例: milter manager", "管理サーバ: Vault + etcd", "- @nifty の about me",
-    "### Red Hat Customer Portal", "障害発生時に手がかりを残す仕組み(ロギング・モニタリング)",
+    "- お客さん対応を減らす", "- たなかさんを推薦", "• パーサの仕様", "• 多様な入力形式に対応",
+    "会場の皆さんありがとうございました。", "- 隣の部屋でやっていた様子を見てきた", "Bobさんとても親切な方でした。",
+    "### EMEA Block", "- Symptom Based Paging", "Live subtitles provided by [Blue Hat Subtitling](https://x.example/).",
+    "- Snacks sponsored by [Foo](http://foo.example)", "* **Crash**: A user clicks twice",
+    "- Add a map for those who come by bus.", 'date: "2020-01-02"',
+    "- Keep fewer moving parts (queues, caches, etc)", "### March 3 2020 - [Foo](https://foo.example)",
+    "- 導入→続けてもらった例: foo runner", "設定サーバ: Consul + redis", "- @example の about me",
+    "### Acme Cloud Admin Console", "障害の手がかりを残す仕組み(トレーシング・プロファイリング)",
 ])
 def test_parse_talk_line_no_false_people(raw: str) -> None:
     tl = _tl(raw)
@@ -401,14 +401,14 @@ def test_parse_talk_line_link_only_lines() -> None:
     tl = _tl("- [株式会社エグザンプル - Taro Yamada - Rabbit Slide Show](https://slide.example/a \"t\")")
     assert (tl.title, tl.speakers) == ("株式会社エグザンプル", ["Taro Yamada"])
     assert _tl("- [パーサの流儀 // Speaker Deck](https://speakerdeck.com/x/y)").title == "パーサの流儀"
-    assert _tl("* Partial Dependence Plot (PDP)").speakers == []
-    assert _tl("- 発表者: データサイエンスに興味がある人が少ない?").speakers == []
+    assert _tl("* Mean Time To Repair (MTTR)").speakers == []
+    assert _tl("- 発表者: 質問が多かった?").speakers == []
 
 
 def test_parse_talk_line_resource_words() -> None:
-    tl = _tl("📔 [Gopher Group - Slides](https://docs.google.com/presentation/d/x/pub)")
-    assert (tl.title, tl.url) == ("Gopher Group", "https://docs.google.com/presentation/d/x/pub")
-    tl = _tl("📔 [Gopher Gang - Slides](https://docs.google.com/presentation/d/x/pub)")
+    tl = _tl("📔 [Parser Group - Slides](https://docs.google.com/presentation/d/x/pub)")
+    assert (tl.title, tl.url) == ("Parser Group", "https://docs.google.com/presentation/d/x/pub")
+    tl = _tl("📔 [Parser Pals - Slides](https://docs.google.com/presentation/d/x/pub)")
     assert tl.title is None and tl.evidence <= 0.1  # a name and its deck: no talk title
 
 
@@ -451,16 +451,16 @@ def test_parse_talk_line_prefixes(raw: str, title: str, prefix_has: str) -> None
     ("The Parser &amp; the Planet", "The Parser & the Planet"),
     ("Gofmt, Vet, and Lint", "Gofmt, Vet, and Lint"),
     ("Continuous Parsing – Delivery and Scaling Parsers", "Continuous Parsing – Delivery and Scaling Parsers"),
-    ("Specification by Example", "Specification by Example"),
+    ("Testing by Example", "Testing by Example"),
     ("WARNING: DATA LOSS", "WARNING: DATA LOSS"),
-    ("RFC: Secret types", "RFC: Secret types"),
+    ("RFC: Sealed parsers", "RFC: Sealed parsers"),
     ("パーサの旅: 試行錯誤の道のり", "パーサの旅: 試行錯誤の道のり"),
-    ("「Becoming Fuzzy」ファズって何から始めればいいの?", "「Becoming Fuzzy」ファズって何から始めればいいの?"),
-    ("子ども向け道場「Foo」を支えるCMS", "子ども向け道場「Foo」を支えるCMS"),
-    ("Denoで作る快適な “as Code” プラットフォーム", "Denoで作る快適な “as Code” プラットフォーム"),
-    ("ｽﾀｯｸﾁｬﾝ -TypeScriptで動くロボット-", "ｽﾀｯｸﾁｬﾝ -TypeScriptで動くロボット-"),
-    ("パーサの意思決定を支えるADR - Fooの活用事例", "パーサの意思決定を支えるADR - Fooの活用事例"),
-    ("Gitのコミットごとに環境を作るプロキシ（仮", "Gitのコミットごとに環境を作るプロキシ（仮"),
+    ("「Hello Parser」パーサってどう書くの?", "「Hello Parser」パーサってどう書くの?"),
+    ("学生向け講座「Bar」を支える仕組み", "学生向け講座「Bar」を支える仕組み"),
+    ("Zigで書く軽い “as Data” ツール", "Zigで書く軽い “as Data” ツール"),
+    ("ﾊﾟｰｻﾁｬﾝ -Rustで動く解析器-", "ﾊﾟｰｻﾁｬﾝ -Rustで動く解析器-"),
+    ("パーサの設計判断を残すメモ - Fooの実例", "パーサの設計判断を残すメモ - Fooの実例"),
+    ("ブランチごとに検証環境を立てる仕組み（仮", "ブランチごとに検証環境を立てる仕組み（仮"),
     ("*Parsers vs. Planets, a showdown – Jane Doe ([@janed](https://t.example/janed))",
      "Parsers vs. Planets, a showdown"),
     ("The best of both parsers** – [Jane Doe](https://jd.example) ([@janed](https://t.example/janed))",
@@ -517,7 +517,7 @@ def test_parse_talk_line_people_only_lines() -> None:
     ("山田さん、佐藤さん", People(["山田", "佐藤"], [], [])),
     ("Jane Doe, Acme at Globex & Max Mustermann, Initech",
      People(["Jane Doe", "Max Mustermann"], [], ["Acme at Globex", "Initech"])),
-    ("Jane Q. Doe, CISSP, CISO Globex Credit Union", People(["Jane Q. Doe"], [], ["Globex Credit Union"])),
+    ("Jane Q. Doe, CISSP, CISO Globex Savings Bank", People(["Jane Q. Doe"], [], ["Globex Savings Bank"])),
     ("Jane Doe (Acme Labs Host)", People(["Jane Doe"], [], ["Acme Labs"])),
     ("林トレーナー、佐藤 一郎氏(ゲスト)", People(["林", "佐藤 一郎"], [], [])),
     ("山田太郎(Taro Yamada)", People(["山田太郎"], [], [])),
@@ -533,11 +533,11 @@ def test_parse_people_forms(raw: str, people: People) -> None:
 
 
 @pytest.mark.parametrize("s,yes", [
-    ("Jane Doe", True), ("David R. MacIver", True), ("Duco van Amstel", True), ("Aïssata Maiga", True),
-    ("Krzysztof Zabłocki", True), ("Gavin Mendel-Gleason", True), ("YUKI YAMAGUCHI", True),
-    ("@janed", True), ("山田 太郎", True), ("山田さん", True), ("ジョン・スミス", True), ("みやたけ ゆき", True),
+    ("Jane Doe", True), ("Robert T. McAllister", True), ("Anna van Berg", True), ("Aïcha Diallo", True),
+    ("Zofia Wróblewska", True), ("Ann Smith-Jones", True), ("HANAKO SUZUKI", True),
+    ("@janed", True), ("山田 太郎", True), ("山田さん", True), ("ジョン・スミス", True), ("やまだ はなこ", True),
     ("The Power of Parsing", False), ("Continuous Delivery", False), ("Scaling Scrum", False),
-    ("Open Panel Discussion", False), ("JavaScriptCore", False), ("Riak TS", False), ("基調講演", False),
+    ("Open Floor Discussion", False), ("TypeScriptCompiler", False), ("Redis OM", False), ("基調講演", False),
     ("London Calling Parsers", False), ("", False), ("Example", False),
 ])
 def test_looks_like_person(s: str, yes: bool) -> None:
@@ -553,8 +553,8 @@ def test_clean_inline() -> None:
     text, links = clean_inline("[\\_\\_odd\\_name\\_\\_](http://s.example/ __odd_name__ )")
     assert text == "__odd_name__"
     assert links == [("__odd_name__", "http://s.example/__odd_name__")]
-    text, _ = clean_inline("[Paper (2019)](https://x.example/a%20(b).pdf) MVVM + RAC = <3")
-    assert text == "Paper (2019) MVVM + RAC = <3"
+    text, _ = clean_inline("[Paper (2019)](https://x.example/a%20(b).pdf) A + B = <3")
+    assert text == "Paper (2019) A + B = <3"
 
 
 _PIECES = [*"aZ@_-–―:：/|,、&()（）[]「」『』【】“”\"'*`<>#!\\. \t山田さん氏様ア・123",

@@ -221,7 +221,7 @@ pipeline pipelines resource resources task tasks plot plots partial dependence f
 """)
 _TITLE_SUFFIX = re.compile(
     r"(?:tions?|sions?|ments?|ness|ity|ics|isms?|ogy|able|ible|ous|ful|less|ware|iz(?:e|es|ed)|ships?)$", re.I)
-# Endings of title words that surnames share ("Bügling", "Rogers", "Davies"): not on a name's last word.
+# Endings of title words that surnames share ("Manning", "Rogers", "Davies"): not on a name's last word.
 _TITLE_SUFFIX_INNER = re.compile(r"(?:ing|ive|ives|ures?|ies|ers|ors|is(?:ed|es))$", re.I)
 _PARTICLES = _words("van von der den de da di du del della la le ten ter bin al el dos das do y")
 _ROLE_WORDS = (
@@ -250,7 +250,7 @@ _HONORIFIC = re.compile(r"\s*(?:さん|サン|氏|様|さま|先生|せんせい
 _NOT_NAME_KANJI = re.compile(
     r"[会講演者部課社的性化用法論術題話編版回週式型器機能量率系界表発説書録報告感想休憩懇親閉幕挨拶紹介"
     r"例門礎応践技術境設計運営際問解決導作動]")
-# a particle after a kanji/katakana word: a phrase, not a name ("クラスタの仕様", "運営の皆さん")
+# a particle after a kanji/katakana word: a phrase, not a name ("システムの仕様", "会場の皆さん")
 _PARTICLE_INSIDE = re.compile(f"[{_KANJI}\u30a0-\u30ff][のをにがはでへや]|[ぁ-ん]{{2}}[をにがはで]")
 # words that call someone else "さん": not names
 _NOT_NAMES = _words("皆 みな みんな 皆様 お客 客 お子 娘 息子 奥 お姉 お兄 おじ おば お父 お母 じい ばあ 神 仏 隣")
@@ -296,7 +296,7 @@ def _western_name_strength(s: str) -> float:
         low = core.lower().strip(".")
         if low in _PARTICLES and 0 < i < len(words) - 1:
             continue
-        if re.fullmatch(r"[A-Z]\.", core):  # an initial: "David R. MacIver"
+        if re.fullmatch(r"[A-Z]\.", core):  # an initial: "Mary J. Blige"
             caps += 1
             continue
         if not core[0].isupper() or not re.fullmatch(r"[^\W\d_][^\W\d_'’\-.]*(?:['’\-][^\W\d_]+)*\.?", core):
@@ -309,13 +309,13 @@ def _western_name_strength(s: str) -> float:
         for part in re.split(r"[-'’]", core):
             if any(c.isupper() for c in part[1:]) and not part.isupper() and \
                     not re.match(r"(?:Mc|Mac|De|Le|La|Di|Van)[A-Z]", part):
-                return 0.0  # CamelCase is a product name: JavaScript, CocoaPods, WestCorp
+                return 0.0  # CamelCase is a product name: JavaScript, PostgreSQL, DevOps
         if core.isupper() and len(core) <= 3 and not (i > 0 and re.fullmatch(r"I{1,3}|IV", core)):
             return 0.0  # an acronym: TS, API
         caps += 1
     if caps >= 4 and not any(w.lower() in _PARTICLES or re.fullmatch(r"[A-Z]\.|I{1,3}|Jr\.?|Sr\.?", w)
                              for w in words):
-        return 0.0  # "Red Hat Customer Portal": four capitalised words are a thing, not a person
+        return 0.0  # "Acme Cloud Admin Console": four capitalised words are a thing, not a person
     if caps >= 2:
         return 1.5
     return 0.5 if caps == 1 and len(words) == 1 else 0.0
@@ -424,7 +424,7 @@ def _org_like(s: str) -> bool:
 
 
 def _org_from_role_phrase(s: str) -> str | None:
-    """"Role at Org", "Role @ Org", "CISO WestCorp Credit Union": the organisation, if any."""
+    """"Role at Org", "Role @ Org", "CISO Globex Savings Bank": the organisation, if any."""
     m = _ROLE_AT.match(s)
     if m and _ROLE.search(m.group("role")):
         return m.group("org").strip()
@@ -451,12 +451,12 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
             return " "
         if _HAS_CJK.search(text) and re.fullmatch(r"[A-Za-z][A-Za-z .'\-]{1,40}", inner) and \
                 not _ORG_WORD.search(inner):
-            return " "  # 平尾元紀(Motoki Hirao): the same name in romaji
+            return " "  # 山田花子(Hanako Yamada): the same name in romaji
         bare_inner = _ROLE.sub("", inner).strip(" ,")
         if _ROLE_JA.fullmatch(inner) or (inner[:1].islower() and not _org_like(inner)):
-            return " "  # (ゲスト), (the creator of JavaScript)
+            return " "  # (ゲスト), (the author of the book)
         if bare_inner and bare_inner != inner and _org_like(bare_inner):
-            orgs.append(bare_inner)  # (Pivotal Labs Host)
+            orgs.append(bare_inner)  # (Acme Labs Host)
             return " "
         if _ROLE.fullmatch(inner):
             return " "
@@ -504,19 +504,19 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
                     orgs.append(w)
             bare = name
         m = re.fullmatch(f"(?P<org>[A-Za-z][A-Za-z0-9&.\\-]{{1,30}})(?P<name>[{_KANJI}]{{1,4}})", bare)
-        if m:  # "RedHat北山さん": the company glued to the name
+        if m:  # "FooBar田村さん": the company glued to the name
             return _Chunk("person", m.group("name"), 3.0, handles, [*orgs, m.group("org")])
         return _Chunk("person", bare, 3.0, handles, orgs)
     org = _org_from_role_phrase(text)
     if org:
         return _Chunk("org", text, 0.0, handles, [*orgs, org])
     role_only = all(_ROLE.fullmatch(w) or w.lower() in ("of", "and", "the", "&") for w in text.split()) or (
-        len(text.split()) <= 4 and bool(_ROLE.fullmatch(text.split()[-1])))  # "CNCF Ambassador"
+        len(text.split()) <= 4 and bool(_ROLE.fullmatch(text.split()[-1])))  # "Cloud Ambassador"
     if not first and (_ROLE_JA.fullmatch(text) or role_only or (
             _ROLE.search(text) and not _ORG_WORD.search(text) and _name_strength(text) < 1.0)):
         return _Chunk("role", text, 0.0, handles, orgs)
     words = text.split()
-    for k in (2, 1, 3):  # "吉田 貴文 岡山Javaユーザ会": the name, then an organisation
+    for k in (2, 1, 3):  # "山田 花子 岡山Fooユーザ会": the name, then an organisation
         if len(words) > k and _ORG_WORD.search(" ".join(words[k:])) and \
                 _name_strength(" ".join(words[:k])) >= 1.0 and not _ORG_WORD.search(" ".join(words[:k])):
             return _Chunk("person", " ".join(words[:k]), 1.5, handles, [*orgs, " ".join(words[k:])])
@@ -568,7 +568,7 @@ def _read_people(raw_text: str, *, strict: bool) -> tuple[People, float]:
     # "@a, @b（Org）": the organisation is listed once, for all of them
     classified = [_classify(c, first=(i == 0)) for i, c in enumerate(chunks)]
     for i, c in enumerate(classified):
-        # "Marco Morana and Tony UcedaVelez": after "and"/"&" a capitalised pair is a person
+        # "Jane Doe and Max MusterMann": after "and"/"&" a capitalised pair is a person
         if i and c.kind == "org" and c.orgs == [c.text] and not _ORG_WORD.search(c.text) and \
                 re.fullmatch(r"[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){1,2}", c.text) and \
                 re.search(r"(?:\band|&|＆)\s*" + re.escape(c.text), text) and \
@@ -588,7 +588,7 @@ def _read_people(raw_text: str, *, strict: bool) -> tuple[People, float]:
             if strict:
                 return People(), 0.0
             if len(c.text) > 40 or re.search(r"[?？。!！]", c.text):
-                continue  # "発表者: データサイエンスに興味がある人が少ない?" names nobody
+                continue  # "発表者: 質問が多かった?" names nobody
             out.speakers.append(c.text)
             persons += 1
             weakest = min(weakest, 0.2)
@@ -818,7 +818,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
                     who.add(glued[0])  # 「Title」山田さん
                     strength = max(strength, glued[1])
                 elif not after[0].isspace() and after[0] not in "-–—―/／:：,、(（":
-                    ok = False  # 「Becoming SRE」SREって…: the quote is part of the title
+                    ok = False  # 「Hello World」って何?: the quote is part of the title
                 else:
                     tail = re.sub(r"^\s*(?:[-–—―/／:：,、]\s*)?(?:-?\s*by\s+)?", "", after)
                     tail = tail.rstrip(" .。")
@@ -860,7 +860,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
             continue
         left = re.sub(r"(?:,\s*|\s+)(?:presented|given|delivered|led|moderated|a talk|talk)\s*$", "", left, flags=re.I)
         p, s = _people_strict(right.rstrip(" .。"), linked)
-        sentence = text.rstrip().endswith((".", "。"))  # "… for those who arrive by car."
+        sentence = text.rstrip().endswith((".", "。"))  # "… for those who come by bus."
         if (s >= 1.5 or (s >= 1.0 and not sentence)) and left.strip():
             cands.append(_Cand(left, p, s + 0.25, "by"))
             break
@@ -908,7 +908,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" ,"), p, s - 0.25, "comma"))
     # Title (People) / Title（山田さん） / Title (@handle)
     m = re.match(r"^(?P<title>.+?)\s*[(（](?P<who>[^()（）]{1,80})[)）]\s*$", text)
-    if m and m.group("title").strip() and not (  # 平尾元紀(Motoki Hirao): the name again in romaji
+    if m and m.group("title").strip() and not (  # 山田花子(Hanako Yamada): the name again in romaji
             re.search(f"[{_KANJI}{_KANA}]$", m.group("title")) and re.fullmatch(r"[A-Za-z .'\-]+", m.group("who"))):
         p, s = _people_strict(m.group("who"), linked)
         if s >= 1.5 or (s >= 1.0 and ("@" in m.group("who") or p.orgs)):
@@ -960,7 +960,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
         p, s = _people(" ".join(words[k:]), strict=False)
         if p.speakers and s > 0:
             cands.append(_Cand(" ".join(words[:k]), p, 2.5, "name-end"))
-    # Japanese title then an account name: "Android と SELinux androidsola"
+    # Japanese title then an account name: "Go と WebAssembly someuser42"
     m = re.match(f"^(?P<title>.*[{_CJK}].*?)\\s+(?P<acct>[a-z][a-z0-9_\\-]{{2,30}})$", text)
     if m and not re.search(r"\b(?:with|at|in|on|for|of|and|by|to|the|a)$|[\u3040-\u309f]$|(?:^|\s)[a-z][\w\-]*$|[^\w\s]$",
                            m.group("title")) and m.group("acct") not in _STOP and not _ROLE.fullmatch(m.group("acct")) \
@@ -1030,7 +1030,7 @@ def _drop_resource_links(raw: str) -> tuple[str, list[str]]:
         mark = re.escape(_LINK_MARK)
         # ([Slides](…), [demo](…)) / [[video](…)] / : [slides](…) and [docker](…)
         s = re.sub(rf"[(（\[]\s*{mark}(?:\s*(?:,|、|and|&)?\s*{mark})*\s*[)）\]]", _LINK_MARK, s)
-        # a dash glued to the title is the title's own: "ｽﾀｯｸﾁｬﾝ -ロボット-[📄](…)"
+        # a dash glued to the title is the title's own: "ﾊﾟｰｻ -解析器-[📄](…)"
         s = re.sub(rf"(?:(?:\s+[\-–—]|\s*[:：,、]|\s+and|\s*&)?\s*{mark})+\s*[.。]?\s*$", "", s)
         s = s.replace(_LINK_MARK, " ")
         s = re.sub(r"\(\s*\)|（\s*）|\[\s*\]", " ", s)
@@ -1076,7 +1076,7 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     text = _TRAILING_NOTE.sub("", text).strip()
     for _ in range(2):
         text = _SITE_TAIL.sub("", text)
-    # a trailing bracketed note after a separator: "- [A Visit by CocoaHeads Hamburg]"
+    # a trailing bracketed note after a separator: "- [A Visit by the Foo Group]"
     text = re.sub(r"\s+[-–—]\s+\[[^\[\]]{1,80}\]\s*$", "", text)
     m = _LABEL_PEOPLE.match(text)
     if m and re.search(r"[:：】\]]", m.group(0)):  # "登壇者 : Name", "【登壇者】Name", "Speaker: Name"
@@ -1112,14 +1112,14 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
             return TalkLine(None, p.speakers, p.handles, p.orgs, None, prefix, 0.5)
     cands = _candidates(text, marked, raw, linked)
     if people_only:
-        # a line that is all people: "Sakari Hoisko, Eficode", "Lucas Käldström, CNCF Ambassador, luxas labs"
+        # a line that is all people: "Jane Doe, Acme", "Jane Doe, Cloud Ambassador, foo labs"
         p, s = _people_strict(text, linked)
         chunks = len(_split_top(text, _PEOPLE_SEP))
         if p.handles and not p.speakers and "@" not in text and not had_note and not any(
                 t == text and _PROFILE_URL.search(u) for t, u in links):
             s = 0.0  # a bare lower-case word is an account only beside a profile link or a "(no slides)"
         if _ACRONYM_OF(text):
-            s = 0.0  # "Partial Dependence Plot (PDP)": a term and its abbreviation
+            s = 0.0  # "Mean Time To Repair (MTTR)": a term and its abbreviation
         if s >= 1.5 and len(p.orgs) <= max(1, len(p.speakers)) and (
                 p.orgs or p.handles or chunks > len(p.speakers) + len(p.handles) or len(p.speakers) > 1
                 or _HONORIFIC.search(text)):
@@ -1143,7 +1143,7 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
             _ORG_WORD.search(title) or (_org_like(title) and len(title.split()) <= 3)):
         people = People([], [], [title])  # "Sponsor talk: Acme Corp"
     if title and not people and len(title) <= 100 and re.search(r"\bsponsor", title, re.I):
-        # "Words from the venue sponsor for this time, Acme": the sponsor's slot names it
+        # "A word from tonight's venue sponsor, Acme": the sponsor's slot names it
         m = re.search(r"(?:,\s*|\s)([A-Z][\w&\-]{1,30}(?:\.[A-Za-z]{2,6})?)\s*[.!]?$", title)
         if m and m.group(1).lower() not in _STOP:
             people = People([], [], [m.group(1)])
@@ -1170,6 +1170,6 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
         if len(title) > 160 or re.search(r"[。！？]$|[。]", title):
             evidence *= 0.5
     if resource_only:
-        evidence = 0.1  # "London Gophers - Slides": a deck of the evening, not a talk
+        evidence = 0.1  # "Foo Group - Slides": a deck of the evening, not a talk
     return TalkLine(title, people.speakers, people.handles, people.orgs, url, prefix,
                     round(min(1.0, evidence), 3))

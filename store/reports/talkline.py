@@ -249,7 +249,7 @@ _ORG_WORD = re.compile(
 _HONORIFIC = re.compile(r"\s*(?:さん|サン|氏|様|さま|先生|せんせい|トレーナー|くん|君|ちゃん|殿|教授|博士)\s*$")
 _NOT_NAME_KANJI = re.compile(
     r"[会講演者部課社的性化用法論術題話編版回週式型器機能量率系界表発説書録報告感想休憩懇親閉幕挨拶紹介"
-    r"例門礎応践技術境設計運営際問解決導作動]")
+    r"例門礎応践技術境設計運営際問解決導作動催概要予程容策針順構仕様果]")
 # a particle after a kanji/katakana word: a phrase, not a name ("システムの仕様", "会場の皆さん")
 _PARTICLE_INSIDE = re.compile(f"[{_KANJI}\u30a0-\u30ff][のをにがはでへや]|[ぁ-ん]{{2}}[をにがはで]")
 # words that call someone else "さん": not names
@@ -477,6 +477,11 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
         text = m.group("name").strip() + "さん"
     if not text:
         return _Chunk("handle" if handles else "unknown", "", 3.0 if handles else 0.0, handles, orgs)
+    m = re.match(r"^(?P<name>.{3,45}?)\s+of\s+(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})$", text)
+    if m and _name_strength(m.group("name")) >= 1.5 and (
+            _ORG_WORD.search(m.group("org")) or " " not in m.group("org")):  # "Jane Doe of Acme"
+        orgs.append(m.group("org"))
+        text = m.group("name")
     m = _FROM_ORG.match(text)
     if m and m.group("name") and _name_strength(m.group("name")) >= 1.0:
         orgs.append(re.sub(r"^the\s+", "", m.group("org").strip(), flags=re.I))
@@ -880,7 +885,8 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
     parts = _split_top(text, re.compile(r"\s*[:：]\s+|\s*：\s*"))
     if len(parts) >= 2 and parts[0]:
         p, s = _people_strict(parts[0], linked)
-        if s >= 1.5 or (s >= 1.0 and parts[0] in marked):
+        full_width = text[len(parts[0]):].lstrip().startswith("：")  # "山田太郎：Title"
+        if s >= 1.5 or (s >= 1.0 and (parts[0] in marked or full_width)):
             cands.append(_Cand(text.split(parts[0], 1)[1].lstrip(" :："), p, s, "colon-start"))
         elif parts[0] in marked and not _HAS_CJK.search(parts[0]) and len(parts[0]) <= 80 and \
                 raw.lstrip(" *-+").startswith(("**", "<strong", "<b>")):

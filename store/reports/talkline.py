@@ -35,6 +35,9 @@ __all__ = [
 
 @dataclass
 class People:
+    """Persons (without honorifics or roles), handles ("@" kept where written; account names
+    used alone), organisations (the first speaker's first)."""
+
     speakers: list[str] = field(default_factory=list)
     handles: list[str] = field(default_factory=list)
     orgs: list[str] = field(default_factory=list)
@@ -52,6 +55,13 @@ class People:
 
 @dataclass
 class TalkLine:
+    """One talk line read: `title` is None when the line names people but no title (or only a
+    slot such as "Keynote"); `url` is the talk's own slides/video/detail link; `prefix` is what
+    was taken off the front (time slot, date, room/slot code, type label). `evidence` (0..1)
+    says how much the line looks like a talk: a person or handle +0.45, a quoted title +0.15,
+    a slides/video link +0.2 (another link +0.05), a time slot or slot/type prefix +0.2, a
+    title of talk-like length +0.15; halved for a sentence; 0.1 for "Name - Slides"."""
+
     title: str | None
     speakers: list[str] = field(default_factory=list)
     handles: list[str] = field(default_factory=list)

@@ -258,8 +258,8 @@ _ORG_WORD = re.compile(
     r"Association|College|School|Academy|Agency|Council|Center|Centre|UG|JUG|User Group)\b\.?)", re.I)
 _HONORIFIC = re.compile(r"\s*(?:さん|サン|氏|様|さま|先生|せんせい|トレーナー|くん|君|ちゃん|殿|教授|博士)\s*$")
 _NOT_NAME_KANJI = re.compile(
-    r"[会講演者部課社的性化用法論術題話編版回週式型器機能量率系界表発説書録報告感想休憩懇親閉幕挨拶紹介"
-    r"例門礎応践技術境設計運営際問解決導作動催概要予程容策針順構仕様果]")
+    r"[講演者課社的性化用論術題話編版回週式型器機量率系界表発説書録報告感想休憩懇親閉幕挨拶紹介"
+    r"例礎応践技術境設計運営際問解決導作動催概予程容策針構仕様果]")
 # a particle after a kanji/katakana word: a phrase, not a name ("システムの仕様", "会場の皆さん")
 _PARTICLE_INSIDE = re.compile(f"[{_KANJI}\u30a0-\u30ff][のをにがはでへや]|[ぁ-ん]{{2}}[をにがはで]")
 # words that call someone else "さん": not names
@@ -334,7 +334,7 @@ def _western_name_strength(s: str) -> float:
 def _japanese_name_strength(s: str) -> float:
     s = s.strip()
     if re.fullmatch(f"[{_KANJI}]{{1,4}}[ \u3000][{_KANJI}{_KANA}]{{1,5}}", s):
-        return 1.5
+        return 0.0 if _NOT_NAME_KANJI.search(s) else 1.5
     if re.fullmatch(f"[{_KANA}]{{2,6}}[ \u3000][{_KANA}]{{2,6}}", s):
         return 1.0
     if re.fullmatch("[\u30a0-\u30ff]{2,10}[・=＝][\u30a0-\u30ff]{2,10}", s):
@@ -637,7 +637,7 @@ _PREFIXES = [
                r"(?:am|pm|a\.m\.|p\.m\.)?)?\s*(?:[:：|]\s*|[-–—]\s+)?(?=\S)", re.I),
     re.compile(r"^\d{1,2}[:：]\d{2}\s*(?:[-–~〜～ー—]\s*\d{1,2}[:：]\d{2})?\s*(?:[:：|｜〜～~]\s*|[-–—]\s+)?"),
     re.compile(
-        r"^[\[【]\s*(?:[A-Za-z0-9#][A-Za-z0-9()#\-_ .]{0,11}|(?:基調|招待|特別)?講演\d*|キーノート|LT\d*|"
+        r"^[\[【]\s*(?:[A-Za-z0-9#][A-Za-z0-9()#\-_ .]{0,15}|(?:基調|招待|特別)?講演\d*|キーノート|LT\d*|"
         r"ライトニングトーク|セッション\s*\d*|スポンサー\S{0,6}|パネル\S{0,8}|ハンズオン|ワークショップ|"
         r"\d{1,2}日目\S{0,6}|Day\s*\d{1,2}\S{0,6}|Track\s*\S{1,3}|トラック\S{1,3}|[A-Z]?会場|Room\s*\S{1,3})"
         r"\s*[\]】]\s*(?:-\d{1,2})?\s*[:：]?\s*", re.I),
@@ -936,6 +936,21 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
         p, _ = _people(m.group("who"), strict=False)
         if p.handles:
             cands.append(_Cand(m.group("title"), p, 2.5, "handle-end"))
+    # Japanese title, then the speaker without a separator: "セキュリティの話 Jane Doe (Acme)"
+    words = text.split(" ")
+    for k in range(2, min(6, len(words))):
+        left, right = " ".join(words[:-k]), " ".join(words[-k:])
+        if left and re.search(f"[{_KANJI}\u30a0-\u30ff]$", left):
+            p, s = _people_strict(right, linked)
+            if s >= 1.5 and (p.orgs or p.handles or len(p.speakers) == 1):
+                cands.append(_Cand(left, p, min(s, 1.5) - 0.2, "cjk-title-name"))
+                break
+    # Title (Org) / Title(Org): an organisation alone in a closing parenthesis
+    m = re.match(r"^(?P<title>.+?\S)\s*[(（](?P<org>[A-Z][A-Za-z0-9&.\-]{1,30})[)）]$", text)
+    if m and (re.search(r"[a-z]", m.group("org")) or (len(m.group("org")) <= 4 and not _HAS_CJK.search(text))) \
+            and not re.search(r"\d", m.group("org")) and not _ACRONYM_OF(text) and m.group("org").lower() not in _STOP \
+            and not _TITLE_SUFFIX.search(m.group("org")) and not _TITLE_SUFFIX_INNER.search(m.group("org")):
+        cands.append(_Cand(m.group("title"), People([], [], [m.group("org")]), 0.8, "org-end"))
     # Name (Org) Title — no separator between the organisation and the title
     m = re.match(r"^(?P<who>[^()（）]{3,40}?)\s*[(（](?P<org>[^()（）]{1,40})[)）]\s+(?P<title>[^-–—\s].*)$", text)
     if m and _name_strength(m.group("who")) >= 1.5 and _org_like(m.group("org")):
@@ -1108,7 +1123,16 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     # label lines
     m = _LABEL_RESOURCE.match(text)
     if m:
-        return TalkLine(None, url=_talk_url(resource_urls, links, None, People()), prefix=prefix, evidence=0.0)
+        url = _talk_url(resource_urls, links, None, People())
+        rest = text[m.end():].strip()
+        if rest and not _URL.fullmatch(rest) and not any(rest == t for t, _ in links):
+            # "動画: Title by Name, Org": a caption that names the talk; weaker than a heading
+            sub = _parse_line(rest, people_only=False)
+            sub.url = sub.url or url
+            sub.prefix = prefix
+            sub.evidence = round(sub.evidence * 0.5, 3)
+            return sub
+        return TalkLine(None, url=url, prefix=prefix, evidence=0.0)
     m = _LABEL_ORG.match(text)
     if m:
         p, _ = _people(text, strict=False)

@@ -596,6 +596,13 @@ def test_never_raises(s: str) -> None:
     "(" * 50_000 + ")" * 50_000,
     "_" * 100_000,
     "**x" * 30_000,
+    "動画: " * 20_000,
+    "Topic: " * 20_000,
+    "山田 太郎 " * 20_000,
+    "x by Jane Doe " * 10_000,
+    "Title (Org) " * 10_000,
+    "ab " * 30_000 + "(",
+    "- " * 50_000,
 ])
 def test_bounded_cost(shape: str) -> None:
     start = time.perf_counter()

@@ -992,8 +992,8 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
         if p.speakers and s > 0:
             cands.append(_Cand(" ".join(words[:k]), p, 2.5, "name-end"))
     # Japanese title then an account name: "Go と WebAssembly someuser42"
-    m = re.match(f"^(?P<title>.*[{_CJK}].*?)\\s+(?P<acct>[a-z][a-z0-9_\\-]{{2,30}})$", text)
-    if m and not re.search(r"\b(?:with|at|in|on|for|of|and|by|to|the|a)$|[\u3040-\u309f]$|(?:^|\s)[a-z][\w\-]*$|[^\w\s]$",
+    m = re.match(r"^(?P<title>.+)\s+(?P<acct>[a-z][a-z0-9_\-]{2,30})$", text)  # greedy: one split
+    if m and _HAS_CJK.search(m.group("title")) and not re.search(r"\b(?:with|at|in|on|for|of|and|by|to|the|a)$|[\u3040-\u309f]$|(?:^|\s)[a-z][\w\-]*$|[^\w\s]$",
                            m.group("title")) and m.group("acct") not in _STOP and not _ROLE.fullmatch(m.group("acct")) \
             and (len(m.group("acct")) >= 6 or re.search(r"[\d_]", m.group("acct"))):
         cands.append(_Cand(m.group("title"), People([], [m.group("acct")], []), 0.9, "account-end"))
@@ -1086,7 +1086,7 @@ def _talk_url(urls: list[str], links: list[tuple[str, str]], title: str | None,
 def parse_talk_line(raw: str) -> TalkLine:
     """Split one talk line (inline Markdown, the block marker already off) into its title, the
     people it names, the talk's own link and the prefix in front of it."""
-    return _parse_line(raw, people_only=True)
+    return _parse_line(raw, people_only=True, nested=False)
 
 
 def _ACRONYM_OF(text: str) -> bool:
@@ -1097,7 +1097,7 @@ def _ACRONYM_OF(text: str) -> bool:
     return initials.startswith(m.group("abbr").upper()) or m.group("abbr").upper() in initials
 
 
-def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
+def _parse_line(raw: str, *, people_only: bool, nested: bool) -> TalkLine:
     raw = (raw or "")[:MAX_LINE]
     raw = _strip_block_marker(raw.replace("\r", ""))
     raw, resource_urls = _drop_resource_links(raw)
@@ -1125,9 +1125,9 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     if m:
         url = _talk_url(resource_urls, links, None, People())
         rest = text[m.end():].strip()
-        if rest and not _URL.fullmatch(rest) and not any(rest == t for t, _ in links):
+        if rest and not nested and not _URL.fullmatch(rest) and not any(rest == t for t, _ in links):
             # "動画: Title by Name, Org": a caption that names the talk; weaker than a heading
-            sub = _parse_line(rest, people_only=False)
+            sub = _parse_line(rest, people_only=False, nested=True)
             sub.url = sub.url or url
             sub.prefix = prefix
             sub.evidence = round(sub.evidence * 0.5, 3)
@@ -1138,8 +1138,8 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
         p, _ = _people(text, strict=False)
         return TalkLine(None, [], [], p.orgs, None, prefix, 0.1)
     m = _LABEL_TITLE.match(text)
-    if m:
-        sub = _parse_line(text[m.end():], people_only=False)
+    if m and not nested:
+        sub = _parse_line(text[m.end():], people_only=False, nested=True)
         sub.prefix = prefix
         sub.evidence = round(min(1.0, sub.evidence + 0.3), 3)
         return sub

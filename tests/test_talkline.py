@@ -416,6 +416,25 @@ def test_parse_talk_line_link_only_lines() -> None:
     assert _tl("- 発表者: 質問が多かった?").speakers == []
 
 
+@pytest.mark.parametrize("raw", [
+    "Parser Modules - Best Practices", "Platform Engineering - Paved Roads", "Serverless - Cold Starts Explained",
+    "Memory Safety - Rust Meets C++", "Feature Flags - Done Right", "Rust Async - Under the Hood",
+])
+def test_parse_talk_line_title_with_subtitle(raw: str) -> None:
+    tl = _tl(raw)
+    assert (tl.title, tl.speakers) == (raw, []), tl
+
+
+def test_parse_talk_line_order_hint() -> None:
+    assert _tl("Caching - Bo").speakers == []
+    tl = parse_talk_line("Caching - Bo", order="title_first")
+    assert (tl.title, tl.speakers) == ("Caching", ["Bo"])
+    tl = parse_talk_line("Bo - Caching things", order="speaker_first")
+    assert (tl.title, tl.speakers) == ("Caching things", ["Bo"])
+    tl = parse_talk_line("Jane Doe - Fuzzing the planet", order="title_first")
+    assert tl.title == "Jane Doe - Fuzzing the planet"
+
+
 def test_parse_talk_line_resource_words() -> None:
     tl = _tl("📔 [Parser Group - Slides](https://docs.google.com/presentation/d/x/pub)")
     assert (tl.title, tl.url) == ("Parser Group", "https://docs.google.com/presentation/d/x/pub")

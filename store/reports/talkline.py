@@ -228,9 +228,17 @@ five ten hundred kit sdk cli gui ui ux ai ml llm gpu cpu iot vr ar sql nosql jso
 rest grpc graphql ci cd git apache ultimate complete definitive practical effective efficient
 awesome amazing great journey toward towards across around beyond unleashing unlocking demystifying
 pipeline pipelines resource resources task tasks plot plots partial dependence feature features
+done right wrong well bad ugly easy hard smart quick cheap living dead alive human true false
+meet meets goes get gets make makes take takes builds ship ships shipping run runs scales break breaks
+fix fixes save saves win wins learn learned learnt lost found made gone says said step steps rules laws
+truths lies notes thoughts ideas keys fundamentals essentials primer crash course tour handbook
+cookbook recipes recipe playbook checklist toolkit toolbox roadmap blueprint manifesto mile miles
+flags flag hood buzzword trust zero hero heroes villain friends friend enemy enemies wild way
+module modules explained safety memory roads paved starts cold hot warm explained revisited
 """)
 _TITLE_SUFFIX = re.compile(
-    r"(?:tions?|sions?|ments?|ness|ity|ics|isms?|ogy|able|ible|ous|ful|less|ware|iz(?:e|es|ed)|ships?)$", re.I)
+    r"(?:tions?|sions?|ments?|ness|ity|ety|ics|isms?|ogy|able|ible|ous|ful|less|ware|iz(?:e|es|ed)|ships?)$",
+    re.I)
 # Endings of title words that surnames share ("Manning", "Rogers", "Davies"): not on a name's last word.
 _TITLE_SUFFIX_INNER = re.compile(r"(?:ing|ive|ives|ures?|ies|ers|ors|is(?:ed|es))$", re.I)
 _PARTICLES = _words("van von der den de da di du del della la le ten ter bin al el dos das do y")
@@ -741,7 +749,7 @@ def _people_strict(s: str, linked: set[str], *, bonus: float = 0.0) -> tuple[Peo
     return people, strength + bonus
 
 
-def _split_dash(text: str, marked: set[str]) -> _Cand | None:
+def _split_dash(text: str, marked: set[str], order: str | None = None) -> _Cand | None:
     segs = _split_top(text, _DASH)
     segs = [g for g in segs if g]
     if not 2 <= len(segs) <= 8:
@@ -749,11 +757,12 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
     n = len(segs)
     is_linked = [g in marked for g in segs]
 
-    def absorb(order: list[int]) -> tuple[People, float, set[int]]:
+    def absorb(seq: list[int]) -> tuple[People, float, set[int]]:
+        order_desc = seq[0] == n - 1
         people = People()
         used: set[int] = set()
         strength = 0.0  # the edge segment's strength, a little more for each further person
-        for k, i in enumerate(order):
+        for k, i in enumerate(seq):
             if len(used) >= n - 1:
                 break
             g = segs[i]
@@ -764,13 +773,13 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
                 continue
             bonus = 0.5 if any(is_linked[j] for j in range(n) if j not in used and j != i) else 0.0
             p, s = _people_strict(g, marked, bonus=bonus)
-            if s >= 0.9:
+            if s >= 0.9 or (k == 0 and s >= 0.5 and order == ("title_first" if order_desc else "speaker_first")):
                 people.add(p)
                 used.add(i)
                 strength = strength + 0.1 if strength else s
                 continue
-            ahead = order[k + 1] if k + 1 < len(order) else None
-            edge_org = k == 0 and n >= 3 and ahead is not None and order[0] == n - 1 and \
+            ahead = seq[k + 1] if k + 1 < len(seq) else None
+            edge_org = k == 0 and n >= 3 and ahead is not None and order_desc and \
                 _people_strict(segs[ahead], marked)[1] >= 1.5  # "Title | Jane Doe | Acme"
             if ((k > 0 and people) or edge_org) and _org_like(g) and len(g.split()) <= 3 and n - len(used) >= 2 \
                     and not re.search(r"[!?:]", g) and _name_strength(g) < 1.0 \
@@ -784,10 +793,14 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
 
     p_end, s_end, used_end = absorb(list(range(n - 1, -1, -1)))
     p_start, s_start, used_start = absorb(list(range(n)))
-    if s_end >= 1.0 and s_end >= s_start and used_end:
+    if order == "title_first":
+        s_start = 0.0
+    elif order == "speaker_first":
+        s_end = 0.0
+    if s_end >= 0.5 and (s_end >= 1.0 or order) and s_end >= s_start and used_end:
         rest = [segs[i] for i in range(n) if i not in used_end]
         return _Cand(" - ".join(rest) if rest else None, p_end, s_end, "dash-end")
-    if s_start >= 1.0 and used_start:
+    if s_start >= 0.5 and (s_start >= 1.0 or order) and used_start:
         title = _rejoin(text, segs, min(set(range(n)) - used_start)) if len(used_start) < n else None
         return _Cand(title, p_start, s_start, "dash-start")
     return None
@@ -802,7 +815,8 @@ def _rejoin(text: str, segs: list[str], first_title: int) -> str:
     return text[start:] if start >= 0 else " - ".join(segs[first_title:])
 
 
-def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list[_Cand]:
+def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
+                order: str | None = None) -> list[_Cand]:
     cands: list[_Cand] = []
     # possessive: Name’s “Title”
     m = re.match(r"^(?P<who>[^“\"「]{2,60}?)['’]s\s+(?P<title>[“\"「].+[”\"」])[.。]?$", text)
@@ -863,7 +877,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
                 p = People([], [p.speakers[0]], p.orgs)
             cands.append(_Cand(m.group("title"), p, 2.5, "embed"))
     # bold lead-in: **Name**: Title / **Title**: description
-    d = _split_dash(text, linked)
+    d = _split_dash(text, linked, order)
     if d:
         cands.append(d)
     # Title by Speaker / “Title” - by Speaker (the first " by " whose right side is all people)
@@ -1083,10 +1097,20 @@ def _talk_url(urls: list[str], links: list[tuple[str, str]], title: str | None,
     return None
 
 
-def parse_talk_line(raw: str) -> TalkLine:
+_TITLE_FIRST = frozenset(("dash-end", "colon-end", "slash", "comma", "paren-end", "handle-end", "by", "name-end",
+                          "account-end", "cjk-title-name", "org-end", "embed"))
+_SPEAKER_FIRST = frozenset(("dash-start", "colon-start", "slash-start", "on", "handle-start", "name-start",
+                            "possessive", "name-org-title", "by-colon"))
+
+
+def parse_talk_line(raw: str, *, order: str | None = None) -> TalkLine:
     """Split one talk line (inline Markdown, the block marker already off) into its title, the
-    people it names, the talk's own link and the prefix in front of it."""
-    return _parse_line(raw, people_only=True, nested=False)
+    people it names, the talk's own link and the prefix in front of it.
+
+    `order` ("speaker_first" or "title_first") is a hint from the caller that knows how the
+    sibling lines are written (a list where most lines read "Name - Title"): splits the other
+    way round are not tried, and a single-word name on the expected side is enough."""
+    return _parse_line(raw, people_only=True, nested=False, order=order)
 
 
 def _ACRONYM_OF(text: str) -> bool:
@@ -1097,7 +1121,7 @@ def _ACRONYM_OF(text: str) -> bool:
     return initials.startswith(m.group("abbr").upper()) or m.group("abbr").upper() in initials
 
 
-def _parse_line(raw: str, *, people_only: bool, nested: bool) -> TalkLine:
+def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None = None) -> TalkLine:
     raw = (raw or "")[:MAX_LINE]
     raw = _strip_block_marker(raw.replace("\r", ""))
     raw, resource_urls = _drop_resource_links(raw)
@@ -1150,7 +1174,10 @@ def _parse_line(raw: str, *, people_only: bool, nested: bool) -> TalkLine:
         p, s = _people_strict(text[m.end():], linked)
         if s >= 1.0:
             return TalkLine(None, p.speakers, p.handles, p.orgs, None, prefix, 0.5)
-    cands = _candidates(text, marked, raw, linked)
+    cands = _candidates(text, marked, raw, linked, order)
+    if order in ("speaker_first", "title_first"):
+        wrong_way = _TITLE_FIRST if order == "speaker_first" else _SPEAKER_FIRST
+        cands = [c for c in cands if c.rule not in wrong_way]
     if people_only:
         # a line that is all people: "Jane Doe, Acme", "Jane Doe, Cloud Ambassador, foo labs"
         p, s = _people_strict(text, linked)

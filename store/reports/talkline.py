@@ -266,8 +266,8 @@ _ORG_WORD = re.compile(
     r"Association|College|School|Academy|Agency|Council|Center|Centre|UG|JUG|User Group)\b\.?)", re.I)
 _HONORIFIC = re.compile(r"\s*(?:さん|サン|氏|様|さま|先生|せんせい|トレーナー|くん|君|ちゃん|殿|教授|博士)\s*$")
 _NOT_NAME_KANJI = re.compile(
-    r"[講演者課社的性化用論術題話編版回週式型器機量率系界表発説書録報告感想休憩懇親閉幕挨拶紹介"
-    r"例礎応践技術境設計運営際問解決導作動催概予程容策針構仕様果]")
+    r"[講演者課社的性化用論術題話編版回週式型器機量率系界表発説書録報告感想休憩懇親閉幕挨拶紹"
+    r"例礎応践技術境設計運営際問解決導作動催概予程容策針構仕様]")
 # a particle after a kanji/katakana word: a phrase, not a name ("システムの仕様", "会場の皆さん")
 _PARTICLE_INSIDE = re.compile(f"[{_KANJI}\u30a0-\u30ff][のをにがはでへや]|[ぁ-ん]{{2}}[をにがはで]")
 # words that call someone else "さん": not names

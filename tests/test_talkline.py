@@ -565,7 +565,7 @@ def test_parse_people_forms(raw: str, people: People) -> None:
 @pytest.mark.parametrize("s,yes", [
     ("Jane Doe", True), ("Robert T. McAllister", True), ("Anna van Berg", True), ("Aïcha Diallo", True),
     ("Zofia Wróblewska", True), ("Ann Smith-Jones", True), ("HANAKO SUZUKI", True),
-    ("@janed", True), ("山田 太郎", True), ("山田さん", True), ("ジョン・スミス", True), ("やまだ はなこ", True),
+    ("@janed", True), ("山田 太郎", True), ("鈴木 健介", True), ("山田さん", True), ("ジョン・スミス", True), ("やまだ はなこ", True),
     ("The Power of Parsing", False), ("Continuous Delivery", False), ("Scaling Scrum", False),
     ("Open Floor Discussion", False), ("TypeScriptCompiler", False), ("Redis OM", False), ("基調講演", False),
     ("London Calling Parsers", False), ("", False), ("Example", False),

@@ -35,6 +35,9 @@ __all__ = [
 
 @dataclass
 class People:
+    """Persons (without honorifics or roles), handles ("@" kept where written; account names
+    used alone), organisations (the first speaker's first)."""
+
     speakers: list[str] = field(default_factory=list)
     handles: list[str] = field(default_factory=list)
     orgs: list[str] = field(default_factory=list)
@@ -52,6 +55,13 @@ class People:
 
 @dataclass
 class TalkLine:
+    """One talk line read: `title` is None when the line names people but no title (or only a
+    slot such as "Keynote"); `url` is the talk's own slides/video/detail link; `prefix` is what
+    was taken off the front (time slot, date, room/slot code, type label). `evidence` (0..1)
+    says how much the line looks like a talk: a person or handle +0.45, a quoted title +0.15,
+    a slides/video link +0.2 (another link +0.05), a time slot or slot/type prefix +0.2, a
+    title of talk-like length +0.15; halved for a sentence; 0.1 for "Name - Slides"."""
+
     title: str | None
     speakers: list[str] = field(default_factory=list)
     handles: list[str] = field(default_factory=list)
@@ -73,7 +83,6 @@ _HANDLE = re.compile(r"(?<![\w@.])[@＠]([A-Za-z0-9_](?:[A-Za-z0-9_\-.]{0,38}[A-
 _ACCOUNT = re.compile(r"_{0,2}[a-z][a-z0-9_\-]{1,30}")
 
 # --------------------------------------------------------------------------- inline markup
-_ESCAPABLE = "\\`*_{}[]()#+-.!&|<>\"'~="
 _ESC = re.compile(r"\\([\\`*_{}\[\]()#+\-.!&|<>\"'~=])")
 _PUA = 0xE000  # escaped characters live here while markup is read, then come back
 _IMG = re.compile(r"!\[[^\[\]]{0,300}\]\([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?\)")
@@ -218,10 +227,19 @@ macro mini legacy classic generation hello world first second third final last o
 five ten hundred kit sdk cli gui ui ux ai ml llm gpu cpu iot vr ar sql nosql json yaml http https
 rest grpc graphql ci cd git apache ultimate complete definitive practical effective efficient
 awesome amazing great journey toward towards across around beyond unleashing unlocking demystifying
+pipeline pipelines resource resources task tasks plot plots partial dependence feature features
+done right wrong well bad ugly easy hard smart quick cheap living dead alive human true false
+meet meets goes get gets make makes take takes builds ship ships shipping run runs scales break breaks
+fix fixes save saves win wins learn learned learnt lost found made gone says said step steps rules laws
+truths lies notes thoughts ideas keys fundamentals essentials primer crash course tour handbook
+cookbook recipes recipe playbook checklist toolkit toolbox roadmap blueprint manifesto mile miles
+flags flag hood buzzword trust zero hero heroes villain friends friend enemy enemies wild way
+module modules explained safety memory roads paved starts cold hot warm explained revisited
 """)
 _TITLE_SUFFIX = re.compile(
-    r"(?:tions?|sions?|ments?|ness|ity|ics|isms?|ogy|able|ible|ous|ful|less|ware|iz(?:e|es|ed)|ships?)$", re.I)
-# Endings of title words that surnames share ("Bügling", "Rogers", "Davies"): not on a name's last word.
+    r"(?:tions?|sions?|ments?|ness|ity|ety|ics|isms?|ogy|able|ible|ous|ful|less|ware|iz(?:e|es|ed)|ships?)$",
+    re.I)
+# Endings of title words that surnames share ("Manning", "Rogers", "Davies"): not on a name's last word.
 _TITLE_SUFFIX_INNER = re.compile(r"(?:ing|ive|ives|ures?|ies|ers|ors|is(?:ed|es))$", re.I)
 _PARTICLES = _words("van von der den de da di du del della la le ten ter bin al el dos das do y")
 _ROLE_WORDS = (
@@ -248,9 +266,9 @@ _ORG_WORD = re.compile(
     r"Association|College|School|Academy|Agency|Council|Center|Centre|UG|JUG|User Group)\b\.?)", re.I)
 _HONORIFIC = re.compile(r"\s*(?:さん|サン|氏|様|さま|先生|せんせい|トレーナー|くん|君|ちゃん|殿|教授|博士)\s*$")
 _NOT_NAME_KANJI = re.compile(
-    r"[会講演者部課社的性化用法論術題話編版回週式型器機能量率系界表発説書録報告感想休憩懇親閉幕挨拶紹介"
-    r"例門礎応践技術境設計運営際問解決導作動]")
-# a particle after a kanji/katakana word: a phrase, not a name ("クラスタの仕様", "運営の皆さん")
+    r"[講演者課社的性化用論術題話編版回週式型器機量率系界表発説書録報告感想休憩懇親閉幕挨拶紹"
+    r"例礎応践技術境設計運営際問解決導作動催概予程容策針構仕様]")
+# a particle after a kanji/katakana word: a phrase, not a name ("システムの仕様", "会場の皆さん")
 _PARTICLE_INSIDE = re.compile(f"[{_KANJI}\u30a0-\u30ff][のをにがはでへや]|[ぁ-ん]{{2}}[をにがはで]")
 # words that call someone else "さん": not names
 _NOT_NAMES = _words("皆 みな みんな 皆様 お客 客 お子 娘 息子 奥 お姉 お兄 おじ おば お父 お母 じい ばあ 神 仏 隣")
@@ -260,7 +278,17 @@ _RESOURCE_WORD = re.compile(
     r"youtube|vimeo|pdf|pptx?|keynote file|code|source|sample|samples|サンプルコード|スピーカーノート|"
     r"speaker ?notes?|notes?|demo|github|repo|repository|docker|files?|blog|ブログ|transcript|"
     r"android app|ios app|app|link|リンク|here|こちら|photos?|写真|abstract|概要|詳細|details?|"
-    r"speakerdeck|slideshare|docswell|\[?video\]?|\(未\)|未)$", re.I)
+    r"speakerdeck|slideshare|docswell|\[?video\]?|\(未\)|未|website|web ?site|homepage|home|site|map|地図|"
+    r"twitter|x|facebook|linkedin|mastodon|event page|meetup page|connpass|doorkeeper|register|申し込み)$", re.I)
+# The page-title tail a slide or video site adds to a link text: "Title - Speaker Deck".
+_SITE_TAIL = re.compile(
+    r"\s+(?:[-–—|｜]|//)\s+(?:speaker ?deck|slideshare|rabbit slide show|youtube|vimeo|connpass|doorkeeper|"
+    r"qiita|zenn|note|docswell|google (?:slides|drive|ドライブ)|github|gitlab|medium|dev\.to|"
+    r"はてなブログ|hatena blog|scrapbox|notion|figma|ppt|pdf)\s*$", re.I)
+_PROFILE_URL = re.compile(
+    r"^(?:https?:)?//(?:www\.)?(?:twitter\.com|x\.com|github\.com|gitlab\.com|linkedin\.com/in|"
+    r"facebook\.com|instagram\.com|speakerdeck\.com|slideshare\.net|qiita\.com|zenn\.dev)/[^/?#\s]+/?$|"
+    r"youtube\.com|youtu\.be|vimeo\.com", re.I)
 _SLIDE_URL = re.compile(
     r"speakerdeck\.com|slideshare\.net|docs\.google\.com/presentation|docswell\.com|slides\.com|"
     r"youtube\.com|youtu\.be|vimeo\.com|\.pdf\b|\.pptx?\b|\.key\b|\.slide\b|rabbit-shocker|"
@@ -286,7 +314,7 @@ def _western_name_strength(s: str) -> float:
         low = core.lower().strip(".")
         if low in _PARTICLES and 0 < i < len(words) - 1:
             continue
-        if re.fullmatch(r"[A-Z]\.", core):  # an initial: "David R. MacIver"
+        if re.fullmatch(r"[A-Z]\.", core):  # an initial: "Mary J. Blige"
             caps += 1
             continue
         if not core[0].isupper() or not re.fullmatch(r"[^\W\d_][^\W\d_'’\-.]*(?:['’\-][^\W\d_]+)*\.?", core):
@@ -299,13 +327,13 @@ def _western_name_strength(s: str) -> float:
         for part in re.split(r"[-'’]", core):
             if any(c.isupper() for c in part[1:]) and not part.isupper() and \
                     not re.match(r"(?:Mc|Mac|De|Le|La|Di|Van)[A-Z]", part):
-                return 0.0  # CamelCase is a product name: JavaScript, CocoaPods, WestCorp
+                return 0.0  # CamelCase is a product name: JavaScript, PostgreSQL, DevOps
         if core.isupper() and len(core) <= 3 and not (i > 0 and re.fullmatch(r"I{1,3}|IV", core)):
             return 0.0  # an acronym: TS, API
         caps += 1
     if caps >= 4 and not any(w.lower() in _PARTICLES or re.fullmatch(r"[A-Z]\.|I{1,3}|Jr\.?|Sr\.?", w)
                              for w in words):
-        return 0.0  # "Red Hat Customer Portal": four capitalised words are a thing, not a person
+        return 0.0  # "Acme Cloud Admin Console": four capitalised words are a thing, not a person
     if caps >= 2:
         return 1.5
     return 0.5 if caps == 1 and len(words) == 1 else 0.0
@@ -314,13 +342,13 @@ def _western_name_strength(s: str) -> float:
 def _japanese_name_strength(s: str) -> float:
     s = s.strip()
     if re.fullmatch(f"[{_KANJI}]{{1,4}}[ \u3000][{_KANJI}{_KANA}]{{1,5}}", s):
-        return 1.5
+        return 0.0 if _NOT_NAME_KANJI.search(s) else 1.5
     if re.fullmatch(f"[{_KANA}]{{2,6}}[ \u3000][{_KANA}]{{2,6}}", s):
         return 1.0
     if re.fullmatch("[\u30a0-\u30ff]{2,10}[・=＝][\u30a0-\u30ff]{2,10}", s):
         return 1.0
-    if re.fullmatch(f"[{_KANJI}]{{2,4}}", s):
-        return 0.0 if _NOT_NAME_KANJI.search(s) else 1.0
+    if re.fullmatch(f"[{_KANJI}]{{2,4}}", s):  # 2 kanji are a surname or a word: 東京, 実装
+        return 0.0 if _NOT_NAME_KANJI.search(s) else 1.0 if len(s) >= 3 else 0.5
     return 0.0
 
 
@@ -414,7 +442,7 @@ def _org_like(s: str) -> bool:
 
 
 def _org_from_role_phrase(s: str) -> str | None:
-    """"Role at Org", "Role @ Org", "CISO WestCorp Credit Union": the organisation, if any."""
+    """"Role at Org", "Role @ Org", "CISO Globex Savings Bank": the organisation, if any."""
     m = _ROLE_AT.match(s)
     if m and _ROLE.search(m.group("role")):
         return m.group("org").strip()
@@ -441,12 +469,12 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
             return " "
         if _HAS_CJK.search(text) and re.fullmatch(r"[A-Za-z][A-Za-z .'\-]{1,40}", inner) and \
                 not _ORG_WORD.search(inner):
-            return " "  # 平尾元紀(Motoki Hirao): the same name in romaji
+            return " "  # 山田花子(Hanako Yamada): the same name in romaji
         bare_inner = _ROLE.sub("", inner).strip(" ,")
         if _ROLE_JA.fullmatch(inner) or (inner[:1].islower() and not _org_like(inner)):
-            return " "  # (ゲスト), (the creator of JavaScript)
+            return " "  # (ゲスト), (the author of the book)
         if bare_inner and bare_inner != inner and _org_like(bare_inner):
-            orgs.append(bare_inner)  # (Pivotal Labs Host)
+            orgs.append(bare_inner)  # (Acme Labs Host)
             return " "
         if _ROLE.fullmatch(inner):
             return " "
@@ -467,6 +495,11 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
         text = m.group("name").strip() + "さん"
     if not text:
         return _Chunk("handle" if handles else "unknown", "", 3.0 if handles else 0.0, handles, orgs)
+    m = re.match(r"^(?P<name>.{3,45}?)\s+of\s+(?P<org>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})$", text)
+    if m and _name_strength(m.group("name")) >= 1.5 and (
+            _ORG_WORD.search(m.group("org")) or " " not in m.group("org")):  # "Jane Doe of Acme"
+        orgs.append(m.group("org"))
+        text = m.group("name")
     m = _FROM_ORG.match(text)
     if m and m.group("name") and _name_strength(m.group("name")) >= 1.0:
         orgs.append(re.sub(r"^the\s+", "", m.group("org").strip(), flags=re.I))
@@ -494,19 +527,19 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
                     orgs.append(w)
             bare = name
         m = re.fullmatch(f"(?P<org>[A-Za-z][A-Za-z0-9&.\\-]{{1,30}})(?P<name>[{_KANJI}]{{1,4}})", bare)
-        if m:  # "RedHat北山さん": the company glued to the name
+        if m:  # "FooBar田村さん": the company glued to the name
             return _Chunk("person", m.group("name"), 3.0, handles, [*orgs, m.group("org")])
         return _Chunk("person", bare, 3.0, handles, orgs)
     org = _org_from_role_phrase(text)
     if org:
         return _Chunk("org", text, 0.0, handles, [*orgs, org])
     role_only = all(_ROLE.fullmatch(w) or w.lower() in ("of", "and", "the", "&") for w in text.split()) or (
-        len(text.split()) <= 4 and bool(_ROLE.fullmatch(text.split()[-1])))  # "CNCF Ambassador"
+        len(text.split()) <= 4 and bool(_ROLE.fullmatch(text.split()[-1])))  # "Cloud Ambassador"
     if not first and (_ROLE_JA.fullmatch(text) or role_only or (
             _ROLE.search(text) and not _ORG_WORD.search(text) and _name_strength(text) < 1.0)):
         return _Chunk("role", text, 0.0, handles, orgs)
     words = text.split()
-    for k in (2, 1, 3):  # "吉田 貴文 岡山Javaユーザ会": the name, then an organisation
+    for k in (2, 1, 3):  # "山田 花子 岡山Fooユーザ会": the name, then an organisation
         if len(words) > k and _ORG_WORD.search(" ".join(words[k:])) and \
                 _name_strength(" ".join(words[:k])) >= 1.0 and not _ORG_WORD.search(" ".join(words[:k])):
             return _Chunk("person", " ".join(words[:k]), 1.5, handles, [*orgs, " ".join(words[k:])])
@@ -555,8 +588,15 @@ def _read_people(raw_text: str, *, strict: bool) -> tuple[People, float]:
     chunks = [c for c in _split_top(text, _PEOPLE_SEP) if c]
     if not chunks:
         return out, 0.0
-    # "@a, @b（Org）": an organisation in the last chunk belongs to all of them
+    # "@a, @b（Org）": the organisation is listed once, for all of them
     classified = [_classify(c, first=(i == 0)) for i, c in enumerate(chunks)]
+    for i, c in enumerate(classified):
+        # "Jane Doe and Max MusterMann": after "and"/"&" a capitalised pair is a person
+        if i and c.kind == "org" and c.orgs == [c.text] and not _ORG_WORD.search(c.text) and \
+                re.fullmatch(r"[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){1,2}", c.text) and \
+                re.search(r"(?:\band|&|＆)\s*" + re.escape(c.text), text) and \
+                classified[i - 1].kind == "person":
+            classified[i] = _Chunk("person", c.text, 1.0, c.handles, [])
     weakest = 9.0
     persons = 0
     for c in classified:
@@ -570,6 +610,8 @@ def _read_people(raw_text: str, *, strict: bool) -> tuple[People, float]:
         elif c.kind == "unknown":
             if strict:
                 return People(), 0.0
+            if len(c.text) > 40 or re.search(r"[?？。!！]", c.text):
+                continue  # "発表者: 質問が多かった?" names nobody
             out.speakers.append(c.text)
             persons += 1
             weakest = min(weakest, 0.2)
@@ -603,7 +645,7 @@ _PREFIXES = [
                r"(?:am|pm|a\.m\.|p\.m\.)?)?\s*(?:[:：|]\s*|[-–—]\s+)?(?=\S)", re.I),
     re.compile(r"^\d{1,2}[:：]\d{2}\s*(?:[-–~〜～ー—]\s*\d{1,2}[:：]\d{2})?\s*(?:[:：|｜〜～~]\s*|[-–—]\s+)?"),
     re.compile(
-        r"^[\[【]\s*(?:[A-Za-z0-9#][A-Za-z0-9()#\-_ .]{0,11}|(?:基調|招待|特別)?講演\d*|キーノート|LT\d*|"
+        r"^[\[【]\s*(?:[A-Za-z0-9#][A-Za-z0-9()#\-_ .]{0,15}|(?:基調|招待|特別)?講演\d*|キーノート|LT\d*|"
         r"ライトニングトーク|セッション\s*\d*|スポンサー\S{0,6}|パネル\S{0,8}|ハンズオン|ワークショップ|"
         r"\d{1,2}日目\S{0,6}|Day\s*\d{1,2}\S{0,6}|Track\s*\S{1,3}|トラック\S{1,3}|[A-Z]?会場|Room\s*\S{1,3})"
         r"\s*[\]】]\s*(?:-\d{1,2})?\s*[:：]?\s*", re.I),
@@ -707,7 +749,7 @@ def _people_strict(s: str, linked: set[str], *, bonus: float = 0.0) -> tuple[Peo
     return people, strength + bonus
 
 
-def _split_dash(text: str, marked: set[str]) -> _Cand | None:
+def _split_dash(text: str, marked: set[str], order: str | None = None) -> _Cand | None:
     segs = _split_top(text, _DASH)
     segs = [g for g in segs if g]
     if not 2 <= len(segs) <= 8:
@@ -715,11 +757,12 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
     n = len(segs)
     is_linked = [g in marked for g in segs]
 
-    def absorb(order: list[int]) -> tuple[People, float, set[int]]:
+    def absorb(seq: list[int]) -> tuple[People, float, set[int]]:
+        order_desc = seq[0] == n - 1
         people = People()
         used: set[int] = set()
         strength = 0.0  # the edge segment's strength, a little more for each further person
-        for k, i in enumerate(order):
+        for k, i in enumerate(seq):
             if len(used) >= n - 1:
                 break
             g = segs[i]
@@ -730,13 +773,13 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
                 continue
             bonus = 0.5 if any(is_linked[j] for j in range(n) if j not in used and j != i) else 0.0
             p, s = _people_strict(g, marked, bonus=bonus)
-            if s >= 0.9:
+            if s >= 0.9 or (k == 0 and s >= 0.5 and order == ("title_first" if order_desc else "speaker_first")):
                 people.add(p)
                 used.add(i)
                 strength = strength + 0.1 if strength else s
                 continue
-            ahead = order[k + 1] if k + 1 < len(order) else None
-            edge_org = k == 0 and n >= 3 and ahead is not None and \
+            ahead = seq[k + 1] if k + 1 < len(seq) else None
+            edge_org = k == 0 and n >= 3 and ahead is not None and order_desc and \
                 _people_strict(segs[ahead], marked)[1] >= 1.5  # "Title | Jane Doe | Acme"
             if ((k > 0 and people) or edge_org) and _org_like(g) and len(g.split()) <= 3 and n - len(used) >= 2 \
                     and not re.search(r"[!?:]", g) and _name_strength(g) < 1.0 \
@@ -750,10 +793,14 @@ def _split_dash(text: str, marked: set[str]) -> _Cand | None:
 
     p_end, s_end, used_end = absorb(list(range(n - 1, -1, -1)))
     p_start, s_start, used_start = absorb(list(range(n)))
-    if s_end >= 1.0 and s_end >= s_start and used_end:
+    if order == "title_first":
+        s_start = 0.0
+    elif order == "speaker_first":
+        s_end = 0.0
+    if s_end >= 0.5 and (s_end >= 1.0 or order) and s_end >= s_start and used_end:
         rest = [segs[i] for i in range(n) if i not in used_end]
         return _Cand(" - ".join(rest) if rest else None, p_end, s_end, "dash-end")
-    if s_start >= 1.0 and used_start:
+    if s_start >= 0.5 and (s_start >= 1.0 or order) and used_start:
         title = _rejoin(text, segs, min(set(range(n)) - used_start)) if len(used_start) < n else None
         return _Cand(title, p_start, s_start, "dash-start")
     return None
@@ -768,7 +815,8 @@ def _rejoin(text: str, segs: list[str], first_title: int) -> str:
     return text[start:] if start >= 0 else " - ".join(segs[first_title:])
 
 
-def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list[_Cand]:
+def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
+                order: str | None = None) -> list[_Cand]:
     cands: list[_Cand] = []
     # possessive: Name’s “Title”
     m = re.match(r"^(?P<who>[^“\"「]{2,60}?)['’]s\s+(?P<title>[“\"「].+[”\"」])[.。]?$", text)
@@ -799,7 +847,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
                     who.add(glued[0])  # 「Title」山田さん
                     strength = max(strength, glued[1])
                 elif not after[0].isspace() and after[0] not in "-–—―/／:：,、(（":
-                    ok = False  # 「Becoming SRE」SREって…: the quote is part of the title
+                    ok = False  # 「Hello World」って何?: the quote is part of the title
                 else:
                     tail = re.sub(r"^\s*(?:[-–—―/／:：,、]\s*)?(?:-?\s*by\s+)?", "", after)
                     tail = tail.rstrip(" .。")
@@ -829,7 +877,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
                 p = People([], [p.speakers[0]], p.orgs)
             cands.append(_Cand(m.group("title"), p, 2.5, "embed"))
     # bold lead-in: **Name**: Title / **Title**: description
-    d = _split_dash(text, linked)
+    d = _split_dash(text, linked, order)
     if d:
         cands.append(d)
     # Title by Speaker / “Title” - by Speaker (the first " by " whose right side is all people)
@@ -841,7 +889,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
             continue
         left = re.sub(r"(?:,\s*|\s+)(?:presented|given|delivered|led|moderated|a talk|talk)\s*$", "", left, flags=re.I)
         p, s = _people_strict(right.rstrip(" .。"), linked)
-        sentence = text.rstrip().endswith((".", "。"))  # "… for those who arrive by car."
+        sentence = text.rstrip().endswith((".", "。"))  # "… for those who come by bus."
         if (s >= 1.5 or (s >= 1.0 and not sentence)) and left.strip():
             cands.append(_Cand(left, p, s + 0.25, "by"))
             break
@@ -861,7 +909,8 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
     parts = _split_top(text, re.compile(r"\s*[:：]\s+|\s*：\s*"))
     if len(parts) >= 2 and parts[0]:
         p, s = _people_strict(parts[0], linked)
-        if s >= 1.5 or (s >= 1.0 and parts[0] in marked):
+        full_width = text[len(parts[0]):].lstrip().startswith("：")  # "山田太郎：Title"
+        if s >= 1.5 or (s >= 1.0 and (parts[0] in marked or full_width)):
             cands.append(_Cand(text.split(parts[0], 1)[1].lstrip(" :："), p, s, "colon-start"))
         elif parts[0] in marked and not _HAS_CJK.search(parts[0]) and len(parts[0]) <= 80 and \
                 raw.lstrip(" *-+").startswith(("**", "<strong", "<b>")):
@@ -869,7 +918,8 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
     parts = _split_top(text, _COLON_R)
     if len(parts) >= 2:
         p, s = _people_strict(parts[-1], linked)
-        if s >= 1.0:
+        spaced = bool(re.search(r"\s[:：]\s+" + re.escape(parts[-1]) + "$", text))
+        if s >= 1.5 or (s >= 1.0 and spaced and len(text) - len(parts[-1]) > 10):
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" :："), p, s, "colon-end"))
     # Title / Speaker
     parts = _split_top(text, _SLASH)
@@ -888,7 +938,7 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" ,"), p, s - 0.25, "comma"))
     # Title (People) / Title（山田さん） / Title (@handle)
     m = re.match(r"^(?P<title>.+?)\s*[(（](?P<who>[^()（）]{1,80})[)）]\s*$", text)
-    if m and m.group("title").strip() and not (  # 平尾元紀(Motoki Hirao): the name again in romaji
+    if m and m.group("title").strip() and not (  # 山田花子(Hanako Yamada): the name again in romaji
             re.search(f"[{_KANJI}{_KANA}]$", m.group("title")) and re.fullmatch(r"[A-Za-z .'\-]+", m.group("who"))):
         p, s = _people_strict(m.group("who"), linked)
         if s >= 1.5 or (s >= 1.0 and ("@" in m.group("who") or p.orgs)):
@@ -900,6 +950,21 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
         p, _ = _people(m.group("who"), strict=False)
         if p.handles:
             cands.append(_Cand(m.group("title"), p, 2.5, "handle-end"))
+    # Japanese title, then the speaker without a separator: "セキュリティの話 Jane Doe (Acme)"
+    words = text.split(" ")
+    for k in range(2, min(6, len(words))):
+        left, right = " ".join(words[:-k]), " ".join(words[-k:])
+        if left and re.search(f"[{_KANJI}\u30a0-\u30ff]$", left):
+            p, s = _people_strict(right, linked)
+            if s >= 1.5 and (p.orgs or p.handles or len(p.speakers) == 1):
+                cands.append(_Cand(left, p, min(s, 1.5) - 0.2, "cjk-title-name"))
+                break
+    # Title (Org) / Title(Org): an organisation alone in a closing parenthesis
+    m = re.match(r"^(?P<title>.+?\S)\s*[(（](?P<org>[A-Z][A-Za-z0-9&.\-]{1,30})[)）]$", text)
+    if m and (re.search(r"[a-z]", m.group("org")) or (len(m.group("org")) <= 4 and not _HAS_CJK.search(text))) \
+            and not re.search(r"\d", m.group("org")) and not _ACRONYM_OF(text) and m.group("org").lower() not in _STOP \
+            and not _TITLE_SUFFIX.search(m.group("org")) and not _TITLE_SUFFIX_INNER.search(m.group("org")):
+        cands.append(_Cand(m.group("title"), People([], [], [m.group("org")]), 0.8, "org-end"))
     # Name (Org) Title — no separator between the organisation and the title
     m = re.match(r"^(?P<who>[^()（）]{3,40}?)\s*[(（](?P<org>[^()（）]{1,40})[)）]\s+(?P<title>[^-–—\s].*)$", text)
     if m and _name_strength(m.group("who")) >= 1.5 and _org_like(m.group("org")):
@@ -932,14 +997,17 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str]) -> list
             p, _ = _people(m.group("who"), strict=False)
             cands.append(_Cand(rest or None, p, 2.5, "name-start"))
     # Japanese: Title Org Dept Nameさん
-    m = re.match(r"^(?P<title>.+?)\s+(?P<who>(?:\S+\s+){0,3}?[^\s「」]{1,20}?(?:さん|氏|様))$", text)
-    if m and looks_like_person(m.group("who").split()[-1]):
-        p, s = _people(m.group("who"), strict=False)
+    words = text.split(" ")
+    if len(words) >= 2 and re.search(r"(?:さん|氏|様)$", words[-1]) and looks_like_person(words[-1]):
+        k = len(words) - 1  # walk back over the organisation and department words before the name
+        while k > 1 and len(words) - k < 4 and (_ORG_WORD.search(words[k - 1]) or _DEPT_JA.search(words[k - 1])):
+            k -= 1
+        p, s = _people(" ".join(words[k:]), strict=False)
         if p.speakers and s > 0:
-            cands.append(_Cand(m.group("title"), p, 2.5, "name-end"))
-    # Japanese title then an account name: "Android と SELinux androidsola"
-    m = re.match(f"^(?P<title>.*[{_CJK}].*?)\\s+(?P<acct>[a-z][a-z0-9_\\-]{{2,30}})$", text)
-    if m and not re.search(r"\b(?:with|at|in|on|for|of|and|by|to|the|a)$|[\u3040-\u309f]$|(?:^|\s)[a-z][\w\-]*$|[^\w\s]$",
+            cands.append(_Cand(" ".join(words[:k]), p, 2.5, "name-end"))
+    # Japanese title then an account name: "Go と WebAssembly someuser42"
+    m = re.match(r"^(?P<title>.+)\s+(?P<acct>[a-z][a-z0-9_\-]{2,30})$", text)  # greedy: one split
+    if m and _HAS_CJK.search(m.group("title")) and not re.search(r"\b(?:with|at|in|on|for|of|and|by|to|the|a)$|[\u3040-\u309f]$|(?:^|\s)[a-z][\w\-]*$|[^\w\s]$",
                            m.group("title")) and m.group("acct") not in _STOP and not _ROLE.fullmatch(m.group("acct")) \
             and (len(m.group("acct")) >= 6 or re.search(r"[\d_]", m.group("acct"))):
         cands.append(_Cand(m.group("title"), People([], [m.group("acct")], []), 0.9, "account-end"))
@@ -1007,7 +1075,8 @@ def _drop_resource_links(raw: str) -> tuple[str, list[str]]:
         mark = re.escape(_LINK_MARK)
         # ([Slides](…), [demo](…)) / [[video](…)] / : [slides](…) and [docker](…)
         s = re.sub(rf"[(（\[]\s*{mark}(?:\s*(?:,|、|and|&)?\s*{mark})*\s*[)）\]]", _LINK_MARK, s)
-        s = re.sub(rf"(?:\s*(?:[:：,、\-–—]|and|&)?\s*{mark})+\s*[.。]?\s*$", "", s)
+        # a dash glued to the title is the title's own: "ﾊﾟｰｻ -解析器-[📄](…)"
+        s = re.sub(rf"(?:(?:\s+[\-–—]|\s*[:：,、]|\s+and|\s*&)?\s*{mark})+\s*[.。]?\s*$", "", s)
         s = s.replace(_LINK_MARK, " ")
         s = re.sub(r"\(\s*\)|（\s*）|\[\s*\]", " ", s)
     return s.translate(_REESCAPE), urls  # the escapes stay for the inline reader
@@ -1023,25 +1092,46 @@ def _talk_url(urls: list[str], links: list[tuple[str, str]], title: str | None,
         if u and title and text and (text in title or title in text):
             return u
     for text, u in links:
-        if u and _SLIDE_URL.search(u) and text not in names:
-            return u
+        if u and _SLIDE_URL.search(u) and (text not in names or re.search(r"youtube|youtu\.be|vimeo", u)):
+            return u  # a slide or video link; a name's link is the talk's only when it is a recording
     return None
 
 
-def parse_talk_line(raw: str) -> TalkLine:
+_TITLE_FIRST = frozenset(("dash-end", "colon-end", "slash", "comma", "paren-end", "handle-end", "by", "name-end",
+                          "account-end", "cjk-title-name", "org-end", "embed"))
+_SPEAKER_FIRST = frozenset(("dash-start", "colon-start", "slash-start", "on", "handle-start", "name-start",
+                            "possessive", "name-org-title", "by-colon"))
+
+
+def parse_talk_line(raw: str, *, order: str | None = None) -> TalkLine:
     """Split one talk line (inline Markdown, the block marker already off) into its title, the
-    people it names, the talk's own link and the prefix in front of it."""
-    return _parse_line(raw, people_only=True)
+    people it names, the talk's own link and the prefix in front of it.
+
+    `order` ("speaker_first" or "title_first") is a hint from the caller that knows how the
+    sibling lines are written (a list where most lines read "Name - Title"): splits the other
+    way round are not tried, and a single-word name on the expected side is enough."""
+    return _parse_line(raw, people_only=True, nested=False, order=order)
 
 
-def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
+def _ACRONYM_OF(text: str) -> bool:
+    m = re.fullmatch(r"(?P<words>[^()（）]+?)\s*[(（](?P<abbr>[A-Z][A-Za-z]{1,7})[)）]", text)
+    if not m:
+        return False
+    initials = "".join(w[0] for w in re.split(r"[\s\-]+", m.group("words")) if w).upper()
+    return initials.startswith(m.group("abbr").upper()) or m.group("abbr").upper() in initials
+
+
+def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None = None) -> TalkLine:
     raw = (raw or "")[:MAX_LINE]
     raw = _strip_block_marker(raw.replace("\r", ""))
     raw, resource_urls = _drop_resource_links(raw)
     text, links, marked_list = _inline(raw)
     marked = set(marked_list)
+    had_note = bool(_TRAILING_NOTE.search(text))
     text = _TRAILING_NOTE.sub("", text).strip()
-    # a trailing bracketed note after a separator: "- [A Visit by CocoaHeads Hamburg]"
+    for _ in range(2):
+        text = _SITE_TAIL.sub("", text)
+    # a trailing bracketed note after a separator: "- [A Visit by the Foo Group]"
     text = re.sub(r"\s+[-–—]\s+\[[^\[\]]{1,80}\]\s*$", "", text)
     m = _LABEL_PEOPLE.match(text)
     if m and re.search(r"[:：】\]]", m.group(0)):  # "登壇者 : Name", "【登壇者】Name", "Speaker: Name"
@@ -1057,16 +1147,25 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
     # label lines
     m = _LABEL_RESOURCE.match(text)
     if m:
-        return TalkLine(None, url=_talk_url(resource_urls, links, None, People()), prefix=prefix, evidence=0.0)
+        url = _talk_url(resource_urls, links, None, People())
+        rest = text[m.end():].strip()
+        if rest and not nested and not _URL.fullmatch(rest) and not any(rest == t for t, _ in links):
+            # "動画: Title by Name, Org": a caption that names the talk; weaker than a heading
+            sub = _parse_line(rest, people_only=False, nested=True)
+            sub.url = sub.url or url
+            sub.prefix = prefix
+            sub.evidence = round(sub.evidence * 0.5, 3)
+            return sub
+        return TalkLine(None, url=url, prefix=prefix, evidence=0.0)
     m = _LABEL_ORG.match(text)
     if m:
         p, _ = _people(text, strict=False)
         return TalkLine(None, [], [], p.orgs, None, prefix, 0.1)
     m = _LABEL_TITLE.match(text)
-    if m:
-        sub = _parse_line(text[m.end():], people_only=False)
+    if m and not nested:
+        sub = _parse_line(text[m.end():], people_only=False, nested=True)
         sub.prefix = prefix
-        sub.evidence = min(1.0, sub.evidence + 0.3)
+        sub.evidence = round(min(1.0, sub.evidence + 0.3), 3)
         return sub
 
     linked = {t for t, _ in links}
@@ -1075,11 +1174,19 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
         p, s = _people_strict(text[m.end():], linked)
         if s >= 1.0:
             return TalkLine(None, p.speakers, p.handles, p.orgs, None, prefix, 0.5)
-    cands = _candidates(text, marked, raw, linked)
+    cands = _candidates(text, marked, raw, linked, order)
+    if order in ("speaker_first", "title_first"):
+        wrong_way = _TITLE_FIRST if order == "speaker_first" else _SPEAKER_FIRST
+        cands = [c for c in cands if c.rule not in wrong_way]
     if people_only:
-        # a line that is all people: "Sakari Hoisko, Eficode", "Lucas Käldström, CNCF Ambassador, luxas labs"
+        # a line that is all people: "Jane Doe, Acme", "Jane Doe, Cloud Ambassador, foo labs"
         p, s = _people_strict(text, linked)
         chunks = len(_split_top(text, _PEOPLE_SEP))
+        if p.handles and not p.speakers and "@" not in text and not had_note and not any(
+                t == text and _PROFILE_URL.search(u) for t, u in links):
+            s = 0.0  # a bare lower-case word is an account only beside a profile link or a "(no slides)"
+        if _ACRONYM_OF(text):
+            s = 0.0  # "Mean Time To Repair (MTTR)": a term and its abbreviation
         if s >= 1.5 and len(p.orgs) <= max(1, len(p.speakers)) and (
                 p.orgs or p.handles or chunks > len(p.speakers) + len(p.handles) or len(p.speakers) > 1
                 or _HONORIFIC.search(text)):
@@ -1103,7 +1210,7 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
             _ORG_WORD.search(title) or (_org_like(title) and len(title.split()) <= 3)):
         people = People([], [], [title])  # "Sponsor talk: Acme Corp"
     if title and not people and len(title) <= 100 and re.search(r"\bsponsor", title, re.I):
-        # "Words from the venue sponsor for this time, Acme": the sponsor's slot names it
+        # "A word from tonight's venue sponsor, Acme": the sponsor's slot names it
         m = re.search(r"(?:,\s*|\s)([A-Z][\w&\-]{1,30}(?:\.[A-Za-z]{2,6})?)\s*[.!]?$", title)
         if m and m.group(1).lower() not in _STOP:
             people = People([], [], [m.group(1)])
@@ -1130,6 +1237,6 @@ def _parse_line(raw: str, *, people_only: bool) -> TalkLine:
         if len(title) > 160 or re.search(r"[。！？]$|[。]", title):
             evidence *= 0.5
     if resource_only:
-        evidence = 0.1  # "London Gophers - Slides": a deck of the evening, not a talk
+        evidence = 0.1  # "Foo Group - Slides": a deck of the evening, not a talk
     return TalkLine(title, people.speakers, people.handles, people.orgs, url, prefix,
                     round(min(1.0, evidence), 3))

@@ -89,10 +89,24 @@ def _notes(body: list[Block]) -> str:
     return "\n".join(out).strip()
 
 
+_CODE = re.compile(r"^\s*\\?[\[【]\s*([0-9A-Za-z]{1,6}(?:\([A-Za-z]\))?)\s*\\?[\]】](-\d{1,2})?")
+_LT = re.compile(r"^\s*(?:LT|lightning\s*talk|ライトニングトーク)", re.I)
+
+
+def _session_code(prefix: str | None) -> str | None:
+    """`[1A1]`-style room codes and LT slots, recorded apart from the title."""
+    if not prefix:
+        return None
+    m = _CODE.match(prefix)
+    if m:
+        return m.group(1) + (m.group(2) or "")
+    return "LT" if _LT.match(prefix) else None
+
+
 def _talk(c: Candidate) -> ParsedTalk:
     line = c.line
     title = (line.title or "").strip() or " / ".join(line.speakers + line.handles)
-    notes = _notes(c.body)
+    notes = _notes([b for b in c.body if b.index not in c.used])
     speakers = list(line.speakers)
     handles = list(line.handles)
     if not speakers and handles:
@@ -100,7 +114,7 @@ def _talk(c: Candidate) -> ParsedTalk:
     return ParsedTalk(title=title[:1000], speakers=speakers, handles=handles,
                       affiliations=list(line.orgs[:3]), notes=notes,
                       summary=summarise(notes) if notes else "", has_notes=bool(notes),
-                      url=line.url)
+                      url=line.url, session_code=_session_code(line.prefix))
 
 
 def _quality(talks: list[ParsedTalk]) -> float:

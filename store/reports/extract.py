@@ -43,6 +43,9 @@ _WHAT = re.compile(r"^(?:topic|title|talk title|talk|session|presentation title|
 _ORG = re.compile(r"^(?:speaker affiliation|affiliation|company|organi[sz]ation|所属|会社)\s*[:：]"
                   r"\s*(?P<v>.+)$", re.I)
 _LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
+_LINK_LABEL = re.compile(r"^[\W]{0,3}(?:slides?|スライド|資料|発表資料|登壇資料|video|動画|録画|"
+                         r"recording|youtube)\s*[:：]", re.I)
+_URL_IN = re.compile(r"https?://[^\s<>()\"'（）「」]+")
 # Lines that describe the talk above them: never talks of their own.
 _ATTRIBUTE = re.compile(
     r"^[\W]{0,3}(?:speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|講師|"
@@ -218,6 +221,18 @@ def _enrich(c: Candidate) -> None:
             line.speakers = line.speakers or p.speakers
             line.handles = line.handles or p.handles
             line.orgs = line.orgs or p.orgs
+    if not line.url:
+        # "Slides: URL", "資料 : [Title](URL)", "Video: URL" under the talk: its own link.
+        for b in c.body[:8]:
+            if b.kind == "heading":
+                break
+            if _LINK_LABEL.match(b.text):
+                url = next((u for _, u in b.links if u.startswith(("http://", "https://"))),
+                           None) or next(iter(_URL_IN.findall(b.text)), None)
+                if url:
+                    line.url = url
+                    c.used.add(b.index)
+                    break
     if org and not line.orgs:
         p = parse_people(org)
         line.orgs = p.orgs or [re.split(r",|、", org)[0].strip()]
@@ -406,8 +421,8 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         if c_kind(members) == "line" and len(strong) / n < 0.3 and mean < 0.3:
             # Prose lines stand alone: a talk line among them shows it by itself.
             sure = [c for c in members if c.title and (
-                c.evidence >= 0.6 and c.has_people
-                or c.line.prefix and _KIND_PREFIX.search(c.line.prefix))]
+                (c.evidence >= 0.6 and c.has_people)
+                or (c.line.prefix and _KIND_PREFIX.search(c.line.prefix)))]
             if len(sure) >= 2:
                 chosen.extend(sure)
             continue

@@ -634,7 +634,16 @@ def parse_people(raw: str) -> People:
     ("登壇者 :", "Speaker:"). Honorifics and roles are dropped."""
     text, _, _ = _inline(raw)
     people, _ = _people(text, strict=False)
+    if not people.orgs:
+        # "Name (@handle) (Org)", the canonical `by` line: the group after the handle's is
+        # the organisation (a group right after a Japanese name may be its romaji reading).
+        m = _HANDLE_THEN_ORG.search(text[:MAX_LINE])
+        if m and (people.speakers or people.handles):
+            people.orgs = [m.group("org").strip()]
     return people
+
+
+_HANDLE_THEN_ORG = re.compile(r"[(（]\s*[@＠][\w.\-]{1,39}\s*[)）]\s*[(（](?P<org>[^()（）@＠]{2,60})[)）]")
 
 
 # --------------------------------------------------------------------------- prefixes

@@ -34,7 +34,7 @@ from store.reports.headings import (
 )
 
 MAX_LINE = 2_000
-MAX_LINES = 3_000
+MAX_LINES = 2_500
 MAX_CHARS = 200_000
 
 __all__ = [

@@ -12,13 +12,15 @@ repeat without it, are left out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from store.reports.blocks import Block
 from store.reports.headings import _DAY_MARKER, _NON_TALK
-from store.reports.talkline import TalkLine, looks_like_person, parse_people, parse_talk_line
+from store.reports.talkline import TalkLine, looks_like_person, parse_people
+from store.reports.talkline import parse_talk_line as _parse_talk_line
 
 # Programme items that are never talks.
 NOISE = re.compile(
@@ -108,6 +110,19 @@ class Candidate:
     @property
     def has_people(self) -> bool:
         return bool(self.line.speakers or self.line.handles)
+
+
+@lru_cache(maxsize=4096)
+def _read_line(raw: str) -> TalkLine:
+    return _parse_talk_line(raw)
+
+
+def parse_talk_line(raw: str) -> TalkLine:
+    """A talk line read once per distinct text (reports repeat lines; hostile ones a lot),
+    as a fresh copy the extractor may fill in."""
+    line = _read_line(raw)
+    return replace(line, speakers=list(line.speakers), handles=list(line.handles),
+                   orgs=list(line.orgs))
 
 
 def _owned(blocks: list[Block], i: int) -> list[Block]:

@@ -7,7 +7,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import yaml
 from rapidfuzz import fuzz
 
 from store.errors import ReportError
@@ -145,23 +144,9 @@ class _Line:
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, object], str]:
-    if not re.match(r"^---[ \t]*\n", text):
-        return {}, text
-    m = re.match(r"^---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|$)", text, re.S)
-    if m is None:
-        raise ReportError("broken front matter: no closing '---' line")
-    try:
-        data = yaml.safe_load(m.group(1))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ReportError(f"broken front matter{where}: {problem}") from exc
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ReportError("broken front matter: expected 'key: value' lines")
-    return {str(k).lower(): v for k, v in data.items()}, text[m.end():]
+    from store.frontmatter import split_front_matter  # YAML/TOML with limits on size and depth
+
+    return split_front_matter(text)
 
 
 # A line that ends the article on a scraped page: what follows is comments, related posts,
@@ -474,13 +459,9 @@ def find_date(text: str) -> dt.date | None:
 
 
 def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        return find_date(value)
-    return None
+    from store.frontmatter import as_date  # never raises; impossible dates are None
+
+    return find_date(value) if isinstance(value, str) else as_date(value)
 
 
 _REPORT_SUFFIX = re.compile(

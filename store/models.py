@@ -28,6 +28,8 @@ class Report(Base):
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Limited (a unique index), and checked by the importer on both databases alike;
+    # the report's own text fields are unbounded Text (migration 0005).
     source: Mapped[str] = mapped_column(String(1024), unique=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -45,10 +47,10 @@ class Event(Base):
     report_id: Mapped[int] = mapped_column(
         ForeignKey("reports.id", ondelete="CASCADE"), unique=True
     )
-    name: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(Text)
     date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    venue: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    venue: Mapped[str | None] = mapped_column(Text, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     report: Mapped[Report] = relationship(back_populates="event")
     talks: Mapped[list[Talk]] = relationship(
@@ -66,7 +68,7 @@ class Talk(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(1000))
+    title: Mapped[str] = mapped_column(Text)
     session_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
     speakers: Mapped[list[str]] = mapped_column(JSON, default=list)
     handles: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -74,7 +76,7 @@ class Talk(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     has_notes: Mapped[bool] = mapped_column(Boolean, default=False)
-    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     event: Mapped[Event] = relationship(back_populates="talks")
 

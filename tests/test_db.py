@@ -22,3 +22,15 @@ def test_ensure_schema_is_idempotent(any_engine: Engine) -> None:
 def test_normalise_url_uses_psycopg3_for_plain_postgresql() -> None:
     assert normalise_url("postgresql://u@h:5432/d").startswith("postgresql+psycopg://")
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_report_text_columns_are_unbounded_on_both_databases(any_engine: Engine) -> None:
+    from sqlalchemy import Text
+
+    insp = inspect(any_engine)
+    for table, column in (("events", "name"), ("events", "venue"), ("events", "url"),
+                          ("talks", "title"), ("talks", "url")):
+        col = next(c for c in insp.get_columns(table) if c["name"] == column)
+        if any_engine.dialect.name == "postgresql":
+            assert isinstance(col["type"], Text), (table, column, col["type"])
+        # SQLite never enforced VARCHAR(n); writing long values is checked in test_importer

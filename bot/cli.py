@@ -16,7 +16,15 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings, SettingsError
-from store.db import ensure_schema, make_engine, make_sessionmaker, upgrade
+from store.db import (
+    ensure_schema,
+    error_line,
+    hidden_url,
+    make_engine,
+    make_sessionmaker,
+    upgrade,
+)
+from store.errors import StoreError
 from store.importer import Preview, collect_files, import_paths, preview_paths
 from store.queries import list_talks, talk_dict
 
@@ -54,10 +62,15 @@ def open_store(db_url: str | None, *, migrate: bool = True) -> Iterator[
         if migrate:
             ensure_schema(engine)
         yield engine, make_sessionmaker(engine)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     except SQLAlchemyError as exc:
+        # The driver's first line only: SQLAlchemy's text carries the statement and its
+        # parameters, which `-v` logs for operators.
+        log.info("the store failed", exc_info=True)
         orig = getattr(exc, "orig", None) or exc
         raise click.ClickException(
-            f"cannot use the store: {type(orig).__name__}: {str(orig).splitlines()[0][:200]}"
+            f"cannot use the store {hidden_url(url)}: {type(orig).__name__}: {error_line(exc)}"
         ) from None
     finally:
         engine.dispose()
@@ -114,6 +127,8 @@ def import_cmd(paths: tuple[str, ...], as_json: bool, dry_run: bool, db_url: str
                    f"the store holds {result.events} events and {result.talks} talks.")
         for r in result.rejected:
             click.echo(f"rejected {r.path}: {r.error}", err=True)
+        for r in result.skipped:
+            click.echo(f"skipped {r.path}: {r.error}", err=True)
     sys.exit(1 if result.rejected else 0)
 
 

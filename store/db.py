@@ -1,4 +1,5 @@
-"""Engines and sessions for the store, and bringing its schema to head with Alembic."""
+"""Engines and sessions for the store, bringing its schema to head with Alembic, and telling
+a failing store from a failing statement."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///meetup_bot.db"
@@ -75,6 +78,51 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def hidden_url(url: str | URL) -> str:
+    """The store's URL for messages: the password hidden, a SQLite path as written."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":  # no password; keep `file:` paths readable
+        query = "&".join(f"{k}={v}" for k, vs in parsed.query.items()
+                         for v in ((vs,) if isinstance(vs, str) else vs))
+        return f"{parsed.drivername}:///{parsed.database or ''}" + (f"?{query}" if query else "")
+    return parsed.render_as_string(hide_password=True)
+
+
+def error_line(exc: BaseException) -> str:
+    """The driver's own first line for a database error, without SQLAlchemy's statement and
+    parameters (they may hold report text or secrets); those are for `-v` logs only."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return first[:200]
+
+
+# PostgreSQL SQLSTATE classes that mean the store, not the statement: connection exception,
+# insufficient resources (disk full), operator intervention (shutdown), system error (I/O).
+_STORE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
+_STORE_SQLSTATES = ("25006", "42501")  # read-only transaction, insufficient privilege
+
+
+def store_failure(exc: BaseException) -> str | None:
+    """The one-line cause when `exc` means the store as a whole cannot be used (read-only,
+    disk full, connection lost, locked), else None: then the statement, and the file it
+    came from, are to blame (a constraint, a value the column refuses)."""
+    if isinstance(exc, DisconnectionError | PoolTimeout):
+        return error_line(exc)
+    if not isinstance(exc, DBAPIError):
+        return None
+    if exc.connection_invalidated:
+        return error_line(exc)
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if isinstance(sqlstate, str) and sqlstate:
+        if sqlstate[:2] in _STORE_SQLSTATE_CLASSES or sqlstate in _STORE_SQLSTATES:
+            return error_line(exc)
+        return None
+    # SQLite: readonly, disk full, I/O error, locked, cannot open; a driver's closed connection.
+    if isinstance(exc, OperationalError | InterfaceError):
+        return error_line(exc)
+    return None
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -21,3 +21,15 @@ class ReportError(MeetupBotError):
 
 class TalkNotFound(MeetupBotError):
     """No talk with the given id."""
+
+
+class StoreError(MeetupBotError):
+    """The store itself failed (read-only, disk full, connection lost): no file is to blame.
+
+    `store` is the store's URL with any password hidden; `cause` the driver's one-line reason.
+    """
+
+    def __init__(self, store: str, cause: str) -> None:
+        super().__init__(f"cannot use the store {store}: {cause}")
+        self.store = store
+        self.cause = cause

@@ -1,11 +1,20 @@
-"""Importing report files into the store: one transaction a file, unchanged files skipped."""
+"""Importing report files into the store: one transaction a file, unchanged files skipped.
+
+Whatever one file holds, it costs that file only: every failure in reading, parsing or storing
+it becomes its one-line rejection and the batch goes on. A failure of the store itself
+(read-only, disk full, connection lost) is no file's fault: it stops the import with a
+StoreError naming the store and the cause.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,8 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.db import error_line, hidden_url, store_failure
 from store.decoding import MAX_BYTES, decode_report
-from store.errors import ReportError
+from store.errors import ReportError, StoreError
+from store.frontmatter import read_front_matter
 from store.models import Event, Report, Talk
 from store.reports import PARSER_VERSION, ParsedReport, parse_report
 from store.search import index_event
@@ -22,12 +33,51 @@ from store.search import index_event
 log = logging.getLogger(__name__)
 
 REPORT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
+MAX_SOURCE_CHARS = 1024  # reports.source is String(1024) on both databases
+# PostgreSQL's btree index holds at most ~2,700 bytes a row; the unique index on the source
+# must accept every path we accept, whatever its script.
+MAX_SOURCE_BYTES = 2000
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def source_name(path: str) -> str:
+    """The path as the store keeps it: a file name that is not UTF-8 (it reaches Python with
+    surrogate escapes, which no database can store) gets its odd bytes as `\\xNN`."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        try:
+            raw = path.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return path.encode("utf-8", "backslashreplace").decode("utf-8")
+        return raw.decode("utf-8", "backslashreplace")
+
+
+def display_path(path: str) -> str:
+    """The path printable on one line: odd bytes as `\\xNN`, a newline or other control
+    character escaped, so a file name cannot fake a line of the output."""
+    return _UNPRINTABLE.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"
+                                                  if ord(m.group()) < 0x100
+                                                  else f"\\u{ord(m.group()):04x}"),
+                            source_name(path))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_UNPRINTABLE.sub(" ", text).split())[:300]
 
 
 @dataclass(frozen=True)
 class Rejected:
+    """A path and why it was not imported, both printable on one line."""
+
     path: str
     error: str
+
+    @classmethod
+    def of(cls, path: str, error: str) -> Rejected:
+        return cls(display_path(path), _one_line(error))
 
 
 @dataclass
@@ -38,9 +88,13 @@ class ImportResult:
     rejected: list[Rejected] = field(default_factory=list)
     events: int = 0
     talks: int = 0
+    # symbolic links not followed (they lead outside the imported folders), and why
+    skipped: list[Rejected] = field(default_factory=list)
+    # path -> what the front matter had that was ignored or cut (for `--dry-run` and `-v`)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "files": self.files,
             "imported": self.imported,
             "unchanged": self.unchanged,
@@ -48,35 +102,99 @@ class ImportResult:
             "events": self.events,
             "talks": self.talks,
         }
+        if self.skipped:  # only then, so the usual shape stays the documented one
+            out["skipped"] = [{"path": r.path, "reason": r.error} for r in self.skipped]
+        return out
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    try:
-        parts = path.relative_to(root).parts
-    except ValueError:
-        parts = path.parts
-    return any(p.startswith(".") for p in parts)
+@dataclass
+class Scan:
+    """What `scan_paths` found: files to import, paths it could not read, links it skipped."""
+
+    files: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    skipped: list[Rejected] = field(default_factory=list)
+
+
+def _inside(path: str, roots: Sequence[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def _is_report(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in REPORT_SUFFIXES
+
+
+def scan_paths(paths: Iterable[str | Path]) -> Scan:
+    """Report files under `paths` (folders recursively, hidden files skipped), sorted.
+
+    A path that does not exist and a folder that cannot be read are rejected rather than
+    silently skipped. Inside a folder, a symbolic link is followed only when it leads to a
+    place inside one of the folders being imported; a path named directly is always read.
+    """
+    scan = Scan()
+    given = [os.fspath(p) for p in paths]
+    given = [os.fsdecode(p) for p in given]
+    roots = [os.path.realpath(p) for p in given if os.path.isdir(p)]
+    for path in given:
+        if os.path.isdir(path):
+            scan.files.extend(str(p) for p in sorted(map(Path, _walk(path, roots, scan))))
+        elif os.path.isfile(path):
+            scan.files.append(path)
+        elif os.path.islink(path):
+            scan.rejected.append(Rejected.of(path, "broken symbolic link"))
+        elif os.path.exists(path):
+            scan.rejected.append(Rejected.of(path, "not a regular file or folder"))
+        else:
+            scan.rejected.append(Rejected.of(path, "no such file or folder"))
+    scan.files = list(dict.fromkeys(scan.files))
+    return scan
+
+
+def _walk(top: str, roots: Sequence[str], scan: Scan) -> Iterable[str]:
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            scan.rejected.append(Rejected.of(folder, f"cannot read folder: "
+                                                     f"{exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not os.path.exists(target):
+                        if _is_report(entry.name):
+                            scan.skipped.append(Rejected.of(entry.path, "broken symbolic link"))
+                        continue
+                    is_dir = os.path.isdir(target)
+                    if not _inside(target, roots):
+                        if is_dir or _is_report(entry.name):
+                            scan.skipped.append(Rejected.of(
+                                entry.path, "symbolic link to outside the imported folders, "
+                                            "not followed"))
+                        continue
+                    if is_dir:
+                        continue  # its files are imported under their own folder
+                    if os.path.isfile(target) and _is_report(entry.name):
+                        yield entry.path
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False) and _is_report(entry.name):
+                    yield entry.path
+            except OSError as exc:
+                scan.rejected.append(Rejected.of(entry.path, f"cannot read: "
+                                                             f"{exc.strerror or exc}"))
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[str], list[Rejected]]:
-    """Report files under `paths` (folders recursively, hidden files skipped), sorted.
-
-    A path that does not exist is reported rather than silently skipped.
-    """
-    found: list[str] = []
-    missing: list[Rejected] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if (child.is_file() and child.suffix.lower() in REPORT_SUFFIXES
-                        and not _hidden(child, path)):
-                    found.append(str(child))
-        elif path.is_file():
-            found.append(str(path))
-        else:
-            missing.append(Rejected(str(raw), "no such file or folder"))
-    return list(dict.fromkeys(found)), missing
+    """The report files under `paths` and the paths that could not be read (`scan_paths`)."""
+    scan = scan_paths(paths)
+    return scan.files, scan.rejected
 
 
 def read_bytes(path: str) -> bytes:
@@ -147,53 +265,94 @@ def import_paths(
 ) -> ImportResult:
     """Import every report under `paths`; each file in its own transaction.
 
-    `progress` is called once per file (for a progress bar); `on_event` runs inside the
-    file's transaction after its talks are written (the search index uses it).
+    `progress` is called once per file (for a progress bar) with the printable path;
+    `on_event` runs inside the file's transaction after its talks are written (the search
+    index uses it). Raises StoreError, after the files before it were imported, when the store
+    itself fails.
     """
-    files, missing = collect_files(paths)
-    result = ImportResult(files=len(files), rejected=list(missing))
-    for path in files:
+    scan = scan_paths(paths)
+    result = ImportResult(files=len(scan.files), rejected=list(scan.rejected),
+                          skipped=list(scan.skipped))
+    for path in scan.files:
         try:
             _import_one(sessions, path, result, on_event)
         finally:
             if progress is not None:
-                progress(path)
-    with sessions() as session:
+                progress(display_path(path))
+    with _store_guard(sessions), sessions() as session:
         result.events = session.scalar(select(func.count(Event.id))) or 0
         result.talks = session.scalar(select(func.count(Talk.id))) or 0
     return result
 
 
+@contextmanager
+def _store_guard(sessions: sessionmaker[Session]) -> Iterator[None]:
+    """Turns a failure of the store itself into StoreError; other errors pass unchanged."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        cause = store_failure(exc)
+        if cause is None:
+            raise
+        bind = sessions.kw.get("bind")
+        store = hidden_url(bind.url) if bind is not None else "(unknown)"
+        log.info("the store failed", exc_info=True)  # statement and parameters: -v only
+        raise StoreError(store, cause) from None
+
+
+def _reject(result: ImportResult, path: str, reason: str) -> None:
+    rejected = Rejected.of(path, reason)
+    log.info("rejected %s: %s", rejected.path, rejected.error)
+    result.rejected.append(rejected)
+
+
 def _import_one(sessions: sessionmaker[Session], path: str, result: ImportResult,
                 on_event: IndexHook | None) -> None:
+    source = source_name(path)
+    if len(source) > MAX_SOURCE_CHARS or len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
+        _reject(result, path, f"path too long to store ({len(source)} characters; "
+                              f"at most {MAX_SOURCE_CHARS})")
+        return
     try:
         data = read_bytes(path)
-        digest = fingerprint(data)
-        with sessions() as session:
-            known = session.scalar(select(Report.content_hash).where(Report.source == path))
-        if known == digest:
-            result.unchanged += 1
-            return
-        parsed = parse_report(decode_report(data), source=path)
     except ReportError as exc:
-        log.info("rejected %s: %s", path, exc.reason)
-        result.rejected.append(Rejected(path, exc.reason))
+        _reject(result, path, exc.reason)
         return
+    digest = fingerprint(data)
+    with _store_guard(sessions), sessions() as session:
+        known = session.scalar(select(Report.content_hash).where(Report.source == source))
+    if known == digest:
+        result.unchanged += 1
+        return
+    try:
+        parsed = read_report(data, source)
+    except ReportError as exc:
+        _reject(result, path, exc.reason)
+        return
+    if parsed.warnings:
+        result.warnings[source] = list(parsed.warnings)
+        for w in parsed.warnings:
+            log.info("%s: %s", display_path(path), w)
     session = sessions()
     try:
-        with session.begin():
-            event = _store_report(session, path, digest, parsed)
+        with _store_guard(sessions), session.begin():
+            event = _store_report(session, source, digest, parsed)
             index_event(session, event)  # here, so no caller can forget the search index
             if on_event is not None:
                 on_event(session, event)
     except SQLAlchemyError as exc:
-        reason = f"database error: {type(getattr(exc, 'orig', None) or exc).__name__}"
-        log.error("could not store %s: %s", path, exc)
-        result.rejected.append(Rejected(path, reason))
+        log.info("could not store %s", display_path(path), exc_info=True)  # SQL: -v only
+        _reject(result, path, f"database error: {type(getattr(exc, 'orig', None) or exc).__name__}"
+                              f": {error_line(exc)}")
+        return
+    except (ValueError, UnicodeError) as exc:  # a value the driver refuses to send
+        log.info("could not store %s", display_path(path), exc_info=True)
+        _reject(result, path, f"cannot store this report ({type(exc).__name__})")
         return
     finally:
         session.close()
-    log.info("imported %s: %s, %d talks", path, parsed.event.name, len(parsed.talks))
+    log.info("imported %s: %s, %d talks", display_path(path), parsed.event.name,
+             len(parsed.talks))
     result.imported += 1
 
 
@@ -207,14 +366,35 @@ class Preview:
 
 
 def preview_paths(paths: Sequence[str | Path]) -> tuple[list[Preview], list[Rejected]]:
-    """Read and parse every report under `paths` without touching a store (`--dry-run`)."""
-    files, missing = collect_files(paths)
+    """Read and parse every report under `paths` without touching a store (`--dry-run`).
+
+    Paths are printable (`display_path`); like `import_paths`, every failure in reading a
+    file is its one-line error, and front-matter warnings come first among a report's.
+    """
+    scan = scan_paths(paths)
     previews: list[Preview] = []
-    for path in files:
+    for path in scan.files:
+        shown = display_path(path)
         try:
-            parsed = parse_report(decode_report(read_bytes(path)), source=path)
+            parsed = read_report(read_bytes(path), source_name(path))
         except ReportError as exc:
-            previews.append(Preview(path, error=exc.reason))
+            previews.append(Preview(shown, error=_one_line(exc.reason)))
             continue
-        previews.append(Preview(path, report=parsed))
-    return previews, missing
+        previews.append(Preview(shown, report=parsed))
+    return previews, scan.rejected
+
+
+def read_report(data: bytes, source: str) -> ParsedReport:
+    """Decode and parse one file's bytes; any failure, a parser bug included, is a
+    ReportError with a one-line reason, so it costs this file and not the batch."""
+    try:
+        text = decode_report(data)
+        parsed = parse_report(text, source=source)
+    except ReportError:
+        raise
+    except Exception as exc:
+        log.info("could not parse %s", display_path(source), exc_info=True)
+        raise ReportError(f"cannot read this report ({type(exc).__name__})") from None
+    with suppress(ReportError):  # an HTML page's text, say, that parse_report read otherwise
+        parsed.warnings[:0] = read_front_matter(text).warnings
+    return parsed

@@ -129,3 +129,89 @@ def test_cli_import_dry_run_single_file_subprocess(seeds_dir: Path, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(str(one)) and "1 files would give 1 events" in result.stdout
     assert not (tmp_path / "n.db").exists()
+
+
+# --------------------------------------------------------------------------- hostile input
+def _hostile_folder(tmp_path: Path) -> Path:
+    r = tmp_path / "r"
+    r.mkdir()
+    (r / "a.md").write_text('---\nevent: "X"\ndate: 2018-02-30\n---\n\n## Talk\n- point\n',
+                            encoding="utf-8")
+    (r / "good.md").write_text("## 話\nby 誰か\n\n- メモ\n", encoding="utf-8")
+    (r / "deep.md").write_text("---\ntags: " + "[" * 10_000 + "]" * 10_000
+                               + "\n---\n## T\n- x\n", encoding="utf-8")
+    (r / "x\nrejected fake.md").write_bytes(b"")
+    folder = os.fsencode(r)
+    with open(os.path.join(folder, b"caf\xe9.md"), "wb") as f:  # Latin-1 name, good report
+        f.write("## Café talk\nby 誰か\n\n- メモ\n".encode())
+    with open(os.path.join(folder, "テスト.md".encode("shift_jis")), "wb"):
+        pass  # Shift_JIS name, empty: rejected
+    return r
+
+
+def test_cli_import_hostile_batch_imports_good_files_and_prints_summary(tmp_path: Path) -> None:
+    r = _hostile_folder(tmp_path)
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    run = _run("import", str(r), "--db", db)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "6 files: 3 imported, 0 unchanged, 3 rejected" in run.stdout
+    lines = run.stderr.splitlines()
+    assert len(lines) == 3 and all(line.startswith("rejected ") for line in lines)
+    assert f"rejected {r}/deep.md: front matter nested deeper than 20 levels" in lines
+    assert f"rejected {r}/x\\nrejected fake.md: empty file" in lines
+    assert f"rejected {r}/\\x83e\\x83X\\x83g.md: empty file" in lines
+    runner = CliRunner()  # the same names, now as surrogate-escaped str paths
+    as_json = json.loads(runner.invoke(cli, ["import", str(r), "--json", "--db", db]).stdout)
+    assert {x["path"] for x in as_json["rejected"]} == {
+        f"{r}/deep.md", f"{r}/x\\nrejected fake.md", f"{r}/\\x83e\\x83X\\x83g.md"}
+    assert as_json["unchanged"] == 3
+    talks = json.loads(runner.invoke(cli, ["talks", "--json", "--db", db]).stdout)
+    assert f"{r}/caf\\xe9.md" in {t["source"] for t in talks}
+
+
+def test_cli_import_read_only_store_one_line_no_sql(tmp_path: Path) -> None:
+    db = tmp_path / "ro.db"
+    r = tmp_path / "r"
+    r.mkdir()
+    (r / "one.md").write_text("## 話\nby 誰か\n\n- メモ\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["import", str(r), "--db", f"sqlite:///{db}"]).exit_code == 0
+    for n in range(3):
+        (r / f"new{n}.md").write_text(f"## 話 {n}\nby 誰か\n\n- メモ\n", encoding="utf-8")
+    url = f"sqlite:///file:{db}?mode=ro&uri=true"
+    run = _run("import", str(r), "--db", url)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        f"Error: cannot use the store {url}: attempt to write a readonly database"]
+    verbose = _run("-v", "import", str(r), "--db", url)
+    assert verbose.returncode == 1 and "[SQL:" not in run.stderr + run.stdout
+    assert "[SQL: INSERT INTO reports" in verbose.stderr  # the detail is there for operators
+
+
+def test_cli_import_disk_full_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import Engine, event
+
+    import bot.cli
+    from store.db import make_engine
+
+    def small_disk_engine(url: str) -> Engine:
+        eng = make_engine(url)
+
+        @event.listens_for(eng, "connect")
+        def _limit(dbapi_conn: object, _record: object) -> None:
+            cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+            cur.execute("PRAGMA max_page_count = 80")  # the schema takes about 60 pages
+            cur.close()
+
+        return eng
+
+    monkeypatch.setattr(bot.cli, "make_engine", small_disk_engine)
+    r = tmp_path / "r"
+    r.mkdir()
+    for n in range(40):
+        (r / f"r{n}.md").write_text(f"## Talk {n}\nby 誰か\n\n" + "- a point, a page\n" * 120,
+                                    encoding="utf-8")
+    db = tmp_path / "full.db"
+    result = CliRunner().invoke(cli, ["import", str(r), "--db", f"sqlite:///{db}"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: cannot use the store sqlite:///{db}: database or disk is full"]

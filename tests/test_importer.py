@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.db import make_engine, make_sessionmaker, upgrade
 from store.decoding import MAX_BYTES
-from store.importer import collect_files, import_paths
+from store.errors import StoreError
+from store.importer import collect_files, display_path, import_paths, source_name
 from store.models import Event, Report, Talk
 
 GOOD = "---\nevent: \"Infra Study #{n}\"\ndate: 2024-05-0{n}\n---\n\n## 話 {n}\nby 誰か\n\n- メモ\n"
@@ -73,16 +76,24 @@ def test_import_paths_failed_write_leaves_nothing(any_sessions: sessionmaker[Ses
     f = tmp_path / "r.md"
     f.write_text(GOOD.format(n=1), encoding="utf-8")
 
-    def explode(_session: Session, _event: Event) -> None:
-        raise OperationalError("INSERT", {}, Exception("disk full"))
+    def refuse(_session: Session, _event: Event) -> None:  # this file's fault
+        raise IntegrityError("INSERT", {}, Exception("constraint failed"))
 
-    result = import_paths(any_sessions, [f], on_event=explode)
+    def disk_full(_session: Session, _event: Event) -> None:  # the store's
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    result = import_paths(any_sessions, [f], on_event=refuse)
     assert result.imported == 0 and result.rejected[0].error.startswith("database error")
+    assert _counts(any_sessions) == (0, 0, 0)
+    with pytest.raises(StoreError, match="database or disk is full"):
+        import_paths(any_sessions, [f], on_event=disk_full)
     assert _counts(any_sessions) == (0, 0, 0)
     # and a failed re-import keeps the previous version whole
     import_paths(any_sessions, [f])
     f.write_text(GOOD.format(n=2), encoding="utf-8")
-    import_paths(any_sessions, [f], on_event=explode)
+    import_paths(any_sessions, [f], on_event=refuse)
+    with pytest.raises(StoreError):
+        import_paths(any_sessions, [f], on_event=disk_full)
     with any_sessions() as s:
         assert s.scalar(select(Event.name)) == "Infra Study #1"
     assert _counts(any_sessions) == (1, 1, 1)
@@ -163,3 +174,269 @@ def test_import_paths_changed_file_keeps_ids_of_talks_it_still_has(
     assert after["話 1"][0] == before["話 1"] and after["三つ目"][0] == before["三つ目"]
     assert after["三つ目"][1:] == (1, "- 書き直した")
     assert after["新しい話"][0] not in before.values()
+
+
+# --------------------------------------------------------------------------- hostile files
+NO_SUCH_DAY = "---\nevent: \"X\"\ndate: {date}\n---\n\n## Talk\n- point\n"
+
+
+@pytest.mark.parametrize("date", ["2018-02-30", "2018-13-01", "0000-01-01",
+                                  "2018-01-01T25:00:00", "2018-01-01T10:00:00+25:00",
+                                  "!!timestamp 2018-02-30"])
+def test_import_paths_invalid_front_matter_date_is_absent(any_sessions: sessionmaker[Session],
+                                                          tmp_path: Path, date: str) -> None:
+    (tmp_path / "a.md").write_text(NO_SUCH_DAY.format(date=date), encoding="utf-8")
+    (tmp_path / "good.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    result = import_paths(any_sessions, [tmp_path])
+    assert (result.imported, result.rejected) == (2, [])
+    with any_sessions() as s:
+        assert s.scalar(select(Event.date).where(Event.name == "X")) is None
+    warnings = result.warnings[str(tmp_path / "a.md")]  # the front matter's come first
+    assert "not a valid date" in warnings[0] and "no event date" in " ".join(warnings)
+
+
+def test_import_paths_deep_yaml_and_alias_bomb_cost_one_rejection_each(
+        any_sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    from tests.test_frontmatter import BOMB
+
+    (tmp_path / "deep.md").write_text("---\ntags: " + "[" * 10_000 + "]" * 10_000
+                                      + "\n---\n## T\n- x\n", encoding="utf-8")
+    (tmp_path / "bomb.md").write_text(BOMB + "tags: [" + ",".join(["*h"] * 9)
+                                      + "]\n---\n## T\n- x\n", encoding="utf-8")
+    (tmp_path / "good.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    result = import_paths(any_sessions, [tmp_path])
+    reasons = {Path(r.path).name: r.error for r in result.rejected}
+    assert result.imported == 1 and set(reasons) == {"deep.md", "bomb.md"}
+    assert "deeper than" in reasons["deep.md"] and "aliases" in reasons["bomb.md"]
+
+
+def test_import_paths_parser_bug_costs_only_its_file(sessions: sessionmaker[Session],
+                                                     tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from store import importer
+
+    real = importer.parse_report
+
+    def flaky(text: str, source: str = "") -> object:
+        if "boom" in source:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(text, source=source)
+
+    monkeypatch.setattr(importer, "parse_report", flaky)
+    (tmp_path / "boom.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    (tmp_path / "good.md").write_text(GOOD.format(n=2), encoding="utf-8")
+    result = import_paths(sessions, [tmp_path])
+    assert result.imported == 1
+    assert [(Path(r.path).name, r.error) for r in result.rejected] == [
+        ("boom.md", "cannot read this report (RecursionError)")]
+
+
+@pytest.mark.parametrize("name", [b"caf\xe9.md", b"\x83e\x83X\x83g.md", "テスト.md".encode()])
+def test_import_paths_file_names_that_are_not_utf8(any_sessions: sessionmaker[Session],
+                                                   tmp_path: Path, name: bytes) -> None:
+    folder = os.fsencode(tmp_path / "r")
+    os.mkdir(folder)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(GOOD.format(n=1).encode())
+    with open(os.path.join(folder, b"bad-" + name), "wb"):
+        pass  # empty: rejected, and its name must print
+    result = import_paths(any_sessions, [tmp_path / "r"])
+    assert result.imported == 1 and len(result.rejected) == 1
+    shown = name.decode("utf-8", "backslashreplace")
+    assert result.rejected[0].path == str(tmp_path / "r" / f"bad-{shown}")
+    with any_sessions() as s:
+        assert s.scalar(select(Report.source)) == str(tmp_path / "r" / shown)
+    again = import_paths(any_sessions, [tmp_path / "r"])  # the same identity next time
+    assert (again.imported, again.unchanged) == (0, 1)
+    assert display_path(os.fsdecode(name)) == shown
+
+
+def test_display_path_keeps_a_name_on_one_line() -> None:
+    assert display_path("a\nrejected b.md: x\r\t\x1b\u2028.md") == (
+        "a\\nrejected b.md: x\\r\\t\\x1b\\u2028.md")
+    assert source_name("ok/日本語.md") == display_path("ok/日本語.md") == "ok/日本語.md"
+
+
+def test_import_paths_newline_in_file_name(sessions: sessionmaker[Session],
+                                           tmp_path: Path) -> None:
+    (tmp_path / "x\nrejected fake.md").write_bytes(b"")
+    result = import_paths(sessions, [tmp_path])
+    assert [r.path for r in result.rejected] == [str(tmp_path / "x\\nrejected fake.md")]
+
+
+def test_import_paths_long_fields_same_on_both_databases(any_sessions: sessionmaker[Session],
+                                                         tmp_path: Path) -> None:
+    venue, url = "V" * 3000, "https://example.com/" + "u" * 5000
+    (tmp_path / "long.md").write_text(
+        f"---\nevent: \"{'E' * 3000}\"\nvenue: \"{venue}\"\nurl: \"{url}\"\n---\n\n"
+        "## Talk\nby 誰か\n\n- メモ\n", encoding="utf-8")
+    result = import_paths(any_sessions, [tmp_path])
+    assert (result.imported, result.rejected) == (1, [])
+    with any_sessions() as s:
+        ev = s.scalars(select(Event)).one()
+        assert (ev.venue, ev.url, len(ev.name)) == (venue, url, 500)  # the parser's own cut
+
+
+def test_store_report_long_fields_same_on_both_databases(
+        any_sessions: sessionmaker[Session]) -> None:
+    """Whatever the parser lets through, both databases store alike (they used to differ
+    above 500, 1,000 and 2,000 characters)."""
+    from store.importer import _store_report
+    from store.reports import ParsedEvent, ParsedReport, ParsedTalk
+
+    title, url, name = "T" * 5000, "https://example.com/" + "u" * 5000, "E" * 3000
+    parsed = ParsedReport(event=ParsedEvent(name=name, venue="V" * 3000, url=url),
+                          talks=[ParsedTalk(title=title, url=url)])
+    with any_sessions.begin() as s:
+        _store_report(s, "r.md", "0" * 64, parsed)
+    with any_sessions() as s:
+        ev = s.scalars(select(Event)).one()
+        talk = s.scalars(select(Talk)).one()
+        assert (ev.name, ev.venue, ev.url) == (name, "V" * 3000, url)
+        assert (talk.title, talk.url) == (title, url)
+
+
+def test_import_paths_long_file_name_stem_as_event_name(any_sessions: sessionmaker[Session],
+                                                        tmp_path: Path) -> None:
+    # No event in the text: the name comes from the file name, up to NAME_MAX (255 bytes).
+    f = tmp_path / ("n" * 250 + ".md")
+    f.write_text("## 話\nby 誰か\n\n- メモ\n", encoding="utf-8")
+    assert import_paths(any_sessions, [f]).imported == 1
+
+
+def test_import_paths_path_too_long_rejected_on_both_databases(
+        any_sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    deep = tmp_path
+    for _ in range(6):  # 6 × 200 characters, each a legal folder name
+        deep = deep / ("d" * 200)
+    deep.mkdir(parents=True)
+    (deep / "r.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    wide = tmp_path / ("日本語" * 25)  # 75 characters, 225 bytes a level
+    for _ in range(3):
+        wide = wide / ("日本語" * 25)
+    wide.mkdir(parents=True)
+    (wide / "r.md").write_text(GOOD.format(n=2), encoding="utf-8")
+    (tmp_path / "ok.md").write_text(GOOD.format(n=3), encoding="utf-8")
+    result = import_paths(any_sessions, [tmp_path])
+    assert result.imported == 2  # ok.md, and the 300-character Japanese path (900 bytes)
+    assert [("path too long" in r.error) for r in result.rejected] == [True]
+
+
+# --------------------------------------------------------------------------- folders, links
+def test_import_paths_unreadable_folder_is_reported(sessions: sessionmaker[Session],
+                                                    tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "r.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "r.md").write_text(GOOD.format(n=2), encoding="utf-8")
+    locked.chmod(0)
+    if os.geteuid() == 0:  # root reads it anyway: make the kernel's answer the unprivileged one
+        real = os.scandir
+
+        def scandir(path: str) -> object:
+            if os.fspath(path) == str(locked):
+                raise PermissionError(13, "Permission denied", str(locked))
+            return real(path)
+
+        monkeypatch.setattr(os, "scandir", scandir)
+    try:
+        result = import_paths(sessions, [tmp_path])
+    finally:
+        locked.chmod(0o755)
+    assert result.imported == 1
+    assert [(r.path, r.error) for r in result.rejected] == [
+        (str(locked), "cannot read folder: Permission denied")]
+
+
+def test_import_paths_symlinks_outside_are_skipped(sessions: sessionmaker[Session],
+                                                   tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    root = tmp_path / "notes"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "real.md").write_text(GOOD.format(n=2), encoding="utf-8")
+    (root / "leak.md").symlink_to(outside / "secret.md")
+    (root / "leakdir").symlink_to(outside)
+    (root / "alias.md").symlink_to(root / "sub" / "real.md")  # inside: followed
+    (root / "loop").symlink_to(root)  # inside: its files are imported once, under their path
+    (root / "dangling.md").symlink_to(tmp_path / "gone.md")
+    result = import_paths(sessions, [root])
+    assert sorted(Path(r.path).name for r in result.skipped) == [
+        "dangling.md", "leak.md", "leakdir"]
+    assert all("not followed" in r.error for r in result.skipped
+               if not r.path.endswith("dangling.md"))
+    assert (result.files, result.imported, result.rejected) == (2, 2, [])
+    with sessions() as s:
+        assert sorted(Path(p).name for p in s.scalars(select(Report.source))) == [
+            "alias.md", "real.md"]
+    # Named directly, a link is read: the user chose it.
+    assert import_paths(sessions, [root / "leak.md"]).imported == 1
+    # Importing both folders, the link leads inside them.
+    assert import_paths(sessions, [root, outside]).skipped[0].path.endswith("dangling.md")
+
+
+# --------------------------------------------------------------------------- store failures
+def _reports(tmp_path: Path, n: int) -> Path:
+    folder = tmp_path / "reports"
+    folder.mkdir(exist_ok=True)
+    for i in range(n):
+        (folder / f"r{i:03}.md").write_text(
+            f"---\nevent: \"Study #{i}\"\n---\n\n## Talk {i} about storage\nby 誰か\n\n"
+            + "".join(f"- point {k} about disks, pages and what fills them up\n"
+                      for k in range(60)), encoding="utf-8")
+    return folder
+
+
+def test_import_paths_disk_full_stops_with_the_store_named(tmp_path: Path) -> None:
+    db = tmp_path / "full.db"
+    eng = make_engine(f"sqlite:///{db}")
+    upgrade(eng)
+    with eng.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar() or 0
+
+    @event.listens_for(eng, "connect")
+    def _small_disk(dbapi_conn: object, _record: object) -> None:
+        cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+        cur.execute(f"PRAGMA max_page_count = {pages + 12}")
+        cur.close()
+
+    eng.dispose()
+    with pytest.raises(StoreError) as info:
+        import_paths(make_sessionmaker(eng), [_reports(tmp_path, 60)])
+    assert info.value.cause == "database or disk is full"
+    assert str(info.value) == f"cannot use the store sqlite:///{db}: database or disk is full"
+    eng.dispose()
+
+
+def test_import_paths_lost_connection_stops_with_the_store_named(pg_engine: Engine,
+                                                                 tmp_path: Path) -> None:
+    calls = []
+
+    def kill_my_connection(session: Session, _event: Event) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+    with pytest.raises(StoreError) as info:
+        import_paths(make_sessionmaker(pg_engine), [_reports(tmp_path, 5)],
+                     on_event=kill_my_connection)
+    assert "terminating connection" in info.value.cause and "\n" not in str(info.value)
+    assert "postgresql" in info.value.store and len(calls) == 2
+    with make_sessionmaker(pg_engine)() as s:  # the first file stayed, the second is undone
+        assert s.scalar(select(func.count(Report.id))) == 1
+
+
+def test_import_paths_read_only_store_stops_before_blaming_files(
+        sessions: sessionmaker[Session], engine: Engine, tmp_path: Path) -> None:
+    folder = _reports(tmp_path, 3)
+    assert import_paths(sessions, [folder]).imported == 3
+    (folder / "new.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    ro = make_engine(f"sqlite:///file:{engine.url.database}?mode=ro&uri=true")
+    with pytest.raises(StoreError) as info:
+        import_paths(make_sessionmaker(ro), [folder])
+    ro.dispose()
+    assert info.value.cause == "attempt to write a readonly database"
+    assert "mode=ro" in info.value.store

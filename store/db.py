@@ -4,6 +4,7 @@ a failing store from a failing statement."""
 from __future__ import annotations
 
 import importlib.util
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,11 +13,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+from store.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///meetup_bot.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -71,13 +76,108 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; several copies starting at once on PostgreSQL queue up."""
+    """Bring the schema to `revision` in one transaction, on SQLite too, so a crash leaves the
+    old schema or the new one; several copies starting at once queue up. A store left without
+    a revision by an interrupted upgrade of an older version is repaired first."""
     cfg = _alembic_config()
-    with engine.begin() as conn:
+    with engine.connect() as conn, _migration_transaction(conn):
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        _repair_unversioned(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+@contextmanager
+def _migration_transaction(conn: Connection) -> Iterator[None]:
+    """One real transaction around the whole upgrade.
+
+    pysqlite (Python < 3.12 semantics) opens a transaction only before INSERT/UPDATE/DELETE,
+    so CREATE TABLE ran in autocommit: a crash mid-upgrade left tables without a revision.
+    Taking over transaction control (SQLAlchemy's recipe for pysqlite) makes SQLite's
+    transactional DDL work; IMMEDIATE takes the write lock first, so a second copy waits and
+    then finds the schema at head.
+    """
+    if conn.dialect.name != "sqlite":
+        with conn.begin():
+            yield
+        return
+    raw = conn.connection.driver_connection
+    saved = raw.isolation_level  # type: ignore[union-attr]
+    raw.isolation_level = None  # type: ignore[union-attr]
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+    finally:
+        raw.isolation_level = saved  # type: ignore[union-attr]
+
+
+# The tables each revision creates, in order; only these can be left behind by an upgrade.
+_REVISION_TABLES = (
+    ("0001", ("reports", "events", "talks")),
+    ("0002", ("search_docs", "search_meta")),
+    ("0003", ("slack_events",)),
+    ("0004", ("subscriptions", "digest_posts")),
+)
+_SQLITE_INDEX_TABLES = ("search_vocab", "search_fts")  # FTS5, made by 0002 on SQLite
+_DATA_TABLES = ("reports", "slack_events", "subscriptions", "digest_posts")
+
+
+def _repair_unversioned(conn: Connection) -> None:
+    """A store with our tables but no Alembic revision (an upgrade killed by an older version,
+    whose SQLite DDL was not transactional): rebuilt when it holds no data, else stamped with
+    the revision its tables show, else explained in one line."""
+    if MigrationContext.configure(conn).get_current_revision() is not None:
+        return
+    tables = set(inspect(conn).get_table_names())
+    ours = [t for _rev, names in _REVISION_TABLES for t in names if t in tables]
+    if conn.dialect.name == "sqlite":
+        ours += [t for t in _SQLITE_INDEX_TABLES if t in tables]
+    if not ours:
+        return
+    store = hidden_url(conn.engine.url)
+    holds_data = any(conn.execute(text(f"SELECT 1 FROM {t} LIMIT 1")).first()
+                     for t in _DATA_TABLES if t in tables)
+    if not holds_data:
+        log.warning("the store %s was left half-migrated by an interrupted upgrade and holds "
+                    "no data: building its schema afresh", store)
+        for t in [*_SQLITE_INDEX_TABLES, *(n for _r, names in reversed(_REVISION_TABLES)
+                                           for n in reversed(names))]:
+            if t in ours:
+                cascade = " CASCADE" if conn.dialect.name == "postgresql" else ""
+                conn.execute(text(f"DROP TABLE {t}{cascade}"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP FUNCTION IF EXISTS search_bump_generation()"))
+        return
+    found = None
+    for rev, names in _REVISION_TABLES:
+        if all(n in tables for n in names):
+            found = rev
+        else:
+            break
+    later = [n for rev, names in _REVISION_TABLES if found is None or rev > found
+             for n in names if n in tables]
+    complete = found is not None and not later and (
+        conn.dialect.name != "sqlite" or found < "0002"
+        or all(t in tables for t in _SQLITE_INDEX_TABLES))
+    if not complete or found is None:
+        raise StoreError(store, "its tables hold data but have no schema version, and they "
+                                "match no version (an upgrade was interrupted): restore a "
+                                "backup, or import the reports into a new store")
+    log.warning("the store %s has the tables of revision %s but no revision: recording it",
+                store, found)
+    command.stamp(_stamp_config(conn), found)
+
+
+def _stamp_config(conn: Connection) -> Config:
+    cfg = _alembic_config()
+    cfg.attributes["connection"] = conn
+    return cfg
 
 
 def hidden_url(url: str | URL) -> str:

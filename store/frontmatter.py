@@ -22,7 +22,7 @@ from store.errors import ReportError
 
 MAX_CHARS = 64 * 1024
 MAX_DEPTH = 20
-MAX_NODES = 10_000  # YAML nodes after alias expansion, the whole block
+MAX_NODES = 2_000  # YAML values after alias expansion, the whole block; real ones have dozens
 MAX_ITEMS = 200  # any list
 MAX_TAGS = 50  # `tags` and `categories`
 MAX_TAG_CHARS = 100
@@ -123,8 +123,8 @@ class _LimitedLoader(yaml.SafeLoader):
     def _spend(self, n: int) -> None:
         self.spent += n
         if self.spent > MAX_NODES:
-            raise _Limit(f"front matter too large once its YAML aliases are expanded "
-                         f"(more than {MAX_NODES} values)")
+            raise _Limit(f"front matter has more than {MAX_NODES} values "
+                         f"(YAML aliases counted as expanded)")
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -163,9 +163,40 @@ _LimitedLoader.add_constructor("tag:yaml.org,2002:timestamp",
 _LimitedLoader.add_constructor("tag:yaml.org,2002:int", _LimitedLoader.construct_yaml_int)
 
 
+_FLOW_MARKS = re.compile(r"[\[\]{}\"'#]")
+_DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_SINGLE_QUOTED = re.compile(r"'(?:[^']|'')*'")
+
+
+def _flow_too_deep(block: str) -> bool:
+    """True when `[`/`{` nest deeper than MAX_DEPTH outside quotes and comments. PyYAML's
+    scanner reads ~1,000 tokens ahead, quadratically, before the composer sees any depth."""
+    depth, pos = 0, 0
+    while (m := _FLOW_MARKS.search(block, pos)) is not None:
+        c, at = m.group(), m.start()
+        pos = at + 1
+        after_space = at == 0 or block[at - 1] in " \t\n[{,:"
+        if c in "\"'" and after_space:
+            q = (_DOUBLE_QUOTED if c == '"' else _SINGLE_QUOTED).match(block, at)
+            pos = q.end() if q else len(block)
+        elif c == "#" and after_space:
+            end = block.find("\n", at)
+            pos = len(block) if end < 0 else end
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif c in "]}":
+            depth = max(0, depth - 1)
+    return False
+
+
 def _load_yaml(block: str, warnings: list[str]) -> object:
-    loader = _LimitedLoader(block, warnings)
+    if _flow_too_deep(block):
+        raise ReportError(f"front matter nested deeper than {MAX_DEPTH} levels")
+    loader = None
     try:
+        loader = _LimitedLoader(block, warnings)  # its reader refuses control characters
         return loader.get_single_data()
     except _Limit as exc:
         raise ReportError(str(exc)) from None
@@ -177,7 +208,8 @@ def _load_yaml(block: str, warnings: list[str]) -> object:
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ReportError(f"broken front matter: {type(exc).__name__}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # --------------------------------------------------------------------------- TOML

@@ -214,7 +214,9 @@ def test_upgrade_survives_kill_9_during_first_migration(tmp_path: Path) -> None:
             # the old schema (nothing) or the new one, never tables without a revision
             assert tables == set() or rev == head_revision(), (db, tables, rev)
             mid_migration += rev is None
+        before = time.monotonic()
         result = CliRunner().invoke(cli, ["import", str(small), "--db", f"sqlite:///{db}"])
         assert result.exit_code == 0, (db, result.output)
+        assert time.monotonic() - before < 10  # no lock or recovery left waiting
     print(f"kill -9 rounds: 20, killed before the schema was committed: {mid_migration}, "
           f"{time.monotonic() - started:.1f} s")

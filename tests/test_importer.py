@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -203,11 +205,21 @@ def test_import_paths_deep_yaml_and_alias_bomb_cost_one_rejection_each(
                                       + "\n---\n## T\n- x\n", encoding="utf-8")
     (tmp_path / "bomb.md").write_text(BOMB + "tags: [" + ",".join(["*h"] * 9)
                                       + "]\n---\n## T\n- x\n", encoding="utf-8")
+    (tmp_path / "bomb2.md").write_text(BOMB + "categories: [" + ",".join(["*h"] * 9)
+                                       + "]\n---\n## T\n- x\n", encoding="utf-8")
     (tmp_path / "good.md").write_text(GOOD.format(n=1), encoding="utf-8")
-    result = import_paths(any_sessions, [tmp_path])
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        result = import_paths(any_sessions, [tmp_path])
+        elapsed, peak = time.perf_counter() - started, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 3 and peak < 100 * 1024 * 1024  # four files, one of them stored
     reasons = {Path(r.path).name: r.error for r in result.rejected}
-    assert result.imported == 1 and set(reasons) == {"deep.md", "bomb.md"}
+    assert result.imported == 1 and set(reasons) == {"deep.md", "bomb.md", "bomb2.md"}
     assert "deeper than" in reasons["deep.md"] and "aliases" in reasons["bomb.md"]
+    assert "aliases" in reasons["bomb2.md"]
 
 
 def test_import_paths_parser_bug_costs_only_its_file(sessions: sessionmaker[Session],

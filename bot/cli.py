@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings, SettingsError
@@ -84,11 +85,37 @@ def _echo_json(value: object) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, for operators.")
 def cli(verbose: bool) -> None:
     """meetup-bot: meetup and conference notes that answer back inside Slack."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                      verbose=verbose))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+
+
+class LogFormatter(logging.Formatter):
+    """Without -v, a database error in a log record shows as its driver's first line:
+    SQLAlchemy's text carries the SQL statement and its parameters (report text, tokens)."""
+
+    def __init__(self, fmt: str, *, verbose: bool) -> None:
+        super().__init__(fmt)
+        self.verbose = verbose
+
+    def formatException(self, ei: Any) -> str:
+        exc, chain = ei[1], list[BaseException]()
+        while exc is not None and len(chain) < 10:
+            chain.append(exc)
+            exc = exc.__cause__ or exc.__context__
+        sql = next((e for e in chain if isinstance(e, StatementError)), None)
+        if self.verbose or sql is None:
+            return super().formatException(ei)
+        return (f"{type(ei[1]).__name__}: {error_line(sql)} "
+                "(run with -v for the statement and the traceback)")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        text = super().formatMessage(record)
+        return text if self.verbose else _SQL_DETAIL.sub("", text)
+
+
+_SQL_DETAIL = re.compile(r"\n\[SQL: .*?(?:\(Background on this error at: [^)]*\)|$)", re.S)
 
 
 @cli.command("import")

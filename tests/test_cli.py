@@ -215,3 +215,29 @@ def test_cli_import_disk_full_one_line(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"Error: cannot use the store sqlite:///{db}: database or disk is full"]
+
+
+def test_log_formatter_hides_sql_without_verbose() -> None:
+    import logging
+
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.cli import LogFormatter
+
+    cause = IntegrityError("INSERT INTO reports (source) VALUES (?)", ("secret-token",),
+                           Exception("UNIQUE constraint failed: reports.source"))
+    try:
+        try:
+            raise cause
+        except IntegrityError as exc:
+            raise RuntimeError("digest round failed") from exc
+    except RuntimeError as exc:
+        info = (type(exc), exc, exc.__traceback__)
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed: %s", (cause,), info)
+    quiet = LogFormatter("%(message)s", verbose=False).format(record)
+    assert "secret-token" not in quiet and "[SQL:" not in quiet and "INSERT" not in quiet
+    assert "UNIQUE constraint failed: reports.source" in quiet and "-v" in quiet
+    record.exc_text = None
+    loud = LogFormatter("%(message)s", verbose=True).format(record)
+    assert "[SQL: INSERT INTO reports" in loud and "secret-token" in loud
+    assert "Traceback" in loud

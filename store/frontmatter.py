@@ -164,18 +164,20 @@ _LimitedLoader.add_constructor("tag:yaml.org,2002:int", _LimitedLoader.construct
 
 
 _FLOW_MARKS = re.compile(r"[\[\]{}\"'#]")
-_DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_SINGLE_QUOTED = re.compile(r"'(?:[^']|'')*'")
+# TOML's multi-line strings first; YAML's '' escape is TOML's empty string, either way balanced.
+_DOUBLE_QUOTED = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\]|\\.)*"', re.S)
+_SINGLE_QUOTED = re.compile(r"'''[\s\S]*?'''|'(?:[^']|'')*'")
 
 
 def _flow_too_deep(block: str) -> bool:
-    """True when `[`/`{` nest deeper than MAX_DEPTH outside quotes and comments. PyYAML's
-    scanner reads ~1,000 tokens ahead, quadratically, before the composer sees any depth."""
+    """True when `[`/`{` nest deeper than MAX_DEPTH outside quotes and comments (YAML or
+    TOML). PyYAML's scanner reads ~1,000 tokens ahead, quadratically, before the composer
+    sees any depth; tomllib recurses until RecursionError."""
     depth, pos = 0, 0
     while (m := _FLOW_MARKS.search(block, pos)) is not None:
         c, at = m.group(), m.start()
         pos = at + 1
-        after_space = at == 0 or block[at - 1] in " \t\n[{,:"
+        after_space = at == 0 or block[at - 1] in " \t\n[{,:="
         if c in "\"'" and after_space:
             q = (_DOUBLE_QUOTED if c == '"' else _SINGLE_QUOTED).match(block, at)
             pos = q.end() if q else len(block)
@@ -219,6 +221,8 @@ _INVALID = "\ue000invalid date\ue000"
 
 
 def _load_toml(block: str, warnings: list[str]) -> object:
+    if _flow_too_deep(block):
+        raise ReportError(f"front matter nested deeper than {MAX_DEPTH} levels")
     # tomllib refuses a whole document for one impossible date; quote such a date and retry,
     # so that, as in YAML, it is only absent. Each round fixes one date.
     for _ in range(20):

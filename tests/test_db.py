@@ -137,13 +137,15 @@ def test_ensure_schema_explains_an_unversioned_store_it_cannot_place(tmp_path: P
 
 
 def test_upgrade_from_0004_keeps_search_working(any_engine: Engine, tmp_path: Path) -> None:
-    """0005 on a store with talks: the search index and its triggers still follow writes."""
+    """0005 on a store with talks: the search index and its triggers still follow writes,
+    and a title longer than the old 1,000-character limit is stored and found."""
     from alembic import command
     from sqlalchemy.orm import Session
 
     from store.db import _alembic_config
-    from store.importer import import_paths
-    from store.search import search_talks
+    from store.importer import _store_report, import_paths
+    from store.reports import ParsedEvent, ParsedReport, ParsedTalk
+    from store.search import index_event, search_talks
 
     cfg = _alembic_config()
     with any_engine.begin() as conn:  # the fixture is at head: back to 0004
@@ -152,13 +154,20 @@ def test_upgrade_from_0004_keeps_search_working(any_engine: Engine, tmp_path: Pa
     f = tmp_path / "r.md"
     report = "---\nevent: \"Infra Study\"\n---\n\n## Kubernetes operators{}\nby 誰か\n\n- メモ\n"
     f.write_text(report.format(""), encoding="utf-8")
-    assert import_paths(make_sessionmaker(any_engine), [f]).imported == 1
+    sessions = make_sessionmaker(any_engine)
+    assert import_paths(sessions, [f]).imported == 1
     upgrade(any_engine)
-    f.write_text(report.format(" " + "x" * 1500), encoding="utf-8")
-    assert import_paths(make_sessionmaker(any_engine), [f]).imported == 1
+    f.write_text(report.format(", revisited"), encoding="utf-8")
+    assert import_paths(sessions, [f]).imported == 1
+    long_title = "Operators at scale " + "x" * 1500
+    with sessions.begin() as s:
+        event = _store_report(s, "long.md", "0" * 64, ParsedReport(
+            event=ParsedEvent(name="Long"), talks=[ParsedTalk(title=long_title)]))
+        index_event(s, event)
     with Session(any_engine) as s:
-        hits = search_talks(s, "operators")
-        assert hits.total == 1 and len(hits.hits[0].talk.title) > 1500
+        assert [h.talk.title for h in search_talks(s, "revisited").hits] == [
+            "Kubernetes operators, revisited"]
+        assert [h.talk.title for h in search_talks(s, "scale").hits] == [long_title]
 
 
 def test_upgrade_survives_kill_9_during_first_migration(tmp_path: Path) -> None:

@@ -241,3 +241,15 @@ def test_log_formatter_hides_sql_without_verbose() -> None:
     loud = LogFormatter("%(message)s", verbose=True).format(record)
     assert "[SQL: INSERT INTO reports" in loud and "secret-token" in loud
     assert "Traceback" in loud
+
+
+def test_cli_import_dry_run_shows_front_matter_warnings_and_odd_names(tmp_path: Path) -> None:
+    r = _hostile_folder(tmp_path)
+    result = CliRunner().invoke(cli, ["import", "--dry-run", "--json", str(r)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    out = json.loads(result.stdout)
+    by_path = {rep["path"]: rep for rep in out["reports"]}
+    assert "not a valid date or time, ignored: 2018-02-30" in by_path[f"{r}/a.md"]["warnings"]
+    assert f"{r}/caf\\xe9.md" in by_path
+    assert {x["path"] for x in out["rejected"]} == {
+        f"{r}/deep.md", f"{r}/x\\nrejected fake.md", f"{r}/\\x83e\\x83X\\x83g.md"}

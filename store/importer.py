@@ -132,8 +132,7 @@ def scan_paths(paths: Iterable[str | Path]) -> Scan:
     place inside one of the folders being imported; a path named directly is always read.
     """
     scan = Scan()
-    given = [os.fspath(p) for p in paths]
-    given = [os.fsdecode(p) for p in given]
+    given = [os.fsdecode(os.fspath(p)) for p in paths]
     roots = [os.path.realpath(p) for p in given if os.path.isdir(p)]
     for path in given:
         if os.path.isdir(path):

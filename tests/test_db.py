@@ -134,6 +134,12 @@ def test_ensure_schema_explains_an_unversioned_store_it_cannot_place(tmp_path: P
     assert "\n" not in message and str(tmp_path / "odd.db") in message
     assert "no schema version" in message
     eng.dispose()
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    result = CliRunner().invoke(cli, ["talks", "--db", f"sqlite:///{tmp_path / 'odd.db'}"])
+    assert result.exit_code == 1 and result.output == f"Error: {message}\n"
 
 
 def test_upgrade_from_0004_keeps_search_working(any_engine: Engine, tmp_path: Path) -> None:

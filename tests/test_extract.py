@@ -101,3 +101,16 @@ def test_parse_report_html_links_and_bold_reach_the_talk_rules() -> None:
             "<li>Config done right by <a href='https://t/b'>Bo Chan</a>.</li></ul></body></html>")
     assert [(t, s) for t, s, _ in _talks(html, "p.html")] == [("Notebooks", ["Ann Lee"]),
                                                               ("Config done right", ["Bo Chan"])]
+
+
+def test_parse_report_programme_table_talks_take_their_sections_notes() -> None:
+    text = ("Cloud Night #3 のメモ。\n\n| 時間 | タイトル | 登壇者 |\n|---|---|---|\n"
+            "| 13:30 | eBPF で見る通信 | 山田 太郎（株式会社サンプル） |\n"
+            "| 14:10 | GitOps を 100 クラスタで | @hanako_dev |\n| 15:00 | 懇親会 | |\n\n"
+            "## eBPF で見る通信\n\n- Hubble で可視化\n- カーネルを触らずに計測\n\n"
+            "## GitOps を 100 クラスタで\n\n- ApplicationSet で差分を吸収\n")
+    report = parse_report(text, "r.md")
+    assert [(t.title, t.speakers, t.affiliations, t.has_notes) for t in report.talks] == [
+        ("eBPF で見る通信", ["山田 太郎"], ["株式会社サンプル"], True),
+        ("GitOps を 100 クラスタで", ["@hanako_dev"], [], True)]
+    assert "Hubble" in report.talks[0].notes and "ApplicationSet" in report.talks[1].notes

@@ -476,7 +476,27 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
             chosen = [best]
     chosen = _nest(chosen)
     chosen.sort(key=lambda c: (c.block.index, c.key[0] == "grid"))
+    _adopt_sections(chosen, cands)
     return _dedupe(chosen)
+
+
+def _adopt_sections(chosen: list[Candidate], cands: list[Candidate]) -> None:
+    """A talk read from a programme table or list takes the notes of the section that a
+    later heading with its title opens ("| 13:30 | Title | Name |", then "## Title")."""
+    picked = {id(c) for c in chosen}
+    sections: dict[str, Candidate] = {}
+    for c in cands:
+        if c.block.kind == "heading" and c.body and id(c) not in picked and c.title:
+            sections.setdefault(_norm(c.title), c)
+    if not sections:
+        return
+    for c in chosen:
+        if c.body or not c.title:
+            continue
+        section = sections.pop(_norm(c.title), None)
+        if section is not None:
+            c.body, c.used = section.body, c.used | section.used
+            c.line.url = c.line.url or section.line.url
 
 
 def c_kind(members: list[Candidate]) -> object:
@@ -545,6 +565,10 @@ def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
             seen.append(key)
         else:
             other = kept[dup]
+            if not other.body and c.body:
+                # A programme table first, a section per talk later: the section's notes.
+                other.body, other.used = c.body, other.used | c.used
+                other.line.url = other.line.url or c.line.url
             if not other.has_people and c.has_people:
                 other.line.speakers, other.line.handles = c.line.speakers, c.line.handles
                 other.line.orgs = other.line.orgs or c.line.orgs

@@ -23,6 +23,9 @@ def looks_like_html(text: str) -> bool:
 # html.parser costs about 30 µs a tag, which a page of 200,000 nested tags turns into minutes.
 _TOKEN = re.compile(
     r"<!--.*?(?:-->|\Z)|<(script|style|textarea)\b[^>]*>.*?(?:</\1\s*>|\Z)"
+    # An embedded post (a tweet, an Instagram card): someone else's words, never a talk.
+    r"|<(blockquote)\b[^>]*class=[\"'][^\"']*(?:twitter-tweet|instagram-media|"
+    r"bluesky-embed|mastodon-embed)[^>]*>.*?(?:</blockquote\s*>|\Z)"
     r"|<(/?)([A-Za-z][A-Za-z0-9:-]{0,30})\b[^>]*>|<![^>]*>|<\?[^>]*>|<|[^<]+",
     re.S | re.I)
 
@@ -130,11 +133,11 @@ class _Reducer:
         for n, m in enumerate(_TOKEN.finditer(markup)):
             if n >= MAX_TOKENS:  # a real page has a few thousand; the rest is not read
                 break
-            if m.group(1):  # script, style …: nothing a reader sees
+            if m.group(1) or m.group(2):  # script, style, embedded posts: nothing to read
                 continue
-            name = m.group(3)
+            name = m.group(4)
             if name:
-                if m.group(2):
+                if m.group(3):
                     self.handle_endtag(name.lower())
                 else:
                     attrs = []

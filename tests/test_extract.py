@@ -114,3 +114,21 @@ def test_parse_report_programme_table_talks_take_their_sections_notes() -> None:
         ("eBPF で見る通信", ["山田 太郎"], ["株式会社サンプル"], True),
         ("GitOps を 100 クラスタで", ["@hanako_dev"], [], True)]
     assert "Hubble" in report.talks[0].notes and "ApplicationSet" in report.talks[1].notes
+
+
+def test_parse_report_slot_heading_with_two_titled_parts() -> None:
+    text = ("## 1コマ目「型の話」\n+ 登壇者 : 山田 太郎 ( [@taro](https://twitter.com/taro) ) さん\n\n"
+            "## 2コマ目\n+ 登壇者 : 佐藤 花子 ( [@hanako](https://twitter.com/hanako) ) さん\n\n"
+            "### 「前半: クラウド入門」\n- メモ\n\n### 「後半: Go 入門」\n- メモ\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [("型の話", ["山田 太郎"]),
+                                                    ("前半: クラウド入門", ["佐藤 花子"]),
+                                                    ("後半: Go 入門", ["佐藤 花子"])]
+
+
+def test_html_to_text_drops_embedded_posts() -> None:
+    from store.htmltext import html_to_text
+
+    page = ('<p>before</p><blockquote class="twitter-tweet"><p>great talk!</p>&mdash; '
+            '<a href="https://twitter.com/x">@x</a></blockquote><p>after</p>')
+    text = html_to_text(page)
+    assert "before" in text and "after" in text and "great talk" not in text

@@ -79,6 +79,9 @@ _SESSION_LIST = re.compile(
     r"(?:発表|講演|登壇|トーク|LT)一覧|(?:参加|聴講|聞い|見)た(?:セッション|トーク|発表)(?:一覧)?|"
     r"印象に残った(?:セッション|トーク|発表)|気になった(?:セッション|トーク|発表)|"
     r".{0,12}(?:に参加|参加したのは|聞いたのは|見たのは|聴講したのは))\s*[:：]?$", re.I)
+# A heading that is only a slot of the programme: "5コマ目", "第2部", "Session 3".
+_SLOT_ONLY = re.compile(r"^(?:\d{1,2}\s*コマ目|第\s*\d{1,2}\s*(?:部|セッション|枠|講演)|"
+                        r"(?:session|slot|talk|発表|講演|枠)\s*#?\d{1,2})$", re.I)
 # A slot prefix that says the line is a talk: "⚡ Lightning Talk:", "Keynote:", "Session3:".
 _KIND_PREFIX = re.compile(r"lightning|\bLT\b|keynote|基調講演|キーノート|session\s*\d|"
                           r"セッション\s*\d|招待講演", re.I)
@@ -474,10 +477,33 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
                    default=None)
         if best is not None and best.evidence >= 0.6 and len(best.title or "") <= 150:
             chosen = [best]
-    chosen = _nest(chosen)
+    chosen = _split_slots(_nest(chosen), cands)
     chosen.sort(key=lambda c: (c.block.index, c.key[0] == "grid"))
     _adopt_sections(chosen, cands)
     return _dedupe(chosen)
+
+
+def _split_slots(chosen: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
+    """A slot heading that names its speaker but no title ("## 5コマ目" + 登壇者) and holds
+    titled sub-headings: each sub-heading is a talk by that speaker."""
+    headings = {c.block.index: c for c in cands if c.block.kind == "heading"}
+    out: list[Candidate] = []
+    for c in chosen:
+        if (c.block.kind == "heading" and c.has_people and c.title
+                and _SLOT_ONLY.match(c.title.strip())):
+            subs = [headings[b.index] for b in c.body if b.kind == "heading"
+                    and b.level > c.block.level and b.index in headings]
+            subs = [x for x in subs if x.title and not _SECTION.match(x.title)]
+            if subs:
+                for x in subs:
+                    if not x.has_people:
+                        x.line.speakers, x.line.handles = list(c.line.speakers), list(
+                            c.line.handles)
+                        x.line.orgs = x.line.orgs or list(c.line.orgs)
+                out.extend(subs)
+                continue
+        out.append(c)
+    return out
 
 
 def _adopt_sections(chosen: list[Candidate], cands: list[Candidate]) -> None:
@@ -515,7 +541,9 @@ def _nest(chosen: list[Candidate]) -> list[Candidate]:
         if not inner:
             continue
         if c.has_people or c.labelled:
-            drop.update(id(x) for x in inner if not (x.has_people or x.labelled))
+            # Its notes and links are not talks, nor is its own slide deck named again.
+            drop.update(id(x) for x in inner if not (x.has_people or x.labelled)
+                        or _same_talk(c, x))
         elif len(inner) == 1 and inner[0].has_people and _same_talk(c, inner[0]):
             # "## Title" over "Title from Name" (a slide embed): the heading is the talk.
             x = inner[0]

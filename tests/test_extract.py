@@ -132,3 +132,22 @@ def test_html_to_text_drops_embedded_posts() -> None:
             '<a href="https://twitter.com/x">@x</a></blockquote><p>after</p>')
     text = html_to_text(page)
     assert "before" in text and "after" in text and "great talk" not in text
+
+
+def test_parse_report_plain_label_paragraphs_and_title_lines_with_speaker_labels() -> None:
+    notes = ("Data Night – meeting notes\n\nSpeaker: Ann Lee (Acme)\nTitle: Tables for everyone\n"
+             "Notes:\n- migrated a lot\n\nSpeaker: Bo Chan\nTitle: Contracts with schemas\n")
+    assert _talks(notes, "n.txt") == [("Tables for everyone", ["Ann Lee"], ["Acme"]),
+                                      ("Contracts with schemas", ["Bo Chan"], [])]
+    blog = ("以下、聞いたセッションのメモです。\n\nリアルタイムなダッシュボードを作る\n"
+            "登壇者：森 健（株式会社サンプル）\n驚いた。\n\n自宅 IoT の話\n登壇者：@pi_maker\n"
+            "温度計を作っていた。\n\nまとめ\n")
+    assert _talks(blog, "b.txt") == [("リアルタイムなダッシュボードを作る", ["森 健"], ["株式会社サンプル"]),
+                                     ("自宅 IoT の話", ["@pi_maker"], [])]
+
+
+def test_parse_report_full_width_slash_title_speaker_lines() -> None:
+    text = ("【発表】\n・型ヒントを入れて一年／小林 恵（株式会社サンプル）\n"
+            "・fixture を使いこなす／@fixture_fan\n\n【懇親会】\n近くの店で\n")
+    assert [(t, s) for t, s, _ in _talks(text, "p.txt")] == [
+        ("型ヒントを入れて一年", ["小林 恵"]), ("fixture を使いこなす", ["@fixture_fan"])]

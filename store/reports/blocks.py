@@ -36,7 +36,8 @@ class Block:
     raw_cells: tuple[str, ...] = ()
     header: tuple[str, ...] = ()
     table: int = -1
-    continued: bool = False  # a further line of the same paragraph or list item
+    continued: bool = False  # a further line of the same paragraph or list item (Markdown)
+    in_para: bool = False  # a further line of the same paragraph, in plain text too
     strong: bool = False  # the whole line is bold (a label-like title)
     index: int = 0
 
@@ -205,7 +206,8 @@ class _Reader:
                                        strong=bold))
                     else:
                         self.add(Block("line", text, raw=raw, depth=depth, links=links,
-                                       continued=n > 0 and not self.plain, strong=bold))
+                                       continued=n > 0 and not self.plain, in_para=n > 0,
+                                       strong=bold))
                 item_start = False
 
     def _html(self, content: str, html_depth: int) -> None:

@@ -28,7 +28,8 @@ NOISE = re.compile(
     r"交流会|乾杯|撤収|片付け|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
     r"arrive|arrival|doors open|registration|raffle|giveaway|thanks?\b|thank you|sponsored by|"
     r"wrap[- ]?up|social|afterparty|after party|pub|beer|q ?& ?a$|まとめ$|感想$|所感$|おわりに$|"
-    r"はじめに$|最後に$|目次$|参考$|告知$|次回|.{0,8}感想$|お知らせ|関連リンク|リンク$|資料リンク|スライド$|動画$|"
+    r"はじめに$|最後に$|目次$|参考$|告知$|次回|質疑応答|質疑|hallway|"
+    r"(?:発表|講演|登壇|セッション|トーク|内容|プログラム|program(?:me)?)$|.{0,8}感想$|お知らせ|関連リンク|リンク$|資料リンク|スライド$|動画$|"
     r"contents$|table of contents$|agenda$|schedule$|timetable$|タイムテーブル$|"
     r"about( us)?$|contact$|license$|contributing$|organi[sz]ers$|sponsors?$|links?$|"
     r"references?$|summary$|conclusion$|introduction$|overview$|概要$|日時$|会場$|場所$|"
@@ -146,7 +147,9 @@ def _owned(blocks: list[Block], i: int) -> list[Block]:
             if b.kind == "line" and b.depth == head.depth and not b.continued:
                 break
         elif head.kind == "line":
-            if not (b.kind == "line" and b.continued):
+            # A wrapped Markdown paragraph goes on; in plain text only the label lines of
+            # the same paragraph ("登壇者：…", "Speaker: …") belong to the line above them.
+            if not (b.kind == "line" and (b.continued or (b.in_para and _is_label(b.text)))):
                 break
         else:
             break
@@ -154,6 +157,21 @@ def _owned(blocks: list[Block], i: int) -> list[Block]:
         if len(out) >= 400:
             break
     return out
+
+
+def _is_label(text: str) -> bool:
+    return bool(_ATTRIBUTE.match(text) or _WHO.match(text) or _WHAT.match(text)
+                or _ORG.match(text))
+
+
+def _label_block(blocks: list[Block], i: int) -> list[Block]:
+    """The run of label lines a paragraph opens with ("Speaker: …", "Title: …")."""
+    run = [blocks[i]]
+    for b in blocks[i + 1:i + 12]:
+        if b.kind != "line" or not b.in_para or not (_is_label(b.text) or b.continued):
+            break
+        run.append(b)
+    return run
 
 
 def _label_values(body: list[Block], used: set[int]
@@ -289,6 +307,8 @@ def _enrich(c: Candidate) -> None:
                 continue
             if _WHAT.match(b.text) or (_LABEL.match(b.text) and not _WHO.match(b.text)):
                 continue
+            if parse_talk_line(b.raw).title:
+                break  # a talk line of its own ("Title / Name"), not a people line
             first = re.split(r"\s*[,、(（]\s*", b.text)[0]
             if len(b.text) <= 120 and looks_like_person(first):
                 p = parse_people(b.text)
@@ -396,6 +416,16 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             line.handles = line.handles or handles
             line.orgs = line.orgs or orgs
             c = Candidate(b, line, ("row", b.header))
+        elif (b.kind == "line" and not b.in_para and (_WHO.match(b.text) or _WHAT.match(b.text))
+              and not b.continued):
+            # A paragraph of labels is a talk: "Speaker: Name (Org)" / "Title: …".
+            run = _label_block(blocks, i)
+            c = Candidate(b, TalkLine(title=None), ("labels",), body=run)
+            _enrich(c)
+            if not c.labelled:
+                continue
+            c.used.update(x.index for x in run[1:])
+            c.used.discard(b.index)  # its own line is the talk's place, not an attribute
         elif b.kind in ("heading", "item", "line") and not (b.kind == "line" and b.continued):
             if len(b.raw) > 1000 or not b.text.strip() or _ATTRIBUTE.match(b.text):
                 continue
@@ -537,7 +567,8 @@ def _nest(chosen: list[Candidate]) -> list[Candidate]:
     for c in chosen:
         if c.key[0] == "grid" or not c.body:
             continue
-        inner = [by_index[b.index] for b in c.body if b.index in by_index]
+        inner = [by_index[b.index] for b in c.body
+                 if b.index in by_index and by_index[b.index] is not c]
         if not inner:
             continue
         if c.has_people or c.labelled:

@@ -698,6 +698,7 @@ def _strip_prefix(s: str) -> tuple[str, str | None]:
 _DASH = re.compile(r"\s+(?:--?|–|—|―|－|‐|ー{1,2}|[|｜])\s+|\s+[―—]\s*|\s*[―]\s+")
 _COLON_R = re.compile(r"\s+[:：]\s+|\s*：\s*")
 _SLASH = re.compile(r"\s+[/／]\s+")
+_FW_SLASH = re.compile(r"\s*／\s*")
 _QUOTES = {"「": "」", "『": "』", "“": "”", '"': '"', "‘": "’", "《": "》", "【": "】"}
 
 
@@ -939,6 +940,13 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
         p, s = _people_strict(parts[0], linked)
         if s >= 1.5:
             cands.append(_Cand(text[len(parts[0]):].lstrip(" /／"), p, s - 0.1, "slash-start"))
+    # Title／Speaker: Japanese writes the full-width slash without spaces
+    if not _SLASH.search(text):
+        parts = _split_top(text, _FW_SLASH)
+        if len(parts) >= 2:
+            p, s = _people_strict(parts[-1], linked)
+            if s >= 1.0:
+                cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" ／"), p, s, "slash"))
     # Title, Speaker
     parts = _split_top(text, re.compile(r"\s*,\s+"))
     if len(parts) >= 2:

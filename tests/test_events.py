@@ -496,3 +496,25 @@ def test_guess_event_english_names_with_small_words() -> None:
     assert _g("Last week I attended the Women in Widgets Meetup in Lyon.\n").name == \
         "Women in Widgets Meetup"
     assert _g("I got to attend WidgetCon 2015 in London this year.\n").name == "WidgetCon 2015"
+
+
+@pytest.mark.parametrize(("opening", "expected"), [
+    ("Widget Summit ran from June 16 to June 19, 2022 in Springfield.", dt.date(2022, 6, 16)),
+    ("Widget Meetup #18, January 30, 2020.", dt.date(2020, 1, 30)),
+    ("Wed 8 March 2023, 6pm at the Widget office.", dt.date(2023, 3, 8)),
+    ("May 10 - 12, 2023", dt.date(2023, 5, 10)),
+    ("Last updated: May 10, 2023 10:00", None),
+])
+def test_guess_event_opening_line_states_the_day(opening: str, expected: dt.date | None) -> None:
+    g = guess_event({}, f"# Widget Meetup #18 recap\n\n{opening}\n\n## A talk\n- note\n")
+    assert g.date == expected
+
+
+@pytest.mark.parametrize("page", [
+    "【イベント名】\nWidget Hack Night 横浜 #41\n\n【日時】\n2019年3月8日(金)\n",
+    "■ イベント\nWidget Hack Night 横浜 #41\n\n■ 日程\n2019年3月8日（金）\n",
+    "イベント名：Widget Hack Night 横浜 #41\n開催日：2019/03/08\n",
+])
+def test_guess_event_name_from_an_event_label(page: str) -> None:
+    g = guess_event({}, page)
+    assert (g.name, g.date) == ("Widget Hack Night 横浜 #41", dt.date(2019, 3, 8))

@@ -690,6 +690,28 @@ def _file_candidate(source: str) -> _Candidate | None:
     return _Candidate(name, 28, 10**7, "file")
 
 
+_NAME_LABEL = re.compile(
+    r"^[\W_]{0,3}\s*(?:イベント名?|勉強会名?|名称|event\s+name|event(?=\s*[:：]))\s*[】\]］]?\s*"
+    r"(?:[:：]\s*(?P<value>.+))?$", re.I)
+
+
+def _label_candidates(lines: list[_Line]) -> list[_Candidate]:
+    """An event page's label: "イベント名: X", or "【イベント名】" / "■ イベント" above X."""
+    out: list[_Candidate] = []
+    text_lines = [ln for ln in lines if ln.kind != "blank"][:60]
+    for k, ln in enumerate(text_lines):
+        m = _NAME_LABEL.match(ln.text.strip()[:200])
+        if not m:
+            continue
+        value = (m.group("value") or "").strip()
+        if not value and k + 1 < len(text_lines):
+            value = text_lines[k + 1].text.strip()
+        if value and 2 <= len(value) <= 120 and not _NAME_LABEL.match(value):
+            out.append(_Candidate(value, 95, ln.offset, "label"))
+            break
+    return out
+
+
 def _pick(cands: list[_Candidate]) -> _Candidate | None:
     if not cands:
         return None
@@ -948,6 +970,48 @@ def _front_matter_in(body: str) -> tuple[dict[str, object], str]:
     return {str(k).lower(): v for k, v in data.items()}, body[m.end():]
 
 
+_OPENING_LINES = 12
+# Lines that date the page, not the event.
+_NOT_EVENT_DAY = re.compile(r"posted|updated|published|last edited|投稿|更新|公開|追記|編集", re.I)
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\d{1,2}時", re.I)
+_WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|[(（][月火水木金土日][)）]", re.I)
+_RANGE = re.compile(r"\d\s*(?:[-–—~〜～]|to|until|から)\s*(?:[A-Z][a-z]+\.?\s+)?\d", re.I)
+_HAPPENED = re.compile(r"\b(?:ran|runs|took place|happened|was on|is on|were on|met)\b|開催|行われ|開かれ",
+                       re.I)
+
+
+def _opening_date(lines: list[_Line], name: str, post: dt.date | None) -> dt.date | None:
+    """A day the opening lines state in the way event pages and recaps do, when no labelled
+    or "held on" date was found: a range ("May 10 - 12, 2023"), a day with a weekday or a
+    time ("Wed 8 March 2023, 6pm"), a day beside the event's name or a verb saying it took
+    place. A bare date line is a post's date, not the event's, and is left out."""
+    seen = 0
+    key = re.sub(r"\W+", "", name.casefold())[:40]
+    for ln in lines:
+        if ln.kind == "blank":
+            continue
+        seen += 1
+        if seen > _OPENING_LINES:
+            break
+        text = ln.text[:300]
+        if not re.search(r"\d{4}", text):
+            continue
+        if _NOT_EVENT_DAY.search(text):
+            continue
+        when = date_in(text, post.year if post else None)
+        if when is None or when == post:
+            continue
+        flat = re.sub(r"\W+", "", text.casefold())
+        if (_RANGE.search(text) or _TIME_OF_DAY.search(text) or _WEEKDAY.search(text)
+                or _HAPPENED.search(text) or (len(key) >= 4 and key in flat)):
+            # "from June 16 to June 19, 2022": the range's first day
+            first = re.split(r"\s+(?:to|until|through)\s+|\s*[~〜～]\s*", text, maxsplit=1)[0]
+            years = re.findall(r"\b(?:19|20)\d{2}\b", text)
+            start = date_in(f"{first}, {years[-1]}", None) if years and first != text else None
+            return start if start is not None and start <= when else when
+    return None
+
+
 def guess_event(front_matter: dict[str, object], body: str, source: str = "") -> EventGuess:
     """The event's own name and stated date in one report, and warnings a person can act on."""
     fm = {str(k).lower(): v for k, v in (front_matter or {}).items()}
@@ -966,6 +1030,7 @@ def guess_event(front_matter: dict[str, object], body: str, source: str = "") ->
         if isinstance(v, str) and v.strip():
             cands.append(_Candidate(v.strip(), 100, -1, "fm"))
             break
+    cands += _label_candidates(head_lines)
     cands += _prose_candidates(head_lines)
     cands += _title_candidates(fm, head_lines)
     best = _pick(cands)
@@ -1006,6 +1071,8 @@ def guess_event(front_matter: dict[str, object], body: str, source: str = "") ->
                             "date")
         elif stated is not None:
             date = stated[0]
+        elif (opening := _opening_date(date_lines, name, post)) is not None:
+            date = opening
         elif post is not None:
             warnings.append(f"no event date stated; the post date {post} is not used")
         else:

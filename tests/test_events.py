@@ -518,3 +518,9 @@ def test_guess_event_opening_line_states_the_day(opening: str, expected: dt.date
 def test_guess_event_name_from_an_event_label(page: str) -> None:
     g = guess_event({}, page)
     assert (g.name, g.date) == ("Widget Hack Night 横浜 #41", dt.date(2019, 3, 8))
+
+
+def test_guess_event_quoted_theme_after_a_numbered_event_is_not_its_name() -> None:
+    g = guess_event({}, "# 【参加レポート】Widget-UG 千葉支部 #22 「サーバーレス再入門」\n\n"
+                        "- メモ\n")
+    assert g.name == "Widget-UG 千葉支部 #22"

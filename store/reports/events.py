@@ -414,12 +414,20 @@ def _strip_dates(s: str) -> str:
     return s
 
 
+_NUMBERED = re.compile(r"#\s?\d+|第\s*\d+\s*回|vol\.?\s*\d+|\b(?:19|20)\d{2}\b", re.I)
+
+
 def _clean_name(s: str) -> tuple[str, str]:
     """The event's name in a title or phrase, and the decoration found ('report', 'attend', '')."""
     s = _plain(s[:300]).strip()
     s = unicodedata.normalize("NFKC", s)
     decoration = ""
     m = re.search(r"[「『](?P<q>[^「」『』]{3,120})[」』]", s)
+    if m and _NUMBERED.search(s[:m.start()]):
+        # "Widget-UG #22 「テーマ」 参加レポート": the numbered event is named before the quote,
+        # which is the evening's theme or a talk
+        s = (s[:m.start()] + " " + s[m.end():]).strip()
+        m = None
     if m and _norm(m.group("q")) and (
             _REPORTISH.search(s[:m.start()] + s[m.end():])
             or re.search(_JA_ATTEND, s[:m.start()] + s[m.end():])):

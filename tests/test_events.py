@@ -524,3 +524,11 @@ def test_guess_event_quoted_theme_after_a_numbered_event_is_not_its_name() -> No
     g = guess_event({}, "# 【参加レポート】Widget-UG 千葉支部 #22 「サーバーレス再入門」\n\n"
                         "- メモ\n")
     assert g.name == "Widget-UG 千葉支部 #22"
+
+
+@pytest.mark.parametrize(("title", "name"), [
+    ("# Widget愛好会 vol.58\n", "Widget愛好会 vol.58"),
+    ("# 開催報告：Widget Bazaar 2018 Winter\n", "Widget Bazaar 2018 Winter"),
+])
+def test_guess_event_numbered_circle_and_report_prefix(title: str, name: str) -> None:
+    assert guess_event({}, title + "\n本文です。\n").name == name

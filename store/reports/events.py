@@ -267,7 +267,8 @@ _EVENT_WORDS = (
     r"meet-?ups?|meetings?|conf|con\b|con\s|summit|forum|days?\b|night|camp|kaigi|fest|hack|"
     r"gathering|user\s*group|\bug\b|jug\b|symposium|expo|week\b|seminar|workshop|sprint|"
     r"勉強会|カンファレンス|ミートアップ|会議|大会|もくもく|セミナー|ハッカソン|ナイト|祭|フェス|"
-    r"ワークショップ|イベント|\bLT|#\d+|第\s*\d+\s*回|\bsig\b")
+    r"ワークショップ|イベント|\bLT|#\d+|第\s*\d+\s*回|\bsig\b|vol\.?\s*\d+|"
+    r"(?:愛好|読書|輪読|交流|研究|ユーザー?|LT)会")
 _EVENT_WORD = re.compile(_EVENT_WORDS, re.I)
 _EVENTISH = re.compile(_EVENT_WORDS + r"|\b(?:19|20)\d{2}\b", re.I)
 # Section headings, greetings and page furniture that never name an event.
@@ -307,7 +308,8 @@ _TITLE_HEAD = re.compile(
     r"^(?:(?:a\s+|my\s+|some\s+)?(?:" + _EN_REPORT + r"|thoughts|lessons(?:\s+learned)?|"
     r"experience|impressions|what\s+i\s+learned|a\s+look\s+back)\s+(?:from|of|on|at)\s+"
     r"(?:the\s+)?|"
-    r"(?:" + _EN_REPORT + r"|イベントレポート|参加レポート|レポート|参加報告)\s*[:：]\s*|"
+    r"(?:" + _EN_REPORT + r"|イベントレポート|参加レポート|開催レポート|レポート|参加報告|"
+    r"開催報告)\s*[:：]\s*|"
     r"welcome\s+to\s+(?:the\s+)?|attending\s+(?:the\s+)?)", re.I)
 _BRACKET_DECOR = re.compile(r"^\s*[【\[(（][^】\]()（）]{0,30}[】\])）]\s*|\s*[【\[(（][^】\]()（）]{0,30}[】\])）]\s*$")
 _REPORTISH = re.compile(r"レポ|参加|報告|まとめ|メモ|更新|report|recap|notes|略称|aka\b", re.I)

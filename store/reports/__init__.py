@@ -15,7 +15,7 @@ from store.errors import ReportError
 from store.htmltext import html_to_text, looks_like_html
 from store.reports.blocks import Block, read_markdown
 from store.reports.events import guess_event
-from store.reports.extract import Candidate, candidates, choose, is_noise
+from store.reports.extract import Candidate, candidates, choose, extend_notes, is_noise
 from store.reports.headings import (
     _CHROME,
     PARSER_VERSION,
@@ -69,10 +69,25 @@ def _bounded(body: str) -> tuple[str, bool]:
     return text, cut
 
 
+# Bullets plain text writes that Markdown does not know: "・", "•", "●" …
+_PLAIN_BULLET = re.compile(r"^([ \t\u3000]*)[・•●○◦▪‣∙]\s*(?=\S)")
+
+
 def _plain_body(body: str) -> str:
-    """A scraped page without its chrome lines and footer, for the block reader."""
+    """A scraped page without its chrome lines and footer, for the block reader; its
+    bullets written as Markdown list items, so they nest as they are indented."""
     lines = _article(body.split("\n"))
-    return "\n".join("" if any(p.match(ln.strip()) for p in _CHROME) else ln for ln in lines)
+    out = []
+    for ln in lines:
+        if any(p.match(ln.strip()) for p in _CHROME):
+            out.append("")
+            continue
+        m = _PLAIN_BULLET.match(ln)
+        if m:
+            indent = m.group(1).replace("\t", "    ").replace("\u3000", "  ")
+            ln = indent + "- " + ln[m.end():]
+        out.append(ln)
+    return "\n".join(out)
 
 
 def _notes(body: list[Block]) -> str:
@@ -152,9 +167,10 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     except ReportError:
         by_headings = None
     chosen = choose(candidates(blocks))
+    extend_notes(chosen, blocks)
     by_blocks = [_talk(c) for c in chosen]
     by_blocks = [t for t in by_blocks if t.title]
-    if by_headings is not None and _quality(by_headings.talks) >= _quality(by_blocks):
+    if by_headings is not None and _quality(by_headings.talks) > _quality(by_blocks):
         report = by_headings
         reading = "headings"
     elif not by_blocks:

@@ -448,6 +448,24 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     return out
 
 
+def extend_notes(chosen: list[Candidate], blocks: list[Block]) -> None:
+    """A talk found on a line (a "Title by Name" line between paragraphs, a slide embed)
+    has no section of its own: its notes run to the next talk or heading."""
+    starts = sorted(c.block.index for c in chosen)
+    for c in chosen:
+        if c.block.kind != "line":
+            continue
+        later = [k for k in starts if k > c.block.index]
+        end = min(later[0] if later else len(blocks), c.block.index + 200)
+        body = []
+        for b in blocks[c.block.index + 1:end]:
+            if b.kind == "heading":
+                break
+            body.append(b)
+        if len(body) > len(c.body):
+            c.body = body
+
+
 def choose(cands: list[Candidate]) -> list[Candidate]:
     """The candidates that carry the talks: groups whose members mostly show evidence, then
     one talk per place: a talk's attributes, notes and links are not talks, and a section

@@ -640,3 +640,17 @@ if __name__ == "__main__":
         if verbose:
             for line in f.fails:
                 print("   ", line)
+
+
+def test_parse_people_sched_pairs_of_name_and_org() -> None:
+    p = parse_people("Ann Lee, Widgetco & Bo Chan, Gadget Works")
+    assert (p.speakers, p.orgs) == (["Ann Lee", "Bo Chan"], ["Widgetco", "Gadget Works"])
+    three = parse_people("Ann Lee, Bo Chan & Cy Dunn")
+    assert three.speakers == ["Ann Lee", "Bo Chan", "Cy Dunn"] and three.orgs == []
+
+
+def test_parse_talk_line_quoted_title_then_nickname_and_handle() -> None:
+    line = parse_talk_line("「型で守る設計」 かとうさん (@kato_dev)")
+    assert (line.title, line.speakers, line.handles) == ("型で守る設計", ["かとう"], ["@kato_dev"])
+    both = parse_talk_line("「型の話」 山田さんと佐藤さん")
+    assert both.speakers == ["山田", "佐藤"]

@@ -402,7 +402,8 @@ def _split_top(s: str, sep: re.Pattern[str]) -> list[str]:
     return [p.strip() for p in parts]
 
 
-_PEOPLE_SEP = re.compile(r"\s*(?:,|、|，|;|；|&|＆|\band\b|/|／|\s・\s|と(?=[^\s]{1,12}(?:さん|氏)))\s*")
+_PEOPLE_SEP = re.compile(
+    r"\s*(?:,|、|，|;|；|&|＆|\band\b|/|／|\s・\s|(?<=\S\S)と(?=[^\s]{2,12}(?:さん|氏)))\s*")
 _PAREN = re.compile(r"[(（]\s*([^()（）]{0,80}?)\s*[)）]")
 _ROLE_AT = re.compile(r"^(?P<role>.{1,60}?)\s+(?:@|＠|at)\s+(?P<org>\S.{0,60})$")
 _FROM_ORG = re.compile(r"^(?P<name>.{0,60}?)\s*\bfrom\s+(?P<org>\S.{0,60})$")
@@ -633,6 +634,20 @@ def parse_people(raw: str) -> People:
     "from Org", "Name ( [@handle](url) ) さん Org", "A & B", "A and B", "A、B", a label in front
     ("登壇者 :", "Speaker:"). Honorifics and roles are dropped."""
     text, _, _ = _inline(raw)
+    pairs = _PAIR_SEP.split(text[:MAX_LINE])
+    if len(pairs) >= 2 and all(p.count(",") == 1 for p in pairs):
+        # "Name, Org & Name, Org" (Sched-style): each side is one person and their org
+        people = People()
+        for pair in pairs[:8]:
+            who, org = (x.strip() for x in pair.split(",", 1))
+            one, _ = _people(who, strict=False)
+            if not (one.speakers or one.handles) or "@" in org or not org:
+                break
+            people.speakers += [x for x in one.speakers if x not in people.speakers]
+            people.handles += [x for x in one.handles if x not in people.handles]
+            people.orgs += [x for x in [*one.orgs, org] if x not in people.orgs]
+        else:
+            return people
     people, _ = _people(text, strict=False)
     if not people.orgs:
         # "Name (@handle) (Org)", the canonical `by` line: the group after the handle's is
@@ -643,6 +658,7 @@ def parse_people(raw: str) -> People:
     return people
 
 
+_PAIR_SEP = re.compile(r"\s+(?:&|＆|and)\s+")
 _HANDLE_THEN_ORG = re.compile(r"[(（]\s*[@＠][\w.\-]{1,39}\s*[)）]\s*[(（](?P<org>[^()（）@＠]{2,60})[)）]")
 
 
@@ -1127,7 +1143,17 @@ def parse_talk_line(raw: str, *, order: str | None = None) -> TalkLine:
     `order` ("speaker_first" or "title_first") is a hint from the caller that knows how the
     sibling lines are written (a list where most lines read "Name - Title"): splits the other
     way round are not tried, and a single-word name on the expected side is enough."""
-    return _parse_line(raw, people_only=True, nested=False, order=order)
+    line = _parse_line(raw, people_only=True, nested=False, order=order)
+    m = _QUOTED_THEN_NAME.match(line.title or "")
+    if m and not line.speakers:
+        # "「Title」 nicknameさん (@handle)": the handle was read first, the name stays
+        line.title = m.group("title").strip()
+        line.speakers = [m.group("who")]
+    return line
+
+
+_QUOTED_THEN_NAME = re.compile(r"^[「『](?P<title>[^「」『』]{1,200})[」』]\s*(?P<who>[^\s「」『』]{1,12}?)"
+                               r"\s*(?:さん|氏|様|先生)$")
 
 
 def _ACRONYM_OF(text: str) -> bool:

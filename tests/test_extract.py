@@ -151,3 +151,13 @@ def test_parse_report_full_width_slash_title_speaker_lines() -> None:
             "・fixture を使いこなす／@fixture_fan\n\n【懇親会】\n近くの店で\n")
     assert [(t, s) for t, s, _ in _talks(text, "p.txt")] == [
         ("型ヒントを入れて一年", ["小林 恵"]), ("fixture を使いこなす", ["@fixture_fan"])]
+
+
+def test_parse_report_bold_slot_lines_with_session_labels_and_an_untitled_keynote() -> None:
+    text = ("# Widget Summit 2021\n\nSaturday, April 17, 2021 (virtual)\n\n"
+            "**Keynote** - Dr. Ann Lee, Widgetco\n\n"
+            "**Session: Scaling Design Systems** - Bo Chan, Gadget Works\n\n"
+            "**Session: Accessible Forms from Scratch** - Cy Dunn\n")
+    assert _talks(text) == [("Keynote (Dr. Ann Lee)", ["Dr. Ann Lee"], ["Widgetco"]),
+                            ("Scaling Design Systems", ["Bo Chan"], ["Gadget Works"]),
+                            ("Accessible Forms from Scratch", ["Cy Dunn"], [])]

@@ -120,7 +120,12 @@ def _session_code(prefix: str | None) -> str | None:
 
 def _talk(c: Candidate) -> ParsedTalk:
     line = c.line
-    title = (line.title or "").strip() or " / ".join(line.speakers + line.handles)
+    title = (line.title or "").strip()
+    if not title:
+        # An untitled slot ("**Keynote** - Name"): the slot's kind and who gave it.
+        names = " / ".join(line.speakers + line.handles)
+        kind = re.sub(r"[\W_]+$", "", line.prefix or "").strip(" *-–—:：")
+        title = f"{kind} ({names})" if kind else names
     notes = _notes([b for b in c.body if b.index not in c.used])
     speakers = list(line.speakers)
     handles = list(line.handles)

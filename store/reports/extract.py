@@ -180,6 +180,8 @@ def _label_values(body: list[Block], used: set[int]
     value goes on over hard-wrapped lines until the next label."""
     what = who = org = None
     current: str | None = None
+    if sum(1 for b in body[:12] if b.kind != "heading" and _WHAT.match(b.text)) >= 2:
+        return None, None, None  # a section holding several labelled talks, not one talk
     for b in body[:12]:
         if _ATTRIBUTE.match(b.text) or _WHAT.match(b.text):
             used.add(b.index)
@@ -247,9 +249,12 @@ def _enrich(c: Candidate) -> None:
                           and looks_like_person(c.block.text))
         if heading_person:
             line.speakers = [c.block.text.strip()]
-        c.line = line = TalkLine(title=parse_talk_line(what).title or what,
-                                 speakers=line.speakers, handles=line.handles, orgs=line.orgs,
-                                 url=line.url, prefix=line.prefix, evidence=line.evidence)
+        inner = parse_talk_line(what)  # "Session: Title - Name, Org" names its people too
+        c.line = line = TalkLine(title=inner.title or what,
+                                 speakers=line.speakers or inner.speakers,
+                                 handles=line.handles or inner.handles,
+                                 orgs=line.orgs or inner.orgs, url=line.url or inner.url,
+                                 prefix=line.prefix, evidence=line.evidence)
         c.labelled = True
     if who:
         p = parse_people(who)
@@ -350,8 +355,10 @@ def _prose_org(body: list[Block]) -> str | None:
 
 def _evidence(c: Candidate) -> float:
     line = c.line
-    if not line.title and not (c.has_people and line.url and _SLIDES.search(line.url)):
-        return 0.0  # a name alone is a talk only with its slides or video
+    if not line.title and not (c.has_people and (
+            (line.url and _SLIDES.search(line.url))
+            or (line.prefix and _KIND_PREFIX.search(line.prefix)))):
+        return 0.0  # a name alone is a talk only with its slides, video or a "Keynote" slot
     e = line.evidence
     if c.has_people:
         e = max(e, 0.6)
@@ -486,7 +493,7 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         with_people = sum(1 for c in members if c.has_people or c.labelled) / n
         if c_kind(members) == "line" and len(strong) / n < 0.3 and mean < 0.3:
             # Prose lines stand alone: a talk line among them shows it by itself.
-            sure = [c for c in members if c.title and (
+            sure = [c for c in members if (c.title or c.has_people) and (
                 (c.evidence >= 0.6 and c.has_people)
                 or (c.line.prefix and _KIND_PREFIX.search(c.line.prefix)))]
             if len(sure) >= 2:
@@ -507,6 +514,12 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
                 chosen.extend(c for c in members if c.evidence >= 0.35 or (c.title and mean >= 0.6))
         elif n == 1 and strong and strong[0].labelled:
             chosen.extend(strong)
+    if chosen:
+        # A lone slot line among other talks: "**Keynote** - Name, Org".
+        picked = {id(c) for c in chosen}
+        chosen += [c for c in cands if id(c) not in picked and c.key[0] == "line"
+                   and c.block.index not in used and c.has_people and c.line.prefix
+                   and _KIND_PREFIX.search(c.line.prefix)]
     if not chosen:
         # Notes written a talk per heading, with no speakers named: the heading level whose
         # sections hold the most notes.

@@ -649,6 +649,7 @@ def parse_people(raw: str) -> People:
         else:
             return people
     people, _ = _people(text, strict=False)
+    _name_then_org(text, people.speakers, people.orgs)
     if not people.orgs:
         # "Name (@handle) (Org)", the canonical `by` line: the group after the handle's is
         # the organisation (a group right after a Japanese name may be its romaji reading).
@@ -1144,12 +1145,25 @@ def parse_talk_line(raw: str, *, order: str | None = None) -> TalkLine:
     sibling lines are written (a list where most lines read "Name - Title"): splits the other
     way round are not tried, and a single-word name on the expected side is enough."""
     line = _parse_line(raw, people_only=True, nested=False, order=order)
+    _name_then_org(raw, line.speakers, line.orgs)
     m = _QUOTED_THEN_NAME.match(line.title or "")
     if m and not line.speakers:
         # "「Title」 nicknameさん (@handle)": the handle was read first, the name stays
         line.title = m.group("title").strip()
         line.speakers = [m.group("who")]
     return line
+
+
+def _name_then_org(text: str, speakers: list[str], orgs: list[str]) -> None:
+    """"Name, Gadget Works": two capitalised names joined by a bare comma are a person and
+    their organisation; a list of people ends with "and" or "&" ("A, B & C")."""
+    if len(speakers) != 2 or orgs:
+        return
+    pair = f"{speakers[0]}, {speakers[1]}"
+    at = text.find(pair)
+    if at < 0 or re.search(r"&|＆|\band\b|、", text[at:]):
+        return
+    orgs.append(speakers.pop())
 
 
 _QUOTED_THEN_NAME = re.compile(r"^[「『](?P<title>[^「」『』]{1,200})[」』]\s*(?P<who>[^\s「」『』]{1,12}?)"

@@ -161,3 +161,15 @@ def test_parse_report_bold_slot_lines_with_session_labels_and_an_untitled_keynot
     assert _talks(text) == [("Keynote (Dr. Ann Lee)", ["Dr. Ann Lee"], ["Widgetco"]),
                             ("Scaling Design Systems", ["Bo Chan"], ["Gadget Works"]),
                             ("Accessible Forms from Scratch", ["Cy Dunn"], [])]
+
+
+def test_parse_report_speaker_bios_give_organisations() -> None:
+    text = ("Agenda:\n\n6:45 - \"Exactly-once streams\" by Ann Lee\n\n"
+            "7:30 - \"Flink lessons\" by Bo Chan\n\nAbout the speakers:\n\n"
+            "Ann Lee is a senior engineer at Widgetco working on streams.\n\n"
+            "Bo Chan leads the platform team at Gadget Works.\n")
+    assert _talks(text, "m.txt") == [("Exactly-once streams", ["Ann Lee"], ["Widgetco"]),
+                                     ("Flink lessons", ["Bo Chan"], ["Gadget Works"])]
+    ja = ("## 非同期処理の設計（山田 太郎さん）\n\n株式会社サンプルの山田さんによる発表。\n\n"
+          "## 組み込みの話（Ann Leeさん）\n\nAnnさんは Widget Motors のエンジニア。\n")
+    assert [o for _, _, o in _talks(ja)] == [["株式会社サンプル"], ["Widget Motors"]]

@@ -15,7 +15,14 @@ from store.errors import ReportError
 from store.htmltext import html_to_text, looks_like_html
 from store.reports.blocks import Block, read_markdown
 from store.reports.events import guess_event
-from store.reports.extract import Candidate, candidates, choose, extend_notes, is_noise
+from store.reports.extract import (
+    Candidate,
+    bio_orgs,
+    candidates,
+    choose,
+    extend_notes,
+    is_noise,
+)
 from store.reports.headings import (
     _CHROME,
     PARSER_VERSION,
@@ -173,6 +180,7 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
         by_headings = None
     chosen = choose(candidates(blocks))
     extend_notes(chosen, blocks)
+    bio_orgs(chosen, blocks)
     by_blocks = [_talk(c) for c in chosen]
     by_blocks = [t for t in by_blocks if t.title]
     if by_headings is not None and _quality(by_headings.talks) > _quality(by_blocks):

@@ -335,8 +335,41 @@ _PROSE_ORG = [
     re.compile(r"(?P<org>[^。]{2,60}?)で(?:[^、。で]{0,25})として(?:働|勤)"),
     re.compile(r"(?P<org>[^。]{2,60}?)の" + _ROLE),
     re.compile(r"(?P<org>[^。\s]{1,40}(?:大学|研究室|研究所|株式会社|財団|協会))(?:の)?" + _ROLE),
+    # "株式会社Xの山田さんによる発表"
+    re.compile(r"(?P<org>[^\s。、「」]{2,40})の\s*\S{1,12}?(?:さん|氏)(?:による|の発表|が)"),
 ]
 _ORG_LEAD = re.compile(r"^.*(?:は|、|，|。|現在|普段|今|\s[はが])\s*")
+
+
+_BIO_EN = re.compile(r"(?:,?\s+(?:who\s+)?(?:is|works|worked|leads|runs|joined|an?)\b[^.]{0,80}?"
+                     r"\b(?:at|for|of)|\s+(?:of|from))\s+"
+                     r"(?P<org>[A-Z][\w&.\-]*(?:\s+(?:[A-Z][\w&.\-]*|of|for|and)){0,4})")
+_BIO_JA = re.compile(r"(?:さん|氏)は\s*(?P<org>[^。、\s][^。、]{1,40}?)\s*の" + "(?:[^。、]{0,10})" + _ROLE)
+
+
+def bio_orgs(chosen: list[Candidate], blocks: list[Block]) -> None:
+    """Organisations stated in a speaker's bio anywhere in the report ("Ann Lee is a senior
+    engineer at Widgetco", "Annさんは Widgetco のエンジニア") for talks that name none."""
+    wanting = [c for c in chosen if c.line.speakers and not c.line.orgs]
+    if not wanting:
+        return
+    texts = [b.text for b in blocks if b.kind in ("line", "item") and b.text][:3000]
+    for c in wanting:
+        name = c.line.speakers[0]
+        first = name.split()[0] if " " in name else name
+        if len(first) < 2:
+            continue
+        for text in texts:
+            if first not in text[:300]:
+                continue
+            at = text.find(name) if name in text else text.find(first)
+            end = at + (len(name) if name in text else len(first))
+            m = _BIO_EN.match(text, end, end + 300) or _BIO_JA.search(text, at, at + 200)
+            if m and m.start() - at <= len(name) + 40:
+                org = m.group("org").strip(" .,")
+                if 2 <= len(org) <= 60:
+                    c.line.orgs = [org]
+                    break
 
 
 def _prose_org(body: list[Block]) -> str | None:
@@ -448,6 +481,8 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             continue
         if is_noise(c.title):
             continue
+        if c.title and _norm(c.title) in {_norm(x) for x in c.line.speakers + c.line.handles}:
+            c.line.title = None  # "Name leads the team at X": a name, not a title
         c.evidence = _evidence(c)
         out.append(c)
     for rows in grids.values():
@@ -508,8 +543,8 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
                               or (named[0] < k < named[-1] and c.title
                               and not _SECTION.match(c.title)))
             elif with_people >= 0.5:
-                chosen.extend(c for c in members if c.has_people or c.labelled
-                              or c.evidence >= 0.7)
+                chosen.extend(c for c in members if c.evidence > 0 and (
+                    c.has_people or c.labelled or c.evidence >= 0.7))
             else:
                 chosen.extend(c for c in members if c.evidence >= 0.35 or (c.title and mean >= 0.6))
         elif n == 1 and strong and strong[0].labelled:

@@ -520,7 +520,8 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
     if honorific and bare and not re.search(r"[「」『』【】“”\"。!?！？]", bare) and len(bare) <= 40:
         # "Org Dept Nameさん": the words before the name are an organisation and a department
         words = bare.split()
-        if len(words) > 1 and not _japanese_name_strength(bare):
+        if len(words) > 1 and not _japanese_name_strength(bare) and \
+                _western_name_strength(bare) < 1.0:  # "Ann Leeさん" is one person
             two = len(words) > 2 and _japanese_name_strength(" ".join(words[-2:])) >= 1.5
             name = " ".join(words[-2:]) if two else words[-1]
             for w in words[: -2 if two else -1]:

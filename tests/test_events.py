@@ -532,3 +532,9 @@ def test_guess_event_quoted_theme_after_a_numbered_event_is_not_its_name() -> No
 ])
 def test_guess_event_numbered_circle_and_report_prefix(title: str, name: str) -> None:
     assert guess_event({}, title + "\n本文です。\n").name == name
+
+
+def test_date_in_edition_number_is_not_a_day() -> None:
+    assert date_in("Meetup #12 - 14 November 2018") == dt.date(2018, 11, 14)
+    g = guess_event({}, "# Widget Group\n\nWidget Meetup #18, January 30, 2020.\n\n- a talk\n")
+    assert g.date == dt.date(2020, 1, 30)

@@ -114,11 +114,17 @@ def _scrub(text: str, limit: int = _LINE_MAX) -> str:
     return _URL.sub(" ", text)
 
 
+_EDITION = re.compile(r"#\s?\d{1,4}\b|第\s*\d{1,4}\s*回|\bvol\.?\s*\d{1,4}\b", re.I)
+
+
 def _find_dates(text: str) -> list[_Found]:
     """Every date in scrubbed `text`, left to right; overlapping matches keep the longest."""
     found: list[_Found] = []
     if not _DIGIT.search(text):
         return found
+    # an edition's number is not a day ("Meetup #12 - 14 November 2018"); blanked, not cut,
+    # so the positions of what is found stay those of the text
+    text = _EDITION.sub(lambda m: " " * len(m.group(0)), text)
     for pat, has_year in _DATE_PATTERNS:
         for m in pat.finditer(text):
             mon = m.group("mon")
@@ -982,7 +988,8 @@ def _front_matter_in(body: str) -> tuple[dict[str, object], str]:
 
 _OPENING_LINES = 12
 # Lines that date the page, not the event.
-_NOT_EVENT_DAY = re.compile(r"posted|updated|published|last edited|投稿|更新|公開|追記|編集", re.I)
+_NOT_EVENT_DAY = re.compile(r"posted|updated|published|last edited|previous|next|投稿|更新|公開|追記|"
+                            r"編集|前回|次回", re.I)
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\d{1,2}時", re.I)
 _WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|[(（][月火水木金土日][)）]", re.I)
 _RANGE = re.compile(r"\d\s*(?:[-–—~〜～]|to|until|から)\s*(?:[A-Z][a-z]+\.?\s+)?\d", re.I)
@@ -1008,12 +1015,17 @@ def _opening_date(lines: list[_Line], name: str, post: dt.date | None) -> dt.dat
             continue
         if _NOT_EVENT_DAY.search(text):
             continue
+        mine = set(re.findall(r"#\s?(\d+)", name))
+        theirs = set(re.findall(r"#\s?(\d+)", text))
+        if mine and theirs and mine.isdisjoint(theirs):
+            continue  # another edition's day
         when = date_in(text, post.year if post else None)
         if when is None or when == post:
             continue
         flat = re.sub(r"\W+", "", text.casefold())
         if (_RANGE.search(text) or _TIME_OF_DAY.search(text) or _WEEKDAY.search(text)
-                or _HAPPENED.search(text) or (len(key) >= 4 and key in flat)):
+                or _HAPPENED.search(text) or (len(key) >= 4 and key in flat)
+                or _EVENT_WORD.search(text)):
             # "from June 16 to June 19, 2022": the range's first day
             first = re.split(r"\s+(?:to|until|through)\s+|\s*[~〜～]\s*", text, maxsplit=1)[0]
             years = re.findall(r"\b(?:19|20)\d{2}\b", text)

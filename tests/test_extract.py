@@ -173,3 +173,15 @@ def test_parse_report_speaker_bios_give_organisations() -> None:
     ja = ("## 非同期処理の設計（山田 太郎さん）\n\n株式会社サンプルの山田さんによる発表。\n\n"
           "## 組み込みの話（Ann Leeさん）\n\nAnnさんは Widget Motors のエンジニア。\n")
     assert [o for _, _, o in _talks(ja)] == [["株式会社サンプル"], ["Widget Motors"]]
+
+
+def test_parse_report_a_speakers_own_post_states_the_talk() -> None:
+    ja = ("---\ntitle: \"Widgetカンファレンス2024で登壇しました\"\nauthor: 松本 悠\n---\n\n"
+          "2024年6月22日(土)に開催された Widgetカンファレンス2024 で「キューを止めずにデプロイする」"
+          "というタイトルで登壇しました。\n\nスライドはこちらです。\n")
+    assert _talks(ja) == [("キューを止めずにデプロイする", ["松本 悠"], [])]
+    en = ("---\ntitle: \"Speaking at Widget Days\"\nauthor: Olivia Grant\n---\n\n"
+          "On August 19th, 2023 I spoke at Widget Days 2023.\n\n"
+          "My talk, \"Your Feature Flags Are Debt\", covered how we cleaned up flags.\n\n"
+          "Slides are on Speaker Deck. Thanks to everyone who came along!\n")
+    assert _talks(en) == [("Your Feature Flags Are Debt", ["Olivia Grant"], [])]

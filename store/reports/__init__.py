@@ -144,6 +144,33 @@ def _talk(c: Candidate) -> ParsedTalk:
                       url=line.url, session_code=_session_code(line.prefix))
 
 
+_STATED_JA = re.compile(
+    r"[「『](?P<title>[^「」『』]{4,150})[」』]\s*(?:という(?:タイトル|テーマ|題)で|で|の)?\s*"
+    r"(?:登壇|発表|講演|LT)(?:し|させて(?:いただき|もらい)|してき|を?し)")
+_STATED_EN = re.compile(
+    r"\b(?:my|our) (?:talk|session|presentation|lightning talk)(?:,? (?:titled|called))?,?\s*"
+    r"[“\"](?P<title>[^”\"]{4,150})[”\"]|\b(?:gave|presented|delivered|spoke about) "
+    r"(?:a |my |our )?(?:talk|session|presentation)?\s*(?:titled|called|on)?\s*"
+    r"[“\"](?P<title2>[^”\"]{4,150})[”\"]", re.I)
+
+
+def _stated_talks(blocks: list[Block], fm: dict[str, object]) -> list[ParsedTalk]:
+    """The talk a speaker's own post states in a sentence, by the post's author."""
+    author = fm.get("author")
+    speakers = [author.strip()] if isinstance(author, str) and 0 < len(author.strip()) <= 60 else []
+    out: list[ParsedTalk] = []
+    for b in blocks[:300]:
+        if b.kind not in ("line", "item"):
+            continue
+        m = _STATED_JA.search(b.text[:500]) or _STATED_EN.search(b.text[:500])
+        if m:
+            title = (m.group("title") if "title" in m.groupdict() and m.group("title")
+                     else m.groupdict().get("title2") or "").strip()
+            if title and all(title != t.title for t in out):
+                out.append(ParsedTalk(title=title, speakers=list(speakers)))
+    return out
+
+
 def _quality(talks: list[ParsedTalk]) -> float:
     """How much a reading's talks look like talks: named people, notes written under them
     and links to slides are evidence."""
@@ -183,6 +210,10 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     bio_orgs(chosen, blocks)
     by_blocks = [_talk(c) for c in chosen]
     by_blocks = [t for t in by_blocks if t.title]
+    stated = _stated_talks(blocks, fm)
+    if stated and len(by_blocks) <= 1 and (by_headings is None or len(by_headings.talks) <= 1):
+        # "「Title」というタイトルで登壇しました", "My talk, "Title", …": the post says it
+        by_blocks, by_headings = stated, None
     if by_headings is not None and _quality(by_headings.talks) > _quality(by_blocks):
         report = by_headings
         reading = "headings"

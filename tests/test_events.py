@@ -538,3 +538,7 @@ def test_date_in_edition_number_is_not_a_day() -> None:
     assert date_in("Meetup #12 - 14 November 2018") == dt.date(2018, 11, 14)
     g = guess_event({}, "# Widget Group\n\nWidget Meetup #18, January 30, 2020.\n\n- a talk\n")
     assert g.date == dt.date(2020, 1, 30)
+
+
+def test_guess_event_blog_name_after_a_dash_is_not_part_of_the_event() -> None:
+    assert guess_event({"title": "Widget Conf 2019 - Dev Blog"}, "本文\n").name == "Widget Conf 2019"

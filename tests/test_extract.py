@@ -185,3 +185,10 @@ def test_parse_report_a_speakers_own_post_states_the_talk() -> None:
           "My talk, \"Your Feature Flags Are Debt\", covered how we cleaned up flags.\n\n"
           "Slides are on Speaker Deck. Thanks to everyone who came along!\n")
     assert _talks(en) == [("Your Feature Flags Are Debt", ["Olivia Grant"], [])]
+
+
+def test_parse_report_heading_with_a_bare_name_line_below() -> None:
+    text = ("## Rails Engines at Scale\n\nChloe Doe, Widgetco\n\nNotes.\n\n"
+            "## Teaching Ruby to Kids\n\nNgozi Adeyemi\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [("Rails Engines at Scale", ["Chloe Doe"]),
+                                                    ("Teaching Ruby to Kids", ["Ngozi Adeyemi"])]

@@ -620,6 +620,9 @@ def _title_candidates(fm: dict[str, object], lines: list[_Line]) -> list[_Candid
         title = _PLATFORM.sub("", title.strip())
         # "Post title | Blog name": a page title's site part
         title = re.sub(r"^(.{3,}?)\s+[|｜]\s+[^|｜]{1,40}$", r"\1", title)
+        # "Post title - Dev Blog": a blog's name after a dash
+        title = re.sub(r"^(.{3,}?)\s+[-–—]\s+[^-–—]{0,30}(?:blog|ブログ|diary|日記|journal|"
+                       r"engineering)$", r"\1", title, flags=re.I)
         # "Site by Owner" (a GitHub Pages header)
         title = re.sub(r"^(\S+)\s+by\s+\S+$", r"\1", title)
         name, decoration = _clean_name(title)

@@ -312,7 +312,8 @@ def _enrich(c: Candidate) -> None:
                 continue
             if _WHAT.match(b.text) or (_LABEL.match(b.text) and not _WHO.match(b.text)):
                 continue
-            if parse_talk_line(b.raw).title:
+            own = parse_talk_line(b.raw)
+            if own.title and (own.speakers or own.handles):
                 break  # a talk line of its own ("Title / Name"), not a people line
             first = re.split(r"\s*[,、(（]\s*", b.text)[0]
             if len(b.text) <= 120 and looks_like_person(first):

@@ -192,3 +192,16 @@ def test_parse_report_heading_with_a_bare_name_line_below() -> None:
             "## Teaching Ruby to Kids\n\nNgozi Adeyemi\n")
     assert [(t, s) for t, s, _ in _talks(text)] == [("Rails Engines at Scale", ["Chloe Doe"]),
                                                     ("Teaching Ruby to Kids", ["Ngozi Adeyemi"])]
+
+
+def test_parse_report_panels_bylines_and_speaker_lines_above_headings() -> None:
+    panel = ("## Panel: On-Call Without Burnout\n\nModerator: Ann Lee (Widgetco)\n"
+             "Panelists: Bo Chan (Gadget Works), Cy Dunn (Acme)\n\nNotes.\n\n"
+             "## Shipping Design Tokens\n\n*by Dee Fox, Senior Engineer at Widgetco*\n\n- notes\n")
+    talks = _talks(panel)
+    assert talks[0][1] == ["Ann Lee", "Bo Chan", "Cy Dunn"]
+    assert talks[1][:2] == ("Shipping Design Tokens", ["Dee Fox"])
+    above = ("# Ember Night\n\nSpeaker: Ann Lee, Widgetco\n\n## Migrating components\n\n- a\n- b\n\n"
+             "Speaker: Bo Chan, Gadget Works\n\n## Testing helpers\n\n- c\n")
+    assert [(t, s) for t, s, _ in _talks(above)] == [("Migrating components", ["Ann Lee"]),
+                                                     ("Testing helpers", ["Bo Chan"])]

@@ -171,6 +171,15 @@ def _stated_talks(blocks: list[Block], fm: dict[str, object]) -> list[ParsedTalk
     return out
 
 
+_BY_LINE = re.compile(r"^#{2,3} .+\n(?:by|tags?|slides?)\s*:?\s", re.M | re.I)
+
+
+def _canonical(fm: dict[str, object], body: str) -> bool:
+    """Written in the README's format (front matter naming the event, `by` lines under
+    `##` headings): the heading reader, made for it, reads it exactly."""
+    return "event" in fm or bool(_BY_LINE.search(body[:20_000]))
+
+
 def _quality(talks: list[ParsedTalk]) -> float:
     """How much a reading's talks look like talks: named people, notes written under them
     and links to slides are evidence."""
@@ -214,7 +223,9 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     if stated and len(by_blocks) <= 1 and (by_headings is None or len(by_headings.talks) <= 1):
         # "「Title」というタイトルで登壇しました", "My talk, "Title", …": the post says it
         by_blocks, by_headings = stated, None
-    if by_headings is not None and _quality(by_headings.talks) > _quality(by_blocks):
+    if by_headings is not None and (
+            _quality(by_headings.talks) > _quality(by_blocks)
+            or (_quality(by_headings.talks) == _quality(by_blocks) and _canonical(fm, body))):
         report = by_headings
         reading = "headings"
     elif not by_blocks:

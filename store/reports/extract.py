@@ -39,8 +39,10 @@ NOISE = re.compile(
 # A sentence is not a title: "for his role as speaker.", "to everyone who came".
 _SENTENCE = re.compile(r"^(?:for|to|and|with|who|which|as|because|thanks|so|but|or)\s")
 # Label lines under a heading or item: who, what, from where.
-_WHO = re.compile(r"^(?:speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|"
-                  r"登壇|講師|who)\s*[:：]\s*(?P<v>.+)$", re.I)
+_WHO = re.compile(r"^[*_]*(?:(?:speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|"
+                  r"登壇|講師|who|moderators?|panelists?|facilitators?|hosts?|モデレーター|"
+                  r"パネリスト|ファシリテーター|司会)[*_]*\s*[:：]|(?:by|led by|presented by|"
+                  r"given by|delivered by)\s)[*_]*\s*(?P<v>.+?)[*_.]*$", re.I)
 _WHAT = re.compile(r"^(?:topic|title|talk title|talk|session|presentation title|タイトル|演題|"
                    r"発表タイトル|テーマ|セッション名?)\s*[:：]\s*(?P<v>.+)$", re.I)
 _ORG = re.compile(r"^(?:speaker affiliation|affiliation|company|organi[sz]ation|所属|会社)\s*[:：]"
@@ -164,6 +166,21 @@ def _is_label(text: str) -> bool:
                 or _ORG.match(text))
 
 
+def _labels_above(c: Candidate, blocks: list[Block], i: int) -> None:
+    """"Speaker: Name, Org" written just above a talk's heading, after the previous talk's
+    notes: that talk's speaker."""
+    for b in blocks[max(0, i - 3):i][::-1]:
+        m = _WHO.match(b.text) if b.kind in ("line", "item") else None
+        if not m:
+            break
+        p = parse_people(m.group("v"))
+        if p.speakers or p.handles:
+            c.line.speakers, c.line.handles = p.speakers, p.handles
+            c.line.orgs = c.line.orgs or p.orgs
+            c.used.add(b.index)
+            return
+
+
 def _label_block(blocks: list[Block], i: int) -> list[Block]:
     """The run of label lines a paragraph opens with ("Speaker: …", "Title: …")."""
     run = [blocks[i]]
@@ -183,7 +200,7 @@ def _label_values(body: list[Block], used: set[int]
     if sum(1 for b in body[:12] if b.kind != "heading" and _WHAT.match(b.text)) >= 2:
         return None, None, None  # a section holding several labelled talks, not one talk
     for b in body[:12]:
-        if _ATTRIBUTE.match(b.text) or _WHAT.match(b.text):
+        if _ATTRIBUTE.match(b.text) or _WHAT.match(b.text) or _WHO.match(b.text):
             used.add(b.index)
         if b.kind == "heading":
             break
@@ -195,8 +212,9 @@ def _label_values(body: list[Block], used: set[int]
                 value = m.group("v").strip()
                 if name == "what" and what is None:
                     what = value
-                elif name == "who" and who is None:
-                    who = value
+                elif name == "who":
+                    # a moderator and the panelists: everyone on stage
+                    who = value if who is None else f"{who}, {value}"
                 elif name == "org" and org is None:
                     org = value
                 break
@@ -205,8 +223,14 @@ def _label_values(body: list[Block], used: set[int]
                 what = f"{what} {text}".strip()
             elif b.continued and current == "who" and who is not None and not _LABEL.match(text):
                 who = f"{who} {text}".strip()
+            elif re.fullmatch(r"[^:：]{1,30}[:：]", text.strip()):
+                current = "list"  # "Panelists:" over a list of people
+            elif current == "list" and (b.kind == "item" or b.continued):
+                continue
+            elif not (what or who or org) and text.startswith(("※", "注:", "注：", "Note:")):
+                continue  # "※タイトル失念" above the labels
             else:
-                current = None
+                break  # labels open a talk's body; one further down belongs to the next talk
     return what, who, org
 
 
@@ -476,6 +500,8 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             c = Candidate(b, parse_talk_line(b.raw), key)
             c.body = _owned(blocks, i)
             _enrich(c)
+            if b.kind == "heading" and not c.has_people:
+                _labels_above(c, blocks, i)
             if listed:
                 c.line.evidence = max(c.line.evidence, 0.55)
         else:

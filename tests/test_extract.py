@@ -205,3 +205,22 @@ def test_parse_report_panels_bylines_and_speaker_lines_above_headings() -> None:
              "Speaker: Bo Chan, Gadget Works\n\n## Testing helpers\n\n- c\n")
     assert [(t, s) for t, s, _ in _talks(above)] == [("Migrating components", ["Ann Lee"]),
                                                      ("Testing helpers", ["Bo Chan"])]
+
+
+def test_parse_report_next_meeting_section_and_closing_words_are_not_talks() -> None:
+    text = ("# Widget Meetup #12\n\n## 型パズル入門\n登壇者：山田 太郎（株式会社サンプル）\n\n- メモ\n\n"
+            "## Wrapping up\n\nThanks!\n\n## 次回予告\n\n### E2E テスト入門\n発表者：佐藤 花子\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [("型パズル入門", ["山田 太郎"])]
+
+
+def test_parse_report_asciidoc_headings_rooms_and_box_dashes() -> None:
+    adoc = ("= Clojure Night\n\n== Datomic in Production\nSpeaker: Ann Lee (Widgetco)\n\n"
+            "Some notes.\n\n== REPL-driven design\nSpeaker: Bo Chan\n")
+    assert _talks(adoc, "c.txt") == [("Datomic in Production", ["Ann Lee"], ["Widgetco"]),
+                                     ("REPL-driven design", ["Bo Chan"], [])]
+    room = ("**09:30 – Platform Teams Are Products** (Main Hall) — Ann Lee, Widgetco\n\n"
+            "**10:30 – Paved Roads** (Room B) — Bo Chan, Gadget Works\n")
+    assert [t for t, _, _ in _talks(room)] == ["Platform Teams Are Products", "Paved Roads"]
+    box = "【発表】\n・Go で書く Wasm 入門 ── 大塚 誠（株式会社サンプル）\n・Linter を作る ── 森 健\n"
+    assert [(t, s) for t, s, _ in _talks(box, "b.txt")] == [("Go で書く Wasm 入門", ["大塚 誠"]),
+                                                             ("Linter を作る", ["森 健"])]

@@ -77,6 +77,7 @@ def _bounded(body: str) -> tuple[str, bool]:
 
 
 # Bullets plain text writes that Markdown does not know: "・", "•", "●" …
+_PLAIN_HEADING = re.compile(r"^(={1,6})\s+(?=\S)")
 _PLAIN_BULLET = re.compile(r"^([ \t\u3000]*)[・•●○◦▪‣∙]\s*(?=\S)")
 
 
@@ -89,6 +90,9 @@ def _plain_body(body: str) -> str:
         if any(p.match(ln.strip()) for p in _CHROME):
             out.append("")
             continue
+        h = _PLAIN_HEADING.match(ln)
+        if h:  # AsciiDoc "== Title" in a text file
+            ln = "#" * len(h.group(1)) + " " + ln[h.end():]
         m = _PLAIN_BULLET.match(ln)
         if m:
             indent = m.group(1).replace("\t", "    ").replace("\u3000", "  ")
@@ -125,9 +129,14 @@ def _session_code(prefix: str | None) -> str | None:
     return "LT" if _LT.match(prefix) else None
 
 
+# "Title (Main Hall)": the room, not part of the title
+_ROOM = re.compile(r"\s*[(（](?:main hall|(?:hall|room|track|stage)\s*[\w-]{0,4}|[A-Z]\s*会場|"
+                   r"(?:ルーム|ホール|トラック)\s*\w{0,4})[)）]$", re.I)
+
+
 def _talk(c: Candidate) -> ParsedTalk:
     line = c.line
-    title = (line.title or "").strip()
+    title = _ROOM.sub("", (line.title or "").strip())
     if not title:
         # An untitled slot ("**Keynote** - Name"): the slot's kind and who gave it.
         names = " / ".join(line.speakers + line.handles)

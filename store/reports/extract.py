@@ -34,6 +34,8 @@ NOISE = re.compile(
     r"about( us)?$|contact$|license$|contributing$|organi[sz]ers$|sponsors?$|links?$|"
     r"references?$|summary$|conclusion$|introduction$|overview$|概要$|日時$|会場$|場所$|"
     r"(?:youtube |video )?playlist$|podcast$|photos?$|recordings?$|slides?$|aftermath$|"
+    r"wrap(?:ping)?[- ]up|final thoughts|closing thoughts|(?:key )?takeaways$|conclusions?$|"
+    r"next (?:time|meetup|event)|次回予告|"
     r"[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|jp|dev|me|co|app|info)/?$)",
     re.I)
 # A sentence is not a title: "for his role as speaker.", "to everyone who came".
@@ -82,6 +84,9 @@ _SESSION_LIST = re.compile(
     r"(?:発表|講演|登壇|トーク|LT)一覧|(?:参加|聴講|聞い|見)た(?:セッション|トーク|発表)(?:一覧)?|"
     r"印象に残った(?:セッション|トーク|発表)|気になった(?:セッション|トーク|発表)|"
     r".{0,12}(?:に参加|参加したのは|聞いたのは|見たのは|聴講したのは))\s*[:：]?$", re.I)
+# A section about the next meeting ("次回予告", "Next time", "Upcoming").
+_NEXT_EVENT = re.compile(r"^\W*(?:次回(?:予告|の?(?:開催|案内|お知らせ))?|next (?:time|meetup|event|month)|"
+                         r"upcoming(?: events?| meetups?)?|coming up)\b", re.I)
 # A heading that is only a slot of the programme: "5コマ目", "第2部", "Session 3".
 _SLOT_ONLY = re.compile(r"^(?:\d{1,2}\s*コマ目|第\s*\d{1,2}\s*(?:部|セッション|枠|講演)|"
                         r"(?:session|slot|talk|発表|講演|枠)\s*#?\d{1,2})$", re.I)
@@ -462,7 +467,13 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     out: list[Candidate] = []
     grids: dict[int, list[Block]] = {}
     listing = False  # inside a list of attended talks
+    skip_to = -1  # a section about the next meeting: its talks are not this event's
     for i, b in enumerate(blocks):
+        if i < skip_to:
+            continue
+        if b.kind == "heading" and _NEXT_EVENT.match(b.text.strip()):
+            skip_to = i + 1 + len(_owned(blocks, i))
+            continue
         if b.kind == "heading" or (b.kind == "line" and not b.continued and (
                 len(b.text) <= 40 and not _SENTENCE_END.search(b.text))):
             # Prose between a "Sessions" line and its list keeps the list a list of talks.
@@ -721,6 +732,8 @@ def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
                 # A programme table first, a section per talk later: the section's notes.
                 other.body, other.used = c.body, other.used | c.used
                 other.line.url = other.line.url or c.line.url
+            if not other.line.orgs and c.line.orgs:
+                other.line.orgs = c.line.orgs
             if not other.has_people and c.has_people:
                 other.line.speakers, other.line.handles = c.line.speakers, c.line.handles
                 other.line.orgs = other.line.orgs or c.line.orgs

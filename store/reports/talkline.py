@@ -1181,7 +1181,8 @@ def _ACRONYM_OF(text: str) -> bool:
 
 def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None = None) -> TalkLine:
     raw = (raw or "")[:MAX_LINE]
-    raw = _strip_block_marker(raw.replace("\r", ""))
+    # box-drawing rules used as a dash: "Title ── Name"
+    raw = _strip_block_marker(raw.replace("\r", "").replace("──", " ― ").replace("━━", " ― "))
     raw, resource_urls = _drop_resource_links(raw)
     text, links, marked_list = _inline(raw)
     marked = set(marked_list)

@@ -542,3 +542,8 @@ def test_date_in_edition_number_is_not_a_day() -> None:
 
 def test_guess_event_blog_name_after_a_dash_is_not_part_of_the_event() -> None:
     assert guess_event({"title": "Widget Conf 2019 - Dev Blog"}, "本文\n").name == "Widget Conf 2019"
+
+
+def test_guess_event_a_label_line_is_never_the_name() -> None:
+    g = guess_event({}, "Widget Women Berlin: Spring Talks\nDate: Thursday, April 11, 2024, 6:30 PM\n")
+    assert g.name == "Widget Women Berlin: Spring Talks" and g.date == dt.date(2024, 4, 11)

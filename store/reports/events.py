@@ -479,9 +479,15 @@ def _first_tail(s: str) -> tuple[int, str] | None:
     return None
 
 
+_LABEL_NAME = re.compile(r"^(?:date|time|when|where|venue|location|日時|日程|開催日|会場|場所|"
+                         r"subject|件名|from|to)\s*[:：]", re.I)
+
+
 def _good_name(s: str) -> bool:
     if len(s) < 2 or len(s) > 150 or _GENERIC.match(s.strip()) or re.search(r"[、。]", s):
         return False
+    if _LABEL_NAME.match(s.strip()):
+        return False  # "Date: Thursday, April 11": a label line, not a title
     if not re.search(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff]", s):
         return False
     return date_in(s) is None or len(_strip_dates(s)) > 2

@@ -232,9 +232,13 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     if stated and len(by_blocks) <= 1 and (by_headings is None or len(by_headings.talks) <= 1):
         # "「Title」というタイトルで登壇しました", "My talk, "Title", …": the post says it
         by_blocks, by_headings = stated, None
+    heading_q = _quality(by_headings.talks) if by_headings is not None else 0.0
+    block_q = _quality(by_blocks)
     if by_headings is not None and (
-            _quality(by_headings.talks) > _quality(by_blocks)
-            or (_quality(by_headings.talks) == _quality(by_blocks) and _canonical(fm, body))):
+            heading_q > block_q
+            # the README's format is the heading reader's own: it wins unless the block
+            # reading finds far more
+            or (_canonical(fm, body) and block_q < 1.5 * heading_q)):
         report = by_headings
         reading = "headings"
     elif not by_blocks:

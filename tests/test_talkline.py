@@ -654,3 +654,12 @@ def test_parse_talk_line_quoted_title_then_nickname_and_handle() -> None:
     assert (line.title, line.speakers, line.handles) == ("型で守る設計", ["かとう"], ["@kato_dev"])
     both = parse_talk_line("「型の話」 山田さんと佐藤さん")
     assert both.speakers == ["山田", "佐藤"]
+
+
+def test_parse_talk_line_quoted_title_with_speaker_and_talked_about() -> None:
+    line = parse_talk_line('7:10 PM "Widgets as Products" with Ann Lee, Design Engineer @ Widgetco')
+    assert (line.title, line.speakers, line.orgs) == ("Widgets as Products", ["Ann Lee"],
+                                                      ["Widgetco"])
+    prose = parse_talk_line('Bo Chan (Gadget Works) talked about "Typing at scale"')
+    assert (prose.title, prose.speakers, prose.orgs) == ("Typing at scale", ["Bo Chan"],
+                                                         ["Gadget Works"])

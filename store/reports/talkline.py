@@ -1147,6 +1147,18 @@ def parse_talk_line(raw: str, *, order: str | None = None) -> TalkLine:
     way round are not tried, and a single-word name on the expected side is enough."""
     line = _parse_line(raw, people_only=True, nested=False, order=order)
     _name_then_org(raw, line.speakers, line.orgs)
+    if not line.speakers and not line.handles:
+        m = _QUOTED_WITH.search(raw[:MAX_LINE])
+        if m:  # '"Title" with Name, Role @ Org' (an agenda line)
+            p = parse_people(m.group("who"))
+            if p.speakers:
+                line.title = m.group("title").strip()
+                line.speakers, line.handles = p.speakers, p.handles
+                line.orgs = line.orgs or p.orgs
+                line.evidence = max(line.evidence, 0.6)
+    elif line.title and (m := _TALKED_ABOUT.match(line.title)):
+        line.title = m.group("title").strip()  # 'Name (Org) talked about "Title"'
+
     m = _QUOTED_THEN_NAME.match(line.title or "")
     if m and not line.speakers:
         # "「Title」 nicknameさん (@handle)": the handle was read first, the name stays
@@ -1167,6 +1179,9 @@ def _name_then_org(text: str, speakers: list[str], orgs: list[str]) -> None:
     orgs.append(speakers.pop())
 
 
+_QUOTED_WITH = re.compile(r"[“\"](?P<title>[^”\"]{3,200})[”\"]\s+with\s+(?P<who>[^\"“”]{3,200})$")
+_TALKED_ABOUT = re.compile(r"^(?:talked|spoke|presented)\s+(?:about|on)\s+[“\"](?P<title>[^”\"]{3,200})[”\"]\.?$",
+                           re.I)
 _QUOTED_THEN_NAME = re.compile(r"^[「『](?P<title>[^「」『』]{1,200})[」』]\s*(?P<who>[^\s「」『』]{1,12}?)"
                                r"\s*(?:さん|氏|様|先生)$")
 

@@ -14,7 +14,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from store.db import error_line, hidden_url, store_failure
 from store.decoding import MAX_BYTES, decode_report
 from store.errors import ReportError, StoreError
-from store.frontmatter import read_front_matter
 from store.models import Event, Report, Talk
 from store.reports import PARSER_VERSION, ParsedReport, parse_report
 from store.search import index_event
@@ -394,6 +393,4 @@ def read_report(data: bytes, source: str) -> ParsedReport:
     except Exception as exc:
         log.info("could not parse %s", display_path(source), exc_info=True)
         raise ReportError(f"cannot read this report ({type(exc).__name__})") from None
-    with suppress(ReportError):  # an HTML page's text, say, that parse_report read otherwise
-        parsed.warnings[:0] = read_front_matter(text).warnings
     return parsed

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 
 from store.errors import ReportError
+from store.frontmatter import read_front_matter
 from store.htmltext import html_to_text, looks_like_html
 from store.reports.blocks import Block, read_markdown
-from store.reports.events import guess_event
+from store.reports.events import date_in, guess_event
 from store.reports.extract import (
     Candidate,
     bio_orgs,
@@ -22,6 +23,7 @@ from store.reports.extract import (
     choose,
     extend_notes,
     is_noise,
+    title_key,
 )
 from store.reports.headings import (
     _CHROME,
@@ -31,14 +33,15 @@ from store.reports.headings import (
     ParsedReport,
     ParsedTalk,
     _article,
-    _split_front_matter,
-    event_of,
-    find_date,
+    _strip_codes,
     parse_sections,
     parse_speakers,
     split_heading,
     summarise,
 )
+
+# The date one short text states; the name the first version exported.
+find_date = date_in
 
 MAX_LINE = 2_000
 MAX_LINES = 2_500
@@ -115,18 +118,10 @@ def _notes(body: list[Block]) -> str:
     return "\n".join(out).strip()
 
 
-_CODE = re.compile(r"^\s*\\?[\[【]\s*([0-9A-Za-z]{1,6}(?:\([A-Za-z]\))?)\s*\\?[\]】](-\d{1,2})?")
-_LT = re.compile(r"^\s*(?:LT|lightning\s*talk|ライトニングトーク)", re.I)
-
-
 def _session_code(prefix: str | None) -> str | None:
-    """`[1A1]`-style room codes and LT slots, recorded apart from the title."""
-    if not prefix:
-        return None
-    m = _CODE.match(prefix)
-    if m:
-        return m.group(1) + (m.group(2) or "")
-    return "LT" if _LT.match(prefix) else None
+    """The room code or LT/Keynote slot a talk line's prefix names, read as the heading
+    reader reads a heading's."""
+    return _strip_codes(f"{prefix.strip()} x")[1] if prefix and prefix.strip() else None
 
 
 # "Title (Main Hall)": the room, not part of the title
@@ -207,22 +202,20 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     if not text.strip():
         raise ReportError("empty file")
     fm: dict[str, object] = {}
+    fm_warnings: list[str] = []
     if source.lower().endswith((".html", ".htm")) or looks_like_html(text):
         body, cut = _bounded(html_to_text(text))
         blocks = read_markdown(body, plain=True)
     else:
-        fm, body = _split_front_matter(text)
+        front = read_front_matter(text)  # YAML/TOML within limits; ReportError when broken
+        fm, body, fm_warnings = front.data, front.body, front.warnings
         body, cut = _bounded(body)
         plain = source.lower().endswith(".txt")
         blocks = read_markdown(_plain_body(body) if plain else body, plain=plain)
-    by_headings: ParsedReport | None
-    try:
-        by_headings = parse_sections(fm, body, source)
-        by_headings.talks = [t for t in by_headings.talks if not is_noise(t.title)]
-        if not by_headings.talks:
-            by_headings = None
-    except ReportError:
-        by_headings = None
+    sections = parse_sections(fm, body, source)
+    event = sections.event
+    heading_talks = [t for t in sections.talks if not is_noise(t.title)]
+    by_headings = ParsedReport(event=event, talks=heading_talks) if heading_talks else None
     chosen = choose(candidates(blocks))
     extend_notes(chosen, blocks)
     bio_orgs(chosen, blocks)
@@ -244,7 +237,6 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     elif not by_blocks:
         raise ReportError("no talk found: give each talk a heading (see the README's format)")
     else:
-        event = by_headings.event if by_headings is not None else event_of(fm, body, source)
         report = ParsedReport(event=event, talks=by_blocks)
         reading = "blocks"
     guess = guess_event(fm, body, source)
@@ -253,7 +245,8 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     # A stated event day; else the post's date stands in (marked as such), except for an
     # archive of several meetups, which has no single day.
     report.event.date = guess.date or (None if guess.archive else guess.post_date)
-    report.warnings = [_date_warning(w, guess.date, guess.post_date) for w in guess.warnings]
+    report.warnings = fm_warnings + [_date_warning(w, guess.date, guess.post_date)
+                                     for w in guess.warnings]
     report.warnings += _warnings(report, blocks, reading)
     if cut:
         report.warnings.append(f"only the first {MAX_LINES:,} lines and {MAX_CHARS // 1000:,} kB "
@@ -269,11 +262,11 @@ def _warnings(report: ParsedReport, blocks: list[Block], reading: str) -> list[s
         shown = ", ".join(f"'{_short(t)}'" for t in silent[:3])
         more = f" and {len(silent) - 3} more" if len(silent) > 3 else ""
         out.append(f"{len(silent)} of {len(report.talks)} talks name no speaker: {shown}{more}")
-    titles = {_key(t.title) for t in report.talks}
+    titles = {title_key(t.title) for t in report.talks}
     unmatched = [b.text for b in blocks if b.kind == "heading" and b.text
-                 and _key(b.text) not in titles][:50]
+                 and title_key(b.text) not in titles][:50]
     skipped = [h for h in unmatched
-               if not any(_key(h) in k or k in _key(h) for k in titles if k)]
+               if not any(title_key(h) in k or k in title_key(h) for k in titles if k)]
     if skipped:
         why = ("a section, day or programme item" if reading == "headings"
                else "no speaker, link or talk-like shape")
@@ -300,5 +293,3 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())

@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import yaml
 from rapidfuzz import fuzz
+
+from store.errors import ReportError
+from store.frontmatter import as_date, read_front_matter
 
 __all__ = ["EventGuess", "date_in", "guess_event"]
 
@@ -167,13 +168,9 @@ def date_in(text: str, year_hint: int | None = None) -> dt.date | None:
 
 
 def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        return date_in(value)
-    return None
+    """A front-matter value as a date: what YAML or TOML made of it, else a date its text
+    states ("2018年3月8日")."""
+    return as_date(value) or (date_in(value) if isinstance(value, str) else None)
 
 
 # --------------------------------------------------------------------------- lines
@@ -980,19 +977,13 @@ def _event_date(lines: list[_Line], titles: list[tuple[int, str]], name: str,
 
 # --------------------------------------------------------------------------- entry point
 def _front_matter_in(body: str) -> tuple[dict[str, object], str]:
-    """A front matter block still at the top of the body (YAML `---` or TOML `+++`)."""
-    m = re.match(r"^(---|\+\+\+)[ \t]*\n(.{0,20000}?)\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|$)",
-                 body, re.S)
-    if not m:
-        return {}, body
-    data: object = None
+    """A front matter block still at the top of the body (YAML `---` or TOML `+++`), read
+    with the same limits as any report's; a broken one is no front matter here."""
     try:
-        data = yaml.safe_load(m.group(2)) if m.group(1) == "---" else tomllib.loads(m.group(2))
-    except (yaml.YAMLError, tomllib.TOMLDecodeError):
+        front = read_front_matter(body)
+    except ReportError:
         return {}, body
-    if not isinstance(data, dict):
-        return {}, body
-    return {str(k).lower(): v for k, v in data.items()}, body[m.end():]
+    return front.data, front.body
 
 
 _OPENING_LINES = 12

@@ -12,6 +12,7 @@ repeat without it, are left out.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -19,8 +20,7 @@ from rapidfuzz import fuzz
 
 from store.reports.blocks import Block
 from store.reports.headings import _DAY_MARKER, _NON_TALK
-from store.reports.talkline import TalkLine, looks_like_person, parse_people
-from store.reports.talkline import parse_talk_line as _parse_talk_line
+from store.reports.talkline import TalkLine, looks_like_person, parse_people, parse_talk_line
 
 # Programme items that are never talks.
 NOISE = re.compile(
@@ -40,34 +40,33 @@ NOISE = re.compile(
     re.I)
 # A sentence is not a title: "for his role as speaker.", "to everyone who came".
 _SENTENCE = re.compile(r"^(?:for|to|and|with|who|which|as|because|thanks|so|but|or)\s")
-# Label lines under a heading or item: who, what, from where.
-_WHO = re.compile(r"^[*_]*(?:(?:speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|"
-                  r"登壇|講師|who|moderators?|panelists?|facilitators?|hosts?|モデレーター|"
-                  r"パネリスト|ファシリテーター|司会)[*_]*\s*[:：]|(?:by|led by|presented by|"
-                  r"given by|delivered by)\s)[*_]*\s*(?P<v>.+?)[*_.]*$", re.I)
+# Label lines under a heading or item: who, what, from where. One word list per role,
+# shared by the labels, the attribute lines they make and the table columns.
+_WHO_WORDS = r"speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|登壇|講師"
+_ORG_WORDS = r"speaker affiliation|affiliation|company|organi[sz]ation|所属|会社"
+_LINK_WORDS = r"slides?|スライド|資料|発表資料|登壇資料|video|動画|録画|recording|youtube"
+_WHO = re.compile(r"^[*_]*(?:(?:" + _WHO_WORDS + r"|who|moderators?|panelists?|facilitators?|"
+                  r"hosts?|モデレーター|パネリスト|ファシリテーター|司会)[*_]*\s*[:：]|"
+                  r"(?:by|led by|presented by|given by|delivered by)\s)[*_]*\s*(?P<v>.+?)[*_.]*$",
+                  re.I)
 _WHAT = re.compile(r"^(?:topic|title|talk title|talk|session|presentation title|タイトル|演題|"
                    r"発表タイトル|テーマ|セッション名?)\s*[:：]\s*(?P<v>.+)$", re.I)
-_ORG = re.compile(r"^(?:speaker affiliation|affiliation|company|organi[sz]ation|所属|会社)\s*[:：]"
-                  r"\s*(?P<v>.+)$", re.I)
+_ORG = re.compile(r"^(?:" + _ORG_WORDS + r")\s*[:：]\s*(?P<v>.+)$", re.I)
 _LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
-_LINK_LABEL = re.compile(r"^[\W]{0,3}(?:slides?|スライド|資料|発表資料|登壇資料|video|動画|録画|"
-                         r"recording|youtube)\s*[:：]", re.I)
+_LINK_LABEL = re.compile(r"^[\W]{0,3}(?:" + _LINK_WORDS + r")\s*[:：]", re.I)
 _URL_IN = re.compile(r"https?://[^\s<>()\"'（）「」]+")
 # Lines that describe the talk above them: never talks of their own.
 _ATTRIBUTE = re.compile(
-    r"^[\W]{0,3}(?:speakers?|presenters?|presented by|登壇者|発表者|講演者|スピーカー|講師|"
-    r"speaker affiliation|affiliation|company|所属|会社|"
-    r"slides?|スライド|資料|発表資料|登壇資料|video|動画|録画|recording|youtube|link|url|"
+    r"^[\W]{0,3}(?:" + _WHO_WORDS + "|" + _ORG_WORDS + "|" + _LINK_WORDS + r"|link|url|"
     r"date|日時|日付|開催日|time|時間|venue|会場|場所|meetup link|attendees|参加者|hashtag|"
     r"ハッシュタグ|tags?|タグ|概要|abstract|description|language|言語|level|レベル)"
     r"\s*(?:[(（][^)）]{0,30}[)）])?\s*[:：]", re.I)
-_SPEAKER_COLUMN = re.compile(r"speakers?|presenters?|登壇者|発表者|講演者|スピーカー|name|名前|氏名",
-                             re.I)
+_SPEAKER_COLUMN = re.compile(_WHO_WORDS + r"|name|名前|氏名", re.I)
 _TITLE_COLUMN = re.compile(r"title|talk|session|topic|タイトル|演題|発表|セッション|内容", re.I)
 # Columns that classify a talk rather than name it: "Session Type", "Language", "Length".
 _CATEGORY_COLUMN = re.compile(r"type|kind|format|language|length|level|種別|形式|言語|長さ|レベル|"
                               r"対象", re.I)
-_ORG_COLUMN = re.compile(r"affiliation|company|organi[sz]ation|所属|会社", re.I)
+_ORG_COLUMN = re.compile(_ORG_WORDS, re.I)
 _TIME_COLUMN = re.compile(r"^(?:time|時間|時刻|start|開始)$", re.I)
 _TRACK_COLUMN = re.compile(r"track|room|hall|会場|トラック|ルーム|ホール|[a-e]\s*会場", re.I)
 _SLIDES = re.compile(r"speakerdeck\.com|slideshare\.net|docs\.google\.com/presentation|"
@@ -125,10 +124,10 @@ class Candidate:
 
 @lru_cache(maxsize=4096)
 def _read_line(raw: str) -> TalkLine:
-    return _parse_talk_line(raw)
+    return parse_talk_line(raw)
 
 
-def parse_talk_line(raw: str) -> TalkLine:
+def talk_line(raw: str) -> TalkLine:
     """A talk line read once per distinct text (reports repeat lines; hostile ones a lot),
     as a fresh copy the extractor may fill in."""
     line = _read_line(raw)
@@ -278,7 +277,7 @@ def _enrich(c: Candidate) -> None:
                           and looks_like_person(c.block.text))
         if heading_person:
             line.speakers = [c.block.text.strip()]
-        inner = parse_talk_line(what)  # "Session: Title - Name, Org" names its people too
+        inner = talk_line(what)  # "Session: Title - Name, Org" names its people too
         c.line = line = TalkLine(title=inner.title or what,
                                  speakers=line.speakers or inner.speakers,
                                  handles=line.handles or inner.handles,
@@ -322,7 +321,7 @@ def _enrich(c: Candidate) -> None:
         for b in c.body[:1]:
             if b.kind not in ("line", "item"):
                 continue
-            inner = parse_talk_line(b.raw)
+            inner = talk_line(b.raw)
             if (inner.speakers or inner.handles) and inner.title and _similar(line.title,
                                                                               inner.title):
                 line.speakers, line.handles = inner.speakers, inner.handles
@@ -341,7 +340,7 @@ def _enrich(c: Candidate) -> None:
                 continue
             if _WHAT.match(b.text) or (_LABEL.match(b.text) and not _WHO.match(b.text)):
                 continue
-            own = parse_talk_line(b.raw)
+            own = talk_line(b.raw)
             if own.title and (own.speakers or own.handles):
                 break  # a talk line of its own ("Title / Name"), not a people line
             first = re.split(r"\s*[,、(（]\s*", b.text)[0]
@@ -377,13 +376,20 @@ _BIO_EN = re.compile(r"(?:,?\s+(?:who\s+)?(?:is|works|worked|leads|runs|joined|a
 _BIO_JA = re.compile(r"(?:さん|氏)は\s*(?P<org>[^。、\s][^。、]{1,40}?)\s*の" + "(?:[^。、]{0,10})" + _ROLE)
 
 
+_BIO_CUE = re.compile(r"\b(?:is|works|worked|leads|runs|joined|an?|of|from)\s|(?:さん|氏)は")
+
+
 def bio_orgs(chosen: list[Candidate], blocks: list[Block]) -> None:
     """Organisations stated in a speaker's bio anywhere in the report ("Ann Lee is a senior
     engineer at Widgetco", "Annさんは Widgetco のエンジニア") for talks that name none."""
     wanting = [c for c in chosen if c.line.speakers and not c.line.orgs]
     if not wanting:
         return
-    texts = [b.text for b in blocks if b.kind in ("line", "item") and b.text][:3000]
+    # Only lines that read like a bio are looked at, once: a long report has thousands of
+    # lines and each talk would otherwise scan them all.
+    texts = [b.text for b in blocks[:3000] if b.kind in ("line", "item") and _BIO_CUE.search(b.text)]
+    if not texts:
+        return
     for c in wanting:
         name = c.line.speakers[0]
         first = name.split()[0] if " " in name else name
@@ -449,7 +455,7 @@ def _grid_talks(rows: list[Block]) -> list[Candidate]:
         for head, raw in zip(row.header, row.raw_cells, strict=False):
             if not raw.strip() or _TIME_COLUMN.match(head.strip()) or _TIME.match(raw):
                 continue
-            line = parse_talk_line(raw)
+            line = talk_line(raw)
             if line.title and not is_noise(line.title):
                 line.evidence = max(line.evidence, 0.5)
                 out.append(Candidate(row, line, ("grid", row.table), evidence=line.evidence))
@@ -487,7 +493,7 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             speakers, handles, orgs, title = _cell_people(b)
             if title is None:
                 continue
-            line = parse_talk_line(title)
+            line = talk_line(title)
             line.speakers = line.speakers or speakers
             line.handles = line.handles or handles
             line.orgs = line.orgs or orgs
@@ -508,7 +514,7 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             listed = (listing and b.kind == "item" and b.depth == 1
                       and not _SENTENCE_END.search(b.text) and len(b.text) <= 120)
             key = ("listed", b.depth) if listed else (b.kind, b.level, b.depth)
-            c = Candidate(b, parse_talk_line(b.raw), key)
+            c = Candidate(b, talk_line(b.raw), key)
             c.body = _owned(blocks, i)
             _enrich(c)
             if b.kind == "heading" and not c.has_people:
@@ -519,7 +525,7 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             continue
         if is_noise(c.title):
             continue
-        if c.title and _norm(c.title) in {_norm(x) for x in c.line.speakers + c.line.handles}:
+        if c.title and title_key(c.title) in {title_key(x) for x in c.line.speakers + c.line.handles}:
             c.line.title = None  # "Name leads the team at X": a name, not a title
         c.evidence = _evidence(c)
         out.append(c)
@@ -535,8 +541,8 @@ def extend_notes(chosen: list[Candidate], blocks: list[Block]) -> None:
     for c in chosen:
         if c.block.kind != "line":
             continue
-        later = [k for k in starts if k > c.block.index]
-        end = min(later[0] if later else len(blocks), c.block.index + 200)
+        k = bisect_right(starts, c.block.index)
+        end = min(starts[k] if k < len(starts) else len(blocks), c.block.index + 200)
         body = []
         for b in blocks[c.block.index + 1:end]:
             if b.kind == "heading":
@@ -647,13 +653,13 @@ def _adopt_sections(chosen: list[Candidate], cands: list[Candidate]) -> None:
     sections: dict[str, Candidate] = {}
     for c in cands:
         if c.block.kind == "heading" and c.body and id(c) not in picked and c.title:
-            sections.setdefault(_norm(c.title), c)
+            sections.setdefault(title_key(c.title), c)
     if not sections:
         return
     for c in chosen:
         if c.body or not c.title:
             continue
-        section = sections.pop(_norm(c.title), None)
+        section = sections.pop(title_key(c.title), None)
         if section is not None:
             c.body, c.used = section.body, c.used | section.used
             c.line.url = c.line.url or section.line.url
@@ -700,11 +706,12 @@ def _same_talk(a: Candidate, b: Candidate) -> bool:
 def _similar(a: str, b: str) -> bool:
     """Two titles of one talk: a heading and its slide deck's name ("進化するART" and
     "進化するArt from …", "Title" and "【Event】Title (and more)")."""
-    ta, tb = _norm(a), _norm(b)
+    ta, tb = title_key(a), title_key(b)
     return min(len(ta), len(tb)) >= 4 and fuzz.partial_ratio(ta, tb) >= 80
 
 
-def _norm(s: str) -> str:
+def title_key(s: str) -> str:
+    """A title for comparing: case, spacing and punctuation left out."""
     return re.sub(r"[\W_]+", "", s.casefold())
 
 
@@ -716,7 +723,7 @@ def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
     seen: list[str] = []
     exact: dict[str, int] = {}
     for c in chosen:
-        key = _norm(c.title or " ".join(c.line.speakers + c.line.handles))
+        key = title_key(c.title or " ".join(c.line.speakers + c.line.handles))
         dup = exact.get(key) if key else None
         if dup is None and len(key) >= 8:
             start = max(0, len(seen) - DEDUPE_WINDOW)

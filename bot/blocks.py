@@ -66,7 +66,7 @@ class TalkView:
     @classmethod
     def from_talk(cls, talk: Talk) -> TalkView:
         event = talk.event
-        report = getattr(event, "report", None)
+        sources = talk.sources
         return cls(
             id=talk.id,
             title=talk.title,
@@ -78,7 +78,7 @@ class TalkView:
             notes=talk.notes or "",
             has_notes=bool(talk.has_notes),
             url=talk.url or (event.url if event is not None else None),
-            source=report.source if report is not None else "",
+            source=sources[0].report.shown if sources else "",
         )
 
 

@@ -19,12 +19,13 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Reply, TalkView, digest_blocks, escape_mrkdwn, notice_blocks
 from bot.i18n import Lang, t
 from store import digests
-from store.models import Event, Talk
+from store.models import Talk
+from store.queries import talk_options
 
 log = logging.getLogger(__name__)
 
@@ -394,7 +395,7 @@ def _retry_after(exc: SlackApiError) -> float:
 
 
 def _load_talk(session: Session, talk_id: int) -> Talk | None:
-    stmt = select(Talk).options(joinedload(Talk.event).joinedload(Event.report)).where(
+    stmt = select(Talk).options(*talk_options()).where(
         Talk.id == talk_id)
     return session.scalars(stmt).unique().one_or_none()
 

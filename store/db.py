@@ -88,6 +88,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to `revision`, in one transaction with the same care as
+    `upgrade` (foreign keys off on SQLite while tables are copied)."""
+    cfg = _alembic_config()
+    with engine.connect() as conn, _migration_transaction(conn):
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 @contextmanager
 def _migration_transaction(conn: Connection) -> Iterator[None]:
     """One real transaction around the whole upgrade.
@@ -106,14 +117,23 @@ def _migration_transaction(conn: Connection) -> Iterator[None]:
     saved = raw.isolation_level  # type: ignore[union-attr]
     raw.isolation_level = None  # type: ignore[union-attr]
     try:
+        # Foreign keys off for the upgrade (it cannot change inside a transaction): SQLite
+        # changes a table by copying it, and dropping the old copy with foreign keys on
+        # would cascade into every table that points at it. They are checked before commit.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             yield
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+            if broken is not None:
+                raise RuntimeError(f"the upgrade left a row of {broken[0]} pointing at a "
+                                   f"missing row of {broken[2]}")
         except BaseException:
             conn.rollback()
             raise
         conn.commit()
     finally:
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         raw.isolation_level = saved  # type: ignore[union-attr]
 
 
@@ -123,6 +143,7 @@ _REVISION_TABLES = (
     ("0002", ("search_docs", "search_meta")),
     ("0003", ("slack_events",)),
     ("0004", ("subscriptions", "digest_posts")),
+    ("0006", ("report_events", "talk_sources")),
 )
 _SQLITE_INDEX_TABLES = ("search_vocab", "search_fts")  # FTS5, made by 0002 on SQLite
 _DATA_TABLES = ("reports", "slack_events", "subscriptions", "digest_posts")

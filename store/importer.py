@@ -18,10 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from store import identity as ident_mod
+from store import merge
 from store.db import error_line, hidden_url, store_failure
 from store.decoding import MAX_BYTES, decode_report
 from store.errors import ReportError, StoreError
@@ -91,6 +93,8 @@ class ImportResult:
     skipped: list[Rejected] = field(default_factory=list)
     # path -> what the front matter had that was ignored or cut (for `--dry-run` and `-v`)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    # with `prune`: reports forgotten because their files are gone (printable paths)
+    forgotten: list[str] | None = None
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -103,6 +107,8 @@ class ImportResult:
         }
         if self.skipped:  # only then, so the usual shape stays the documented one
             out["skipped"] = [{"path": r.path, "reason": r.error} for r in self.skipped]
+        if self.forgotten is not None:
+            out["forgotten"] = list(self.forgotten)
         return out
 
 
@@ -219,68 +225,327 @@ def fingerprint(data: bytes) -> str:
 IndexHook = Callable[[Session, Event], None]
 
 
-def _store_report(session: Session, source: str, digest: str, parsed: ParsedReport) -> Event:
-    """Write one report's event and talks. A re-imported report keeps its event and the ids
-    of talks whose titles it still has, so Slack buttons and the digest's history that point
-    at them stay valid; talks it no longer has are deleted."""
-    now = dt.datetime.now(dt.UTC)
-    report = session.scalar(select(Report).where(Report.source == source))
+BATCH_FILES = 100  # files written in one transaction (each in its own savepoint)
+# Serialises writers on PostgreSQL as SQLite's write lock does there: parsing happens before
+# it is taken, only the short batch transaction holds it.
+_PG_IMPORT_LOCK = 0x6D627431  # "mbt1"
+
+
+def content_sha(data: bytes) -> str:
+    """The bytes' own hash, whatever the parser: a file that moved keeps it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class _Ready:
+    """A parsed file waiting for its batch to be written."""
+
+    path: str
+    ident: str
+    given: str
+    digest: str
+    sha: str
+    parsed: ParsedReport
+
+
+class _Run:
+    """One import: what the store held when it started, and what it has done since."""
+
+    def __init__(self, sessions: sessionmaker[Session], result: ImportResult,
+                 on_event: IndexHook | None) -> None:
+        self.sessions, self.result, self.on_event = sessions, result, on_event
+        with _store_guard(sessions), sessions() as session:
+            self.known: dict[str, str] = {
+                source: sha for source, sha
+                in session.execute(select(Report.source, Report.content_hash))}
+        self._legacy: dict[str, list[str]] | None = None
+
+    def legacy(self) -> dict[str, list[str]]:
+        """Reports stored by an older version under another spelling of their path, by the
+        identity that spelling resolves to (here, from this working directory)."""
+        if self._legacy is None:
+            self._legacy = {}
+            for source in self.known:
+                if source.startswith(ident_mod.BUNDLED):
+                    continue
+                canon = source_name(ident_mod.identity(source))
+                if canon != source:
+                    self._legacy.setdefault(canon, []).append(source)
+        return self._legacy
+
+
+def _begin_write(session: Session) -> None:
+    """Start the transaction holding the store's write lock, so concurrent importers queue
+    up instead of both creating the same report or event."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_IMPORT_LOCK})
+
+
+def _write_batch(run: _Run, batch: list[_Ready]) -> None:
+    """Write parsed files in one transaction, each in a savepoint: a file that fails rolls
+    back alone and is rejected; a failure of the store itself stops the import."""
+    session = run.sessions()
+    try:
+        with _store_guard(run.sessions):
+            _begin_write(session)
+        for ready in batch:
+            try:
+                with _store_guard(run.sessions), session.begin_nested():
+                    stored = _store_one(session, run, ready)
+            except SQLAlchemyError as exc:
+                log.info("could not store %s", display_path(ready.path), exc_info=True)
+                _reject(run.result, ready.path,
+                        f"database error: {type(getattr(exc, 'orig', None) or exc).__name__}"
+                        f": {error_line(exc)}")
+                continue
+            except (ValueError, UnicodeError) as exc:  # a value the driver refuses to send
+                log.info("could not store %s", display_path(ready.path), exc_info=True)
+                _reject(run.result, ready.path,
+                        f"cannot store this report ({type(exc).__name__})")
+                continue
+            if stored:
+                run.result.imported += 1
+                log.info("imported %s: %s, %d talks", display_path(ready.path),
+                         ready.parsed.event.name, len(ready.parsed.talks))
+            else:
+                run.result.unchanged += 1
+        with _store_guard(run.sessions):
+            session.commit()
+    finally:
+        session.close()
+
+
+def _store_one(session: Session, run: _Run, ready: _Ready) -> bool:
+    """Store one parsed file under the write lock; False when another importer already
+    stored this very content."""
+    report = session.scalar(select(Report).where(Report.source == ready.ident))
+    if report is not None and report.content_hash == ready.digest:
+        report.given = ready.given
+        return False
     if report is None:
-        report = Report(source=source, content_hash=digest, imported_at=now)
+        report = _moved_report(session, run, ready)
+    now = dt.datetime.now(dt.UTC)
+    if report is None:
+        report = Report(source=ready.ident, content_hash=ready.digest, imported_at=now)
         session.add(report)
-    else:
-        report.content_hash, report.imported_at = digest, now
-    ev = parsed.event
-    event = report.event
-    if event is None:
-        event = Event(report=report, name=ev.name)
-        session.add(event)
-    event.name, event.date, event.venue, event.url = ev.name, ev.date, ev.venue, ev.url
-    event.tags = list(ev.tags)
-    by_title: dict[str, list[Talk]] = {}
-    for old in event.talks:
-        by_title.setdefault(old.title, []).append(old)
-    talks = []
-    for position, t in enumerate(parsed.talks):
-        same = by_title.get(t.title)
-        talk = same.pop(0) if same else Talk(title=t.title)
-        talk.position, talk.session_code = position, t.session_code
-        talk.speakers, talk.handles = list(t.speakers), list(t.handles)
-        talk.affiliations, talk.notes, talk.summary = list(t.affiliations), t.notes, t.summary
-        talk.has_notes, talk.url, talk.tags = t.has_notes, t.url, list(t.tags)
-        talks.append(talk)
-    event.talks = talks  # the delete-orphan cascade removes the talks that are gone
+    report.source, report.given = ready.ident, ready.given
+    report.content_hash, report.content_sha, report.imported_at = ready.digest, ready.sha, now
     session.flush()
-    return event
+    touched = _forget_others(session, run, ready.ident, keep=report.id)
+    prev = merge.detach(session, report)
+    event = merge.attach(session, report, ready.parsed.event, ready.parsed.talks, prev)
+    _reindex(session, run.on_event, [event.id, *prev.event_ids, *touched])
+    run.known[ready.ident] = ready.digest
+    return True
+
+
+def _moved_report(session: Session, run: _Run, ready: _Ready) -> Report | None:
+    """The stored report this file is, under another path: the same bytes at a path that no
+    longer holds a file (moved or renamed), or this file under an older version's spelling."""
+    for report in session.scalars(select(Report).where(Report.content_sha == ready.sha)
+                                  .order_by(Report.id)):
+        if not os.path.isfile(ident_mod.file_of(report.source)):
+            log.info("%s moved to %s", display_path(report.shown), display_path(ready.path))
+            run.known.pop(report.source, None)
+            return report
+    for source in run.legacy().get(ready.ident, []):
+        old = session.scalar(select(Report).where(Report.source == source))
+        if old is not None:
+            run.legacy()[ready.ident].remove(source)
+            run.known.pop(source, None)
+            return old
+    return None
+
+
+def _forget_others(session: Session, run: _Run, ident: str, keep: int) -> list[int]:
+    """Other reports an older version stored for this same file: forgotten, since this one
+    now stands for it. Returns the events they touched."""
+    touched: list[int] = []
+    for source in run.legacy().pop(ident, []):
+        report = session.scalar(select(Report).where(Report.source == source))
+        if report is not None and report.id != keep:
+            touched.extend(_drop_report(session, report))
+            run.known.pop(source, None)
+    return touched
+
+
+def _drop_report(session: Session, report: Report) -> list[int]:
+    prev = merge.detach(session, report)
+    session.delete(report)
+    session.flush()
+    return prev.event_ids
+
+
+def _reindex(session: Session, on_event: IndexHook | None, event_ids: Iterable[int]) -> None:
+    for event in merge.refresh(session, event_ids):
+        index_event(session, event)  # here, so no caller can forget the search index
+        if on_event is not None:
+            on_event(session, event)
 
 
 def import_paths(
     sessions: sessionmaker[Session],
     paths: Sequence[str | Path],
     *,
+    prune: bool = False,
     progress: Callable[[str], None] | None = None,
     on_event: IndexHook | None = None,
+    batch_files: int = BATCH_FILES,
 ) -> ImportResult:
-    """Import every report under `paths`; each file in its own transaction.
+    """Import every report under `paths`, in batches of files, each file in its own savepoint.
 
-    `progress` is called once per file (for a progress bar) with the printable path;
-    `on_event` runs inside the file's transaction after its talks are written (the search
-    index uses it). Raises StoreError, after the files before it were imported, when the store
-    itself fails.
+    A file is one report whatever spelling names it (store.identity); an unchanged file is
+    skipped without being parsed; a report of an event the store has already merges into it
+    (store.merge). With `prune`, reports under the given folders whose files are gone are
+    forgotten. `progress` is called once per file (for a progress bar) with the printable
+    path; `on_event` runs inside the file's savepoint after its event is written and indexed.
+    Raises StoreError, after the batches before it were written, when the store itself fails.
     """
     scan = scan_paths(paths)
     result = ImportResult(files=len(scan.files), rejected=list(scan.rejected),
                           skipped=list(scan.skipped))
+    run = _Run(sessions, result, on_event)
+    batch: list[_Ready] = []
     for path in scan.files:
         try:
-            _import_one(sessions, path, result, on_event)
+            ready = _prepare(run, path)
         finally:
             if progress is not None:
                 progress(display_path(path))
-    with _store_guard(sessions), sessions() as session:
-        result.events = session.scalar(select(func.count(Event.id))) or 0
-        result.talks = session.scalar(select(func.count(Talk.id))) or 0
+        if ready is not None:
+            batch.append(ready)
+        if len(batch) >= batch_files:
+            _write_batch(run, batch)
+            batch = []
+    if batch:
+        _write_batch(run, batch)
+    if prune:
+        result.forgotten = _prune(sessions, paths)
+    result.events, result.talks = _totals(sessions)
     return result
+
+
+def _prepare(run: _Run, path: str) -> _Ready | None:
+    """Read, fingerprint and (unless unchanged) parse one file; None when there is nothing to
+    write (unchanged, or rejected with its reason)."""
+    given = source_name(path)
+    ident = source_name(ident_mod.identity(path))
+    if len(ident) > MAX_SOURCE_CHARS or len(ident.encode("utf-8")) > MAX_SOURCE_BYTES:
+        _reject(run.result, path, f"path too long to store ({len(ident)} characters; "
+                                  f"at most {MAX_SOURCE_CHARS})")
+        return None
+    try:
+        data = read_bytes(path)
+    except ReportError as exc:
+        _reject(run.result, path, exc.reason)
+        return None
+    digest = fingerprint(data)
+    if run.known.get(ident) == digest:
+        run.result.unchanged += 1
+        return None
+    try:
+        parsed = read_report(data, given)
+    except ReportError as exc:
+        _reject(run.result, path, exc.reason)
+        return None
+    if parsed.warnings:
+        run.result.warnings[given] = list(parsed.warnings)
+        for w in parsed.warnings:
+            log.info("%s: %s", display_path(path), w)
+    return _Ready(path, ident, given, digest, content_sha(data), parsed)
+
+
+@dataclass
+class ForgetResult:
+    """What `forget_paths` removed (printable paths) and which paths named no report."""
+
+    forgotten: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    events: int = 0
+    talks: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"forgotten": self.forgotten, "unknown": self.unknown,
+                "events": self.events, "talks": self.talks}
+
+
+def _reports_named(session: Session, path: str) -> list[Report]:
+    """The reports a path names: the file's, or every one under the folder; also when the
+    files are gone, and reports an older version stored under this very spelling."""
+    ident = source_name(ident_mod.identity(path))
+    given = source_name(path)
+    sep = "/" if ident.startswith(ident_mod.BUNDLED) else os.sep
+    stmt = select(Report).where(
+        (Report.source == ident) | (Report.source == given)
+        | Report.source.startswith(ident.rstrip(sep) + sep, autoescape=True)
+    ).order_by(Report.source)
+    return list(session.scalars(stmt))
+
+
+def _forget(sessions: sessionmaker[Session],
+            pick: Callable[[Session], list[Report]]) -> list[str]:
+    session = sessions()
+    shown: list[str] = []
+    try:
+        with _store_guard(sessions):
+            _begin_write(session)
+            touched: list[int] = []
+            for report in pick(session):
+                shown.append(display_path(report.shown))
+                touched.extend(_drop_report(session, report))
+            _reindex(session, None, touched)
+            session.commit()
+    finally:
+        session.close()
+    for path in shown:
+        log.info("forgot %s", path)
+    return shown
+
+
+def _totals(sessions: sessionmaker[Session]) -> tuple[int, int]:
+    with _store_guard(sessions), sessions() as session:
+        return (session.scalar(select(func.count(Event.id))) or 0,
+                session.scalar(select(func.count(Talk.id))) or 0)
+
+
+def forget_paths(sessions: sessionmaker[Session], paths: Sequence[str | Path]) -> ForgetResult:
+    """Remove the reports `paths` name (files or folders, by identity, also when the files
+    are gone) and only their contribution to events and talks."""
+    result = ForgetResult()
+    given = [os.fsdecode(os.fspath(p)) for p in paths]
+
+    def pick(session: Session) -> list[Report]:
+        found: dict[int, Report] = {}
+        for path in given:
+            named = _reports_named(session, path)
+            if not named:
+                result.unknown.append(display_path(path))
+            found.update((r.id, r) for r in named)
+        return list(found.values())
+
+    result.forgotten = _forget(sessions, pick)
+    result.events, result.talks = _totals(sessions)
+    return result
+
+
+def _prune(sessions: sessionmaker[Session], paths: Sequence[str | Path]) -> list[str]:
+    """Forget reports under the given folders whose files no longer exist."""
+    folders = [os.fsdecode(os.fspath(p)) for p in paths if os.path.isdir(p)]
+    if not folders:
+        return []
+
+    def pick(session: Session) -> list[Report]:
+        found: dict[int, Report] = {}
+        for folder in folders:
+            for report in _reports_named(session, folder):
+                if not os.path.isfile(ident_mod.file_of(report.source)):
+                    found[report.id] = report
+        return list(found.values())
+
+    return _forget(sessions, pick)
 
 
 @contextmanager
@@ -289,7 +554,13 @@ def _store_guard(sessions: sessionmaker[Session]) -> Iterator[None]:
     try:
         yield
     except SQLAlchemyError as exc:
-        cause = store_failure(exc)
+        # SQLite rolls the whole transaction back on a full disk: the savepoint's own
+        # rollback then fails ("no such savepoint") with the real cause as its context
+        cause = None
+        seen: BaseException | None = exc
+        while seen is not None:
+            cause = store_failure(seen) or cause
+            seen = seen.__context__
         if cause is None:
             raise
         bind = sessions.kw.get("bind")
@@ -302,56 +573,6 @@ def _reject(result: ImportResult, path: str, reason: str) -> None:
     rejected = Rejected.of(path, reason)
     log.info("rejected %s: %s", rejected.path, rejected.error)
     result.rejected.append(rejected)
-
-
-def _import_one(sessions: sessionmaker[Session], path: str, result: ImportResult,
-                on_event: IndexHook | None) -> None:
-    source = source_name(path)
-    if len(source) > MAX_SOURCE_CHARS or len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
-        _reject(result, path, f"path too long to store ({len(source)} characters; "
-                              f"at most {MAX_SOURCE_CHARS})")
-        return
-    try:
-        data = read_bytes(path)
-    except ReportError as exc:
-        _reject(result, path, exc.reason)
-        return
-    digest = fingerprint(data)
-    with _store_guard(sessions), sessions() as session:
-        known = session.scalar(select(Report.content_hash).where(Report.source == source))
-    if known == digest:
-        result.unchanged += 1
-        return
-    try:
-        parsed = read_report(data, source)
-    except ReportError as exc:
-        _reject(result, path, exc.reason)
-        return
-    if parsed.warnings:
-        result.warnings[source] = list(parsed.warnings)
-        for w in parsed.warnings:
-            log.info("%s: %s", display_path(path), w)
-    session = sessions()
-    try:
-        with _store_guard(sessions), session.begin():
-            event = _store_report(session, source, digest, parsed)
-            index_event(session, event)  # here, so no caller can forget the search index
-            if on_event is not None:
-                on_event(session, event)
-    except SQLAlchemyError as exc:
-        log.info("could not store %s", display_path(path), exc_info=True)  # SQL: -v only
-        _reject(result, path, f"database error: {type(getattr(exc, 'orig', None) or exc).__name__}"
-                              f": {error_line(exc)}")
-        return
-    except (ValueError, UnicodeError) as exc:  # a value the driver refuses to send
-        log.info("could not store %s", display_path(path), exc_info=True)
-        _reject(result, path, f"cannot store this report ({type(exc).__name__})")
-        return
-    finally:
-        session.close()
-    log.info("imported %s: %s, %d talks", display_path(path), parsed.event.name,
-             len(parsed.talks))
-    result.imported += 1
 
 
 @dataclass

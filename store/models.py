@@ -23,7 +23,10 @@ class Base(DeclarativeBase):
 
 
 class Report(Base):
-    """One imported report file; its content hash makes re-imports idempotent."""
+    """One report file. Its identity (`source`) is the file's resolved absolute path, or
+    `meetup-bot:content/…` for the bundled notes, so every spelling of one file is one report;
+    its content hash makes re-imports idempotent, and `content_sha` (the bytes alone)
+    recognises a file that moved."""
 
     __tablename__ = "reports"
 
@@ -31,37 +34,76 @@ class Report(Base):
     # Limited (a unique index), and checked by the importer on both databases alike;
     # the report's own text fields are unbounded Text (migration 0005).
     source: Mapped[str] = mapped_column(String(1024), unique=True)
+    # The path as it was last given to `import`: what people see as a talk's source.
+    given: Mapped[str | None] = mapped_column(Text, nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    content_sha: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    event: Mapped[Event | None] = relationship(
-        back_populates="report", cascade="all, delete-orphan", uselist=False
+    links: Mapped[list[ReportEvent]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", passive_deletes=True
     )
+    contributions: Mapped[list[TalkSource]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def shown(self) -> str:
+        """The report's path for people: as given to `import`, else its identity."""
+        return self.given or self.source
 
 
 class Event(Base):
-    """A meetup or conference, as one report describes it."""
+    """A meetup or conference: one row however many reports describe it."""
 
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(
-        ForeignKey("reports.id", ondelete="CASCADE"), unique=True
-    )
+    # The name normalised for finding the same event in another report (store.merge).
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
     name: Mapped[str] = mapped_column(Text)
-    date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    date: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
     venue: Mapped[str | None] = mapped_column(Text, nullable=True)
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    report: Mapped[Report] = relationship(back_populates="event")
+    links: Mapped[list[ReportEvent]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ReportEvent.report_id",
+    )
     talks: Mapped[list[Talk]] = relationship(
         back_populates="event",
         cascade="all, delete-orphan",
         order_by="Talk.position",
     )
 
+    @property
+    def sources(self) -> list[str]:
+        """The reports that describe this event, first imported first."""
+        return [link.report.shown for link in self.links]
+
+
+class ReportEvent(Base):
+    """What one report says of one event (name, date, venue, url, tags)."""
+
+    __tablename__ = "report_events"
+    __table_args__ = (UniqueConstraint("report_id", "event_id", name="uq_report_events"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(Text)
+    date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    venue: Mapped[str | None] = mapped_column(Text, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    report: Mapped[Report] = relationship(back_populates="links")
+    event: Mapped[Event] = relationship(back_populates="links")
+
 
 class Talk(Base):
-    """One talk (session, keynote, lightning talk) of an event."""
+    """One talk (session, keynote, lightning talk) of an event, merged from every report that
+    has it; its columns are derived from its sources (store.merge)."""
 
     __tablename__ = "talks"
 
@@ -79,6 +121,35 @@ class Talk(Base):
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     event: Mapped[Event] = relationship(back_populates="talks")
+    sources: Mapped[list[TalkSource]] = relationship(
+        back_populates="talk", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="TalkSource.report_id",
+    )
+
+
+class TalkSource(Base):
+    """One report's part of a talk: the talk as that report tells it."""
+
+    __tablename__ = "talk_sources"
+    __table_args__ = (UniqueConstraint("talk_id", "report_id", name="uq_talk_sources"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    talk_id: Mapped[int] = mapped_column(ForeignKey("talks.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    session_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    speakers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    handles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    affiliations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    has_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    talk: Mapped[Talk] = relationship(back_populates="sources")
+    report: Mapped[Report] = relationship(back_populates="contributions")
 
 
 class Subscription(Base):

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from store.models import Event, Report, Talk
+from store.models import Event, Talk, TalkSource
 
 
 def talk_dict(talk: Talk) -> dict[str, Any]:
     """A talk in the JSON shape of INTERFACE.md."""
     event = talk.event
+    sources = talk_sources(talk)
     return {
         "id": talk.id,
         "title": talk.title,
@@ -24,15 +25,27 @@ def talk_dict(talk: Talk) -> dict[str, Any]:
             "name": event.name,
             "date": event.date.isoformat() if event.date else None,
         },
-        "source": event.report.source,
+        "source": sources[0] if sources else "",
+        "sources": sources,
         "summary": talk.summary,
         "has_notes": talk.has_notes,
         "url": talk.url or event.url,
     }
 
 
+def talk_sources(talk: Talk) -> list[str]:
+    """The report files a talk comes from, as given to `import`, first imported first."""
+    return [s.report.shown for s in talk.sources]
+
+
+def talk_options():  # type: ignore[no-untyped-def]
+    """Loader options that bring a talk's event and sources in the same query."""
+    return (joinedload(Talk.event),
+            selectinload(Talk.sources).joinedload(TalkSource.report))
+
+
 def _talk_query():  # type: ignore[no-untyped-def]
-    return select(Talk).options(joinedload(Talk.event).joinedload(Event.report))
+    return select(Talk).options(*talk_options())
 
 
 def list_talks(session: Session) -> list[Talk]:
@@ -40,8 +53,7 @@ def list_talks(session: Session) -> list[Talk]:
     stmt = (
         _talk_query()
         .join(Talk.event)
-        .join(Event.report)
-        .order_by(Event.date.desc().nulls_last(), Report.source, Talk.position)
+        .order_by(Event.date.desc().nulls_last(), Event.id, Talk.position)
     )
     return list(session.scalars(stmt).unique())
 

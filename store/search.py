@@ -29,9 +29,10 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from store.models import Event, Talk
+from store.queries import talk_options
 from store.text import (
     MAX_BODY_TERMS,
     Unit,
@@ -248,7 +249,10 @@ def rebuild_index(session: Session, *, batch: int = 500) -> int:
     last = 0
     while True:
         events = list(session.scalars(
-            select(Event).options(joinedload(Event.talks)).where(Event.id > last)
+            # only the columns the index reads: a migration runs this on an older schema
+            select(Event).options(load_only(Event.id, Event.name, Event.date, Event.venue,
+                                            Event.tags), joinedload(Event.talks))
+            .where(Event.id > last)
             .order_by(Event.id).limit(batch)
         ).unique())
         if not events:
@@ -801,7 +805,7 @@ def _snippet(talk: Talk, pattern: re.Pattern[str] | None) -> tuple[str, tuple[tu
 def _load_talks(session: Session, ids: Sequence[int]) -> dict[int, Talk]:
     if not ids:
         return {}
-    stmt = (select(Talk).options(joinedload(Talk.event).joinedload(Event.report))
+    stmt = (select(Talk).options(*talk_options())
             .where(Talk.id.in_(ids)))
     return {t.id: t for t in session.scalars(stmt).unique()}
 

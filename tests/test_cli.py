@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 
-TALK_KEYS = {"id", "title", "speakers", "handles", "affiliations", "event", "source", "summary",
-             "has_notes", "url"}
+TALK_KEYS = {"id", "title", "speakers", "handles", "affiliations", "event", "source", "sources",
+             "summary", "has_notes", "url"}
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -116,7 +116,7 @@ def test_cli_import_dry_run_json_reports_warnings_and_rejections(tmp_path: Path)
     (rep,) = out["reports"]
     assert rep["path"] == str(report) and rep["event"]["date"] is None
     first = rep["talks"][0]
-    assert set(first) == TALK_KEYS - {"id"}
+    assert set(first) == TALK_KEYS - {"id", "sources"}
     assert (first["title"], first["speakers"], first["affiliations"]) == (
         "Kubernetes upgrade story", ["Jane Doe"], ["Acme"])
     assert any("no event date stated" in w for w in rep["warnings"])

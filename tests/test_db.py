@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -145,34 +146,53 @@ def test_ensure_schema_explains_an_unversioned_store_it_cannot_place(tmp_path: P
 def test_upgrade_from_0004_keeps_search_working(any_engine: Engine, tmp_path: Path) -> None:
     """0005 on a store with talks: the search index and its triggers still follow writes,
     and a title longer than the old 1,000-character limit is stored and found."""
-    from alembic import command
     from sqlalchemy.orm import Session
 
-    from store.db import _alembic_config
-    from store.importer import _store_report, import_paths
-    from store.reports import ParsedEvent, ParsedReport, ParsedTalk
-    from store.search import index_event, search_talks
+    from store import merge
+    from store.db import downgrade
+    from store.importer import import_paths
+    from store.models import Report
+    from store.reports import ParsedEvent, ParsedTalk
+    from store.search import index_event, rebuild_index, search_talks
 
-    cfg = _alembic_config()
-    with any_engine.begin() as conn:  # the fixture is at head: back to 0004
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004")
+    downgrade(any_engine, "0004")  # the fixture is at head: back to 0004
     f = tmp_path / "r.md"
     report = "---\nevent: \"Infra Study\"\n---\n\n## Kubernetes operators{}\nby 誰か\n\n- メモ\n"
     f.write_text(report.format(""), encoding="utf-8")
     sessions = make_sessionmaker(any_engine)
-    assert import_paths(sessions, [f]).imported == 1
+    with any_engine.begin() as conn:  # what an older version stored, in its own schema
+        conn.execute(text("INSERT INTO reports (source, content_hash, imported_at) "
+                          "VALUES (:src, 'x', CURRENT_TIMESTAMP)"), {"src": str(f)})
+        rid = conn.execute(text("SELECT id FROM reports")).scalar_one()
+        conn.execute(text("INSERT INTO events (report_id, name, tags) "
+                          "VALUES (:r, 'Infra Study', '[]')"), {"r": rid})
+        eid = conn.execute(text("SELECT id FROM events")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO talks (event_id, position, title, speakers, handles, affiliations,"
+            " notes, summary, has_notes, tags) VALUES (:e, 0, 'Kubernetes operators',"
+            " '[\"誰か\"]', '[]', '[]', '- メモ', 'メモ', :t, '[]')"), {"e": eid, "t": True})
+        tid = conn.execute(text("SELECT id FROM talks")).scalar_one()
+    with Session(any_engine) as s:
+        rebuild_index(s)
+        s.commit()
     upgrade(any_engine)
+    with Session(any_engine) as s:
+        assert [h.talk.id for h in search_talks(s, "operators").hits] == [tid]
     f.write_text(report.format(", revisited"), encoding="utf-8")
     assert import_paths(sessions, [f]).imported == 1
     long_title = "Operators at scale " + "x" * 1500
     with sessions.begin() as s:
-        event = _store_report(s, "long.md", "0" * 64, ParsedReport(
-            event=ParsedEvent(name="Long"), talks=[ParsedTalk(title=long_title)]))
-        index_event(s, event)
+        report = Report(source="/long.md", content_hash="0" * 64,
+                        imported_at=dt.datetime.now(dt.UTC))
+        s.add(report)
+        s.flush()
+        event = merge.attach(s, report, ParsedEvent(name="Long"),
+                             [ParsedTalk(title=long_title)], merge.Previous())
+        for ev in merge.refresh(s, [event.id]):
+            index_event(s, ev)
     with Session(any_engine) as s:
-        assert [h.talk.title for h in search_talks(s, "revisited").hits] == [
-            "Kubernetes operators, revisited"]
+        assert [(h.talk.id, h.talk.title) for h in search_talks(s, "revisited").hits] == [
+            (tid, "Kubernetes operators, revisited")]  # the same talk, changed in place
         assert [h.talk.title for h in search_talks(s, "scale").hits] == [long_title]
 
 

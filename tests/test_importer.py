@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -18,6 +19,7 @@ from store.decoding import MAX_BYTES
 from store.errors import StoreError
 from store.importer import collect_files, display_path, import_paths, source_name
 from store.models import Event, Report, Talk
+from store.queries import list_talks, talk_dict
 
 GOOD = "---\nevent: \"Infra Study #{n}\"\ndate: 2024-05-0{n}\n---\n\n## 話 {n}\nby 誰か\n\n- メモ\n"
 
@@ -142,7 +144,12 @@ def test_import_paths_same_report_in_two_places_is_two_sources(
     (tmp_path / "copy").mkdir()
     shutil.copy(one, tmp_path / "copy" / "report.txt")
     result = import_paths(sessions, [one, tmp_path / "copy"])
-    assert result.imported == 2 and result.events == 2
+    # two reports of one event: one event, each talk once with both files as its sources
+    assert result.imported == 2 and result.events == 1 and result.talks == 8
+    with sessions() as session:
+        talks = [talk_dict(t) for t in list_talks(session)]
+    assert all(len(t["sources"]) == 2 for t in talks)
+    assert talks[0]["source"] == str(one)
 
 
 def test_import_paths_reimports_when_the_parser_changes(sessions: sessionmaker[Session],
@@ -294,14 +301,19 @@ def test_store_report_long_fields_same_on_both_databases(
         any_sessions: sessionmaker[Session]) -> None:
     """Whatever the parser lets through, both databases store alike (they used to differ
     above 500, 1,000 and 2,000 characters)."""
-    from store.importer import _store_report
-    from store.reports import ParsedEvent, ParsedReport, ParsedTalk
+    from store import merge
+    from store.models import Report
+    from store.reports import ParsedEvent, ParsedTalk
 
     title, url, name = "T" * 5000, "https://example.com/" + "u" * 5000, "E" * 3000
-    parsed = ParsedReport(event=ParsedEvent(name=name, venue="V" * 3000, url=url),
-                          talks=[ParsedTalk(title=title, url=url)])
     with any_sessions.begin() as s:
-        _store_report(s, "r.md", "0" * 64, parsed)
+        report = Report(source="/r.md", content_hash="0" * 64,
+                        imported_at=dt.datetime.now(dt.UTC))
+        s.add(report)
+        s.flush()
+        event = merge.attach(s, report, ParsedEvent(name=name, venue="V" * 3000, url=url),
+                             [ParsedTalk(title=title, url=url)], merge.Previous())
+        merge.refresh(s, [event.id])
     with any_sessions() as s:
         ev = s.scalars(select(Event)).one()
         talk = s.scalars(select(Talk)).one()
@@ -381,10 +393,10 @@ def test_import_paths_symlinks_outside_are_skipped(sessions: sessionmaker[Sessio
         "dangling.md", "leak.md", "leakdir"]
     assert all("not followed" in r.error for r in result.skipped
                if not r.path.endswith("dangling.md"))
-    assert (result.files, result.imported, result.rejected) == (2, 2, [])
+    # a link inside the folder is another spelling of the file it leads to: one report
+    assert (result.files, result.imported, result.unchanged, result.rejected) == (2, 1, 1, [])
     with sessions() as s:
-        assert sorted(Path(p).name for p in s.scalars(select(Report.source))) == [
-            "alias.md", "real.md"]
+        assert [Path(p).name for p in s.scalars(select(Report.source))] == ["real.md"]
     # Named directly, a link is read: the user chose it.
     assert import_paths(sessions, [root / "leak.md"]).imported == 1
     # Importing both folders, the link leads inside them.
@@ -435,10 +447,10 @@ def test_import_paths_lost_connection_stops_with_the_store_named(pg_engine: Engi
 
     with pytest.raises(StoreError) as info:
         import_paths(make_sessionmaker(pg_engine), [_reports(tmp_path, 5)],
-                     on_event=kill_my_connection)
+                     on_event=kill_my_connection, batch_files=1)
     assert "terminating connection" in info.value.cause and "\n" not in str(info.value)
     assert "postgresql" in info.value.store and len(calls) == 2
-    with make_sessionmaker(pg_engine)() as s:  # the first file stayed, the second is undone
+    with make_sessionmaker(pg_engine)() as s:  # the first batch stayed, the second is undone
         assert s.scalar(select(func.count(Report.id))) == 1
 
 

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 
 SUMMARY_MAX = 300
 # Bump when parsing changes what a report yields: every report is then imported again once.
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 
 
 @dataclass

@@ -26,7 +26,7 @@ from store.db import (
     upgrade,
 )
 from store.errors import StoreError
-from store.importer import Preview, collect_files, import_paths, preview_paths
+from store.importer import Preview, collect_files, forget_paths, import_paths, preview_paths
 from store.queries import list_talks, talk_dict
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,8 +123,11 @@ _SQL_DETAIL = re.compile(r"\n\[SQL: .*?(?:\(Background on this error at: [^)]*\)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--dry-run", is_flag=True,
               help="Show what would be stored, with warnings, and change nothing.")
+@click.option("--prune", is_flag=True,
+              help="Also forget reports under the given folders whose files are gone.")
 @db_option
-def import_cmd(paths: tuple[str, ...], as_json: bool, dry_run: bool, db_url: str | None) -> None:
+def import_cmd(paths: tuple[str, ...], as_json: bool, dry_run: bool, prune: bool,
+               db_url: str | None) -> None:
     """Import report files or folders (default: content/)."""
     if not paths:
         default = Path("content")
@@ -143,20 +146,44 @@ def import_cmd(paths: tuple[str, ...], as_json: bool, dry_run: bool, db_url: str
                 def advance(path: str) -> None:
                     bar.update(1, path)
 
-                result = import_paths(sessions, paths, progress=advance)
+                result = import_paths(sessions, paths, prune=prune, progress=advance)
         else:
-            result = import_paths(sessions, paths)
+            result = import_paths(sessions, paths, prune=prune)
     if as_json:
         _echo_json(result.as_dict())
     else:
         click.echo(f"{result.files} files: {result.imported} imported, "
                    f"{result.unchanged} unchanged, {len(result.rejected)} rejected; "
                    f"the store holds {result.events} events and {result.talks} talks.")
+        for path in result.forgotten or ():
+            click.echo(f"forgot {path} (the file is gone)")
         for r in result.rejected:
             click.echo(f"rejected {r.path}: {r.error}", err=True)
         for r in result.skipped:
             click.echo(f"skipped {r.path}: {r.error}", err=True)
     sys.exit(1 if result.rejected else 0)
+
+
+@cli.command("forget")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
+@db_option
+def forget_cmd(paths: tuple[str, ...], as_json: bool, db_url: str | None) -> None:
+    """Remove reports (files or folders, also when the files are gone) and only their part
+    of events and talks; what other reports say of the same event stays."""
+    with open_store(db_url) as (_engine, sessions):
+        result = forget_paths(sessions, paths)
+    if as_json:
+        _echo_json(result.as_dict())
+    else:
+        for path in result.forgotten:
+            click.echo(f"forgot {path}")
+        n = len(result.forgotten)
+        click.echo(f"{n} report{'s' if n != 1 else ''} forgotten; the store holds "
+                   f"{result.events} events and {result.talks} talks.")
+        for path in result.unknown:
+            click.echo(f"no report in the store is {path}", err=True)
+    sys.exit(1 if result.unknown else 0)
 
 
 def _preview_dict(p: Preview) -> dict[str, Any]:

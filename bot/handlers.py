@@ -42,7 +42,7 @@ from bot.blocks import (
 )
 from bot.i18n import Lang, normalise_language, pick_language, t
 from store.errors import MeetupBotError
-from store.queries import get_talk, list_events
+from store.queries import get_talk, list_events, talk_id_was_issued
 from store.slack_events import claim_event, forget_events
 
 log = logging.getLogger("meetup_bot.slack")
@@ -286,8 +286,9 @@ def answer_talk(deps: Deps, arg: str, lang: Lang, *, shareable: bool = True) -> 
     with _session(deps) as session:
         talk = get_talk(session, talk_id) if talk_id < 2**31 else None
         view = TalkView.from_talk(talk) if talk is not None else None
+        gone = view is None and talk_id < 2**31 and talk_id_was_issued(session, talk_id)
     if view is None:
-        return notice_blocks(t(lang, "talk_not_found", id=talk_id))
+        return notice_blocks(t(lang, "talk_gone" if gone else "talk_not_found", id=talk_id))
     return talk_blocks(view, lang=lang, shareable=shareable)
 
 
@@ -313,8 +314,10 @@ def answer_digest(deps: Deps, command: Command, lang: Lang, *, channel_id: str |
     return deps.digest.unsubscribe(channel_id=channel_id, user_id=user_id or "", lang=lang)
 
 
-def answer_share(deps: Deps, value: str, user_id: str) -> Reply | None:
-    """The message that "Share" posts in the channel; None when the value or talk is unknown."""
+def answer_share(deps: Deps, value: str, user_id: str) -> tuple[Reply, bool] | None:
+    """What "Share" does: (the message to post in the channel, True), or (an ephemeral
+    answer to the user, False) when the talk is no longer in the store; None when the value
+    is not one of ours."""
     decoded = decode_share(value)
     if decoded is None:
         return None
@@ -323,8 +326,8 @@ def answer_share(deps: Deps, value: str, user_id: str) -> Reply | None:
         talk = get_talk(session, talk_id)
         view = TalkView.from_talk(talk) if talk is not None else None
     if view is None:
-        return None
-    return shared_talk_blocks(view, user_id, lang=lang)
+        return notice_blocks(t(lang, "talk_gone", id=talk_id)), False
+    return shared_talk_blocks(view, user_id, lang=lang), True
 
 
 def home(deps: Deps, *, bot_user_id: str | None = None) -> dict[str, Any]:
@@ -425,9 +428,22 @@ def register(app: App, deps: Deps) -> None:
         user_id = (body.get("user") or {}).get("id", "")
         decoded = decode_share(str(action.get("value", "")))
         lang: Lang = decoded[1] if decoded else "ja"
-        reply = safely(lang, "Share", lambda: deps.compute(
-            answer_share, str(action.get("value", "")), user_id) or ([], ""))
+        outcome: list[bool] = []
+
+        def share() -> Reply:
+            found = deps.compute(answer_share, str(action.get("value", "")), user_id)
+            if found is None:
+                return [], ""
+            outcome.append(found[1])
+            return found[0]
+
+        reply = safely(lang, "Share", share)
         if not reply[0]:
+            return
+        if outcome != [True]:  # the talk is gone, or the store failed: tell the user only
+            _send(deps, respond, body.get("response_url"),
+                  {"response_type": "ephemeral", "replace_original": False,
+                   "blocks": reply[0], "text": reply[1]})
             return
         channel = (body.get("channel") or {}).get("id")
         try:

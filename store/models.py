@@ -106,6 +106,8 @@ class Talk(Base):
     has it; its columns are derived from its sources (store.merge)."""
 
     __tablename__ = "talks"
+    # ids outlive talks in Slack buttons and digest history: never hand one out twice
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 (SQLAlchemy reads it)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)

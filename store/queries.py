@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from store.models import Event, Talk, TalkSource
@@ -66,3 +66,18 @@ def list_events(session: Session) -> list[Event]:
     """Events, newest first (undated last)."""
     stmt = select(Event).order_by(Event.date.desc().nulls_last(), Event.name)
     return list(session.scalars(stmt))
+
+
+def talk_id_was_issued(session: Session, talk_id: int) -> bool:
+    """Whether the store ever handed out `talk_id` (a talk that is gone now was removed with
+    its report, rather than never there). Talk ids are never reused (AUTOINCREMENT on
+    SQLite, a sequence on PostgreSQL), so the highest id issued tells."""
+    issued: int | None
+    if session.get_bind().dialect.name == "postgresql":
+        issued = session.scalar(text(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence('talks', 'id')::regclass)"))
+    else:
+        issued = session.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'talks'"))
+    if issued is None:
+        issued = session.scalar(select(func.max(Talk.id)))
+    return issued is not None and 0 < talk_id <= issued

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.blocks import MORE_RESULTS, SHARE_TALK, check_blocks
+from bot.blocks import MORE_RESULTS, SHARE_TALK, check_blocks, encode_share
 from store.db import make_engine, make_sessionmaker, upgrade
-from store.importer import import_paths
+from store.importer import forget_paths, import_paths
 from store.models import Subscription, Talk
 from tests.conftest import SEEDS
 from tests.fakes.process import Served, http, serve, serve_env
@@ -304,3 +305,34 @@ def test_signed_bodies_slack_never_sends_get_400(server: Served, slack: FakeSlac
     time.sleep(0.05)
     assert slack.calls == []
     assert "Traceback" not in server.stderr() and " 500 " not in server.stderr()
+
+
+def test_forgotten_talk_answers_that_it_is_gone(server: Served, slack: FakeSlack, db_url: str,
+                                                tmp_path: Path) -> None:
+    """`/meetup talk N` and a Share button of a talk whose report was forgotten say so."""
+    report = tmp_path / "forget-me.md"
+    report.write_text('---\nevent: "Throwaway Study #1"\ndate: 2020-02-02\n---\n\n'
+                      "## Ephemeral clusters for every pull request\nby 山田 花子\n\n- memo\n",
+                      encoding="utf-8")
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    assert not import_paths(sessions, [report]).rejected
+    with sessions() as session:
+        talk_id = session.scalars(select(Talk.id).where(
+            Talk.title == "Ephemeral clusters for every pull request")).one()
+    found = _command(server, slack, f"talk {talk_id}", name="gone-before")
+    assert "Ephemeral clusters" in _blocks_text(found)
+    share = encode_share(talk_id, "ja")  # the Share button the user still has
+    assert forget_paths(sessions, [report]).forgotten
+    engine.dispose()
+
+    text = _blocks_text(_command(server, slack, f"talk {talk_id}", name="gone-talk"))
+    assert "もうストアにありません" in text, text
+    posts = len([c for c in slack.calls if c.path.endswith("chat.postMessage")])
+    status, _ = _post(server, action_body(SHARE_TALK, share, slack.response_url("gone-share"),
+                                          user_id="U0SHARER", channel_id="C0TEAM"))
+    assert status == 200
+    slack.wait_until(lambda calls: any(c.path.endswith("/gone-share") for c in calls))
+    [answer] = [c.body for c in slack.calls if c.path.endswith("/gone-share")]
+    assert answer["response_type"] == "ephemeral" and "ありません" in _blocks_text(answer)
+    assert len([c for c in slack.calls if c.path.endswith("chat.postMessage")]) == posts

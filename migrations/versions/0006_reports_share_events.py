@@ -85,6 +85,13 @@ def upgrade() -> None:
         batch.drop_column("report_id")
         batch.create_index("ix_events_name_key", ["name_key"])
         batch.create_index("ix_events_date", ["date"])
+    if op.get_bind().dialect.name == "sqlite":
+        # Talk ids are what Slack buttons and digest history hold: SQLite hands out the id
+        # of a deleted last row again unless the table says AUTOINCREMENT (PostgreSQL's
+        # sequences never do), so a forgotten talk's old button could show another talk.
+        with op.batch_alter_table("talks", recreate="always",
+                                  table_kwargs={"sqlite_autoincrement": True}):
+            pass
     # The keys are computed by today's store.merge; a later change of the key brings its
     # own migration (or the importer recomputes them as reports are re-imported).
     from store.merge import event_key

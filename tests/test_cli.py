@@ -87,7 +87,7 @@ def test_cli_settings_file_supplies_database_url(tmp_path: Path) -> None:
     assert result.returncode == 0 and (tmp_path / "y.db").exists()
 
 
-@pytest.mark.parametrize("command", [[], ["import"], ["talks"], ["db", "upgrade"]])
+@pytest.mark.parametrize("command", [[], ["import"], ["forget"], ["talks"], ["db", "upgrade"]])
 def test_cli_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
@@ -253,3 +253,27 @@ def test_cli_import_dry_run_shows_front_matter_warnings_and_odd_names(tmp_path: 
     assert f"{r}/caf\\xe9.md" in by_path
     assert {x["path"] for x in out["rejected"]} == {
         f"{r}/deep.md", f"{r}/x\\nrejected fake.md", f"{r}/\\x83e\\x83X\\x83g.md"}
+
+
+def test_cli_forget_and_prune(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for n in (1, 2):
+        (notes / f"r{n}.md").write_text(f'---\nevent: "Study #{n}"\ndate: 2024-05-0{n}\n---\n\n'
+                                        f"## Talk {n}\nby Ann Lee\n\n- memo\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(notes), "--db", db]).exit_code == 0
+    (notes / "r1.md").unlink()
+    pruned = runner.invoke(cli, ["import", "--prune", str(notes), "--json", "--db", db])
+    assert pruned.exit_code == 0, pruned.output
+    summary = json.loads(pruned.output)
+    assert summary["forgotten"] == [str(notes / "r1.md")] and summary["talks"] == 1
+    text = runner.invoke(cli, ["forget", str(notes / "r2.md"), "--db", db])
+    assert text.exit_code == 0 and f"forgot {notes / 'r2.md'}" in text.output
+    assert "1 report forgotten; the store holds 0 events and 0 talks." in text.output
+    again = runner.invoke(cli, ["forget", str(notes / "r2.md"), "--json", "--db", db])
+    assert again.exit_code == 1
+    assert json.loads(again.stdout) == {"forgotten": [], "unknown": [str(notes / "r2.md")],
+                                        "events": 0, "talks": 0}
+    assert runner.invoke(cli, ["forget", "--db", db]).exit_code == 2  # no path: usage

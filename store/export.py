@@ -209,10 +209,14 @@ def _read_manifest(directory: Path) -> dict[str, str]:
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        files = data["files"]
-        return {str(k): str(v) for k, v in files.items()}
+        files = {str(k): str(v) for k, v in data["files"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise ExportError(f"{path} is not a manifest this exporter wrote") from None
+    # Only plain names of Markdown files in the folder: a manifest cannot point elsewhere.
+    if any(Path(name).name != name or not name.endswith(".md") or name.startswith(".")
+           for name in files):
+        raise ExportError(f"{path} lists files outside the export; not touching it")
+    return files
 
 
 def _check_directory(directory: Path) -> dict[str, str]:

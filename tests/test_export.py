@@ -199,3 +199,14 @@ def test_cli_export_summary_and_json(seeds_dir: Path, tmp_path: Path) -> None:
     refused = runner.invoke(cli, ["export", str(tmp_path / "out"), "--db", db])
     assert refused.exit_code == 2 and "notes.txt" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_export_store_refuses_manifest_pointing_elsewhere(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.md"
+    victim.write_text("keep me", encoding="utf-8")
+    (out / MANIFEST).write_text(json.dumps({"files": {"../victim.md": "0"}}), encoding="utf-8")
+    with pytest.raises(ExportError, match="outside"):
+        export_store(_hostile_store(tmp_path / "h.db"), out)
+    assert victim.read_text(encoding="utf-8") == "keep me"

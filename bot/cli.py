@@ -247,6 +247,33 @@ def talks_cmd(as_json: bool, db_url: str | None) -> None:
         click.echo(f"{t['id']:>5}  {t['title']}  —  {who}  [{t['event']['name']}, {date}]")
 
 
+@cli.command("export")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@db_option
+def export_cmd(directory: str, as_json: bool, db_url: str | None) -> None:
+    """Write the store as canonical Markdown into DIR, one file per event.
+
+    DIR may be new, empty or a previous export (whose files are replaced); a folder
+    holding other files is refused and left as it is."""
+    from store.export import ExportError, export_store
+
+    with open_store(db_url) as (_engine, sessions):
+        try:
+            result = export_store(sessions, directory)
+        except ExportError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {directory}: {exc.strerror or exc}") from None
+    if as_json:
+        _echo_json(result.as_dict())
+        return
+    click.echo(f"exported {result.events} events, {result.talks} talks to {directory}")
+    for name in result.removed:
+        click.echo(f"removed {name} (its event is no longer in the store)", err=True)
+
+
 @cli.command("ask")
 @click.argument("text", nargs=-1)
 @db_option

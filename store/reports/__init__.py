@@ -15,6 +15,7 @@ from store.errors import ReportError
 from store.frontmatter import read_front_matter
 from store.htmltext import html_to_text, looks_like_html
 from store.reports.blocks import Block, read_markdown
+from store.reports.canonical import is_canonical, parse_canonical
 from store.reports.events import date_in, guess_event
 from store.reports.extract import (
     Candidate,
@@ -209,6 +210,10 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
     else:
         front = read_front_matter(text)  # YAML/TOML within limits; ReportError when broken
         fm, body, fm_warnings = front.data, front.body, front.warnings
+        if is_canonical(fm):  # written by `meetup-bot export`: read exactly, no guessing
+            report = parse_canonical(fm, body)
+            report.warnings = fm_warnings
+            return report
         body, cut = _bounded(body)
         plain = source.lower().endswith(".txt")
         blocks = read_markdown(_plain_body(body) if plain else body, plain=plain)

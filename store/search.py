@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, joinedload, load_only
 
+from store import translit
+from store.intent import EventInfo, Intent, read_intent
 from store.models import Event, Talk
 from store.queries import talk_options
 from store.text import (
@@ -70,6 +73,14 @@ _MAX_GROUPS = 8
 _MAX_ALTS = 10
 _WINDOW = 50  # candidates per tier; grows with the page asked for
 _MAX_BODY_CHARS = 200_000  # keeps PostgreSQL's tsvector far below its 1 MB limit
+# Words of a question that say nothing of its topic: scored when present, never required.
+_FILLERS = frozenset({
+    "who", "whom", "whose", "when", "where", "which", "did", "does", "do", "was", "were",
+    "said", "say", "says", "talked", "talk", "talks", "told", "tell", "me", "show", "find",
+    "there", "any", "anything", "someone", "anyone", "presented", "presentation",
+    "presentations", "session", "sessions", "new", "about", "can", "could", "i", "we", "you",
+    "話", "誰", "発表", "事例", "方法", "講演", "内容", "資料", "トーク", "セッション",
+})
 _STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "de", "for", "from", "how", "in", "is",
     "it", "of", "on", "or", "the", "to", "vs", "w", "o", "what", "why", "with", "without",
@@ -213,7 +224,9 @@ def _body_terms(text: str) -> str:
 def doc_row(talk: Talk, event: Event) -> dict[str, Any]:
     """The index row of one talk: its terms per field, and folded title and speakers."""
     people = [*(talk.speakers or []), *(talk.handles or [])]
-    tags = list(dict.fromkeys([*(talk.tags or []), *(event.tags or [])]))
+    # The event's tags describe the event: they sit with its name (weight 1), not with the
+    # talk's own tags, or every talk of a "security" event would rank as a security talk.
+    event_text = [event.name, event.venue, *(event.tags or [])]
     return {
         "doc_key": doc_key(event.date.toordinal() if event.date else None, talk.id),
         "talk_id": talk.id,
@@ -221,8 +234,8 @@ def doc_row(talk: Talk, event: Event) -> dict[str, Any]:
         "title": _terms(talk.title),
         "people": _terms(" ".join(people)),
         "org": _terms(" ".join(talk.affiliations or [])),
-        "event": _terms(" ".join(filter(None, [event.name, event.venue]))),
-        "tags": _terms(" ".join(tags)),
+        "event": _terms(" ".join(filter(None, event_text))),
+        "tags": _terms(" ".join(talk.tags or [])),
         "body": _body_terms(talk.notes or talk.summary or ""),
         "title_norm": fold(talk.title),
         "people_norm": fold(" / ".join(people)),
@@ -444,7 +457,77 @@ def _word_alts(word: str, glossary: Glossary, vocab: _Vocabulary) -> list[_Alt]:
     return alts
 
 
-def _plan(query: str, glossary: Glossary, vocab: _Vocabulary) -> _Plan:
+_FOLDED_FILLERS = frozenset(fold(w) for w in _FILLERS)
+
+
+class _Bridge:
+    """Katakana loanwords and the store's English words, both ways (store.translit): the
+    English words of the index for a katakana query word, the katakana words of the talks'
+    titles for an English one. Built on first use, once per store generation."""
+
+    def __init__(self, vocab: _Vocabulary, titles: Callable[[], list[tuple[str, str]]]) -> None:
+        self._vocab, self._titles = vocab, titles
+        self._english: dict[str, list[str]] | None = None
+        self._kana: dict[str, list[str]] | None = None
+        self._lock = threading.Lock()
+
+    def _english_keys(self) -> dict[str, list[str]]:
+        with self._lock:
+            if self._english is None:
+                keys: dict[str, list[str]] = {}
+                for word in self._vocab.df:
+                    if word.isalpha():
+                        for form in translit.english_spellings(word):
+                            keys.setdefault(translit.sound_key(form), []).append(word)
+                self._english = keys
+            return self._english
+
+    def _kana_keys(self) -> dict[str, list[str]]:
+        with self._lock:
+            if self._kana is None:
+                keys: dict[str, list[str]] = {}
+                for _, title in self._titles():
+                    for kana in translit.katakana_words(title):
+                        key = translit.sound_key(translit.kana_spelling(kana))
+                        folded = fold(kana)
+                        if folded not in keys.setdefault(key, []):
+                            keys[key].append(folded)
+                self._kana = keys
+            return self._kana
+
+    def english(self, kana: str, limit: int = 2) -> list[tuple[str, float]]:
+        """English words of the store that sound like the katakana word, likest first."""
+        key = translit.sound_key(translit.kana_spelling(kana))
+        if len(key) < 2:
+            return []
+        scored = sorted(((translit.likeness(kana, w), self._vocab.df.get(w, 0), w)
+                         for w in set(self._english_keys().get(key, ()))), reverse=True)
+        return _best(scored, limit)
+
+    def kana(self, word: str, limit: int = 2) -> list[tuple[str, float]]:
+        """Katakana words of the store's titles (folded) that sound like the English word."""
+        if len(word) < 4 or not word.isascii() or not word.isalpha():
+            return []
+        found = []
+        kana_keys = self._kana_keys()
+        for form in translit.english_spellings(word):
+            key = translit.sound_key(form)
+            if len(key) < 3:
+                continue  # SLO, GCP: too few sounds to tell one katakana word from another
+            for kana in kana_keys.get(key, ()):
+                found.append((translit.likeness(kana, word), 0, kana))
+        return _best(sorted(set(found), reverse=True), limit)
+
+
+def _best(scored: list[tuple[float, int, str]], limit: int) -> list[tuple[str, float]]:
+    if not scored or scored[0][0] < translit.SAME:
+        return []
+    top = scored[0][0]
+    return [(w, s) for s, _, w in scored[:limit] if s >= max(translit.SAME, top - 15)]
+
+
+def _plan(query: str, glossary: Glossary, vocab: _Vocabulary,
+          bridge: _Bridge | None = None) -> _Plan:
     query = query[:_MAX_QUERY]
     us = _split_by_glossary(units(query), glossary)
     groups: list[_Group] = []
@@ -479,11 +562,18 @@ def _plan(query: str, glossary: Glossary, vocab: _Vocabulary) -> _Plan:
         if u.is_cjk:
             alt = _alt_for([u.text], 1.0)
             weight = 0.5 if len(u.text) == 1 else 1.0
-            groups.append(_Group(u.text, [alt], weight, particle=u.script == "hira"))
+            if u.text in _FILLERS or fold(u.text) in _FOLDED_FILLERS:
+                weight = 0.3
+            g = _Group(u.text, [alt], weight, particle=u.script == "hira")
+            if bridge is not None and u.script == "kata" and weight == 1.0:
+                g.alts += [_alt_for([w], 0.8 * s / 100 + 0.1) for w, s in bridge.english(u.text)]
+            groups.append(g)
         else:
             g = _Group(u.text, _word_alts(u.text, glossary, vocab))
-            if u.text in _STOPWORDS:
+            if u.text in _STOPWORDS or u.text in _FILLERS:
                 g.weight = 0.3
+            elif bridge is not None:
+                g.alts += [_alt_for([k], 0.8 * s / 100 + 0.1) for k, s in bridge.kana(u.text)]
             groups.append(g)
         exact_terms.extend(groups[-1].alts[0].terms)
     content = [g for g in groups if not g.particle]
@@ -601,6 +691,11 @@ class _StoreCache:
     vocab: _Vocabulary | None = None
     people: _People | None = None
     titles: list[tuple[str, str]] | None = None
+    n_docs: int | None = None
+    events: dict[int, EventInfo] | None = None
+    event_names: dict[int, str] | None = None
+    bridge: _Bridge | None = None
+    df: dict[str, int] = field(default_factory=dict)  # query group -> talks holding it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -641,6 +736,7 @@ class _Doc:
     fields: dict[str, str]
     title_norm: str
     people_norm: str
+    body_len: int = 0  # terms in the notes
 
 
 _DOC_COLUMNS = (search_docs.c.doc_key, search_docs.c.talk_id, search_docs.c.event_id,
@@ -653,24 +749,26 @@ _DOCS_BY_KEY = select(*_DOC_COLUMNS).where(
 def _load_docs(session: Session, keys: Iterable[int]) -> list[_Doc]:
     docs = []
     for row in session.execute(_DOCS_BY_KEY, {"keys": list(keys)}).all():
-        docs.append(_Doc(row[0], row[1], row[2],
-                         {f: f" {row[3 + i]} " for i, f in enumerate(FIELDS)},
-                         row[9], row[10]))
+        fields = {f: f" {row[3 + i]} " for i, f in enumerate(FIELDS)}
+        docs.append(_Doc(row[0], row[1], row[2], fields, row[9], row[10],
+                         fields["body"].count(" ") - 1))
     return docs
 
 
-_BODY_BONUS = 1.5  # at most, for a term that the notes repeat
-# (field, weight, most it can give) in falling order of the last, so scoring can stop early
-_BY_WEIGHT = sorted(((f, _WEIGHTS[f], _WEIGHTS[f] * (_BODY_BONUS if f == "body" else 1.0))
-                     for f in FIELDS), key=lambda x: -x[2])
+_BODY_K1 = 1.2  # BM25's saturation of repeated terms in the notes
+_BODY_B = 0.75  # and how much long notes are discounted
+_OTHER_FIELDS = 0.25  # share of the other fields' evidence added to the best field's
+_CUT = 0.3  # a talk scoring under this share of the best one does not answer the query
 
 
-def _alt_score(alt: _Alt, needles: tuple[str, ...], doc: _Doc) -> float:
+def _alt_score(alt: _Alt, needles: tuple[str, ...], doc: _Doc, avg_body: float) -> float:
+    """How well one spelling of a query word matches a talk: the best field's weight, plus a
+    share of the other fields that hold it too; in the notes, BM25's term-frequency
+    saturation with length normalisation (a talk about the thing repeats it in few words)."""
     best = 0.0
+    total = 0.0
     fields = doc.fields
-    for name, w, most in _BY_WEIGHT:
-        if most * alt.quality <= best:
-            break  # the other fields cannot give more
+    for name in FIELDS:
         s = fields[name]
         if len(needles) == 1:
             if needles[0] not in s:
@@ -682,26 +780,39 @@ def _alt_score(alt: _Alt, needles: tuple[str, ...], doc: _Doc) -> float:
             q = 0.4  # every bigram or word is there, but not in a row
         if name == "body":
             tf = s.count(needles[0])
-            q *= 1.0 + (_BODY_BONUS - 1.0) * tf / (tf + 2.0)
-        best = max(best, w * alt.quality * q)
-    return best
+            norm = 1.0 - _BODY_B + _BODY_B * doc.body_len / max(avg_body, 1.0)
+            q *= 2.0 * tf * (_BODY_K1 + 1.0) / (tf + _BODY_K1 * norm) / (_BODY_K1 + 1.0)
+        got = _WEIGHTS[name] * alt.quality * q
+        total += got
+        best = max(best, got)
+    return best + _OTHER_FIELDS * (total - best)
 
 
-def _score(plan: _Plan, docs: list[_Doc], need_all: bool) -> list[tuple[float, _Doc]]:
+def idf(df: int, n_docs: int) -> float:
+    """BM25's inverse document frequency: rare terms weigh more."""
+    return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+def _score(plan: _Plan, docs: list[_Doc], need_all: bool,
+           rarity: Sequence[float] | None = None) -> list[tuple[float, _Doc]]:
+    """Score candidates the same way on both databases. `rarity` is each group's weight
+    from its document frequency (1.0 each when not given)."""
     prepared = [(g, [(a, a.needles) for a in g.alts]) for g in plan.groups]
+    rar = list(rarity) if rarity is not None else [1.0] * len(plan.groups)
     n_required = sum(not g.optional for g in plan.groups)
+    avg_body = sum(d.body_len for d in docs) / len(docs) if docs else 1.0
     q = plan.query
     out: list[tuple[float, _Doc]] = []
     for doc in docs:
         score = 0.0
         matched = 0
-        for g, alts in prepared:
+        for (g, alts), r in zip(prepared, rar, strict=True):
             best = 0.0
             for alt, needles in alts:
-                best = max(best, _alt_score(alt, needles, doc))
+                best = max(best, _alt_score(alt, needles, doc, avg_body))
             if best:
                 matched += not g.optional
-                score += g.weight * best
+                score += g.weight * r * best
         if need_all and matched < n_required:
             continue  # cannot happen while the index and this check split terms alike
         if plan.phrase:
@@ -715,9 +826,54 @@ def _score(plan: _Plan, docs: list[_Doc], need_all: bool) -> list[tuple[float, _
                 r = fuzz.token_set_ratio(q, doc.people_norm)
                 score += 2.0 * max(0.0, (r - 60.0) / 40.0) ** 2
         if not need_all:
+            if matched * 2 < n_required:
+                continue  # "lorem ipsum dolor sit amet" is not answered by one "sit"
             score *= (matched / n_required) ** 2
         out.append((round(score, 6), doc))
     out.sort(key=lambda sd: (-sd[0], -sd[1].key))
+    return out
+
+
+def _answers(plan: _Plan, ranked: list[tuple[float, _Doc]],
+             event_names: dict[int, str] | None = None) -> list[tuple[float, _Doc]]:
+    """The talks that answer the query: those within reach of the best one, and every talk
+    of an event the query names. A talk that only mentions a word in passing, next to talks
+    about it, is not an answer."""
+    if not ranked:
+        return ranked
+    floor = ranked[0][0] * _CUT
+    required = [g for g in plan.groups if not g.optional]
+
+    def names_event(doc: _Doc) -> bool:
+        ev = (event_names or {}).get(doc.event_id)
+        return ev is not None and bool(required) and all(
+            any(all(n in ev for n in a.needles) for a in g.alts if a.quality >= 0.9)
+            for g in required)
+
+    return [sd for sd in ranked if sd[0] >= floor or names_event(sd[1])]
+
+
+def _rarity(session: Session, cache: _StoreCache, plan: _Plan) -> list[float]:
+    """Each query group's weight from how many talks hold it (BM25's idf, scaled so the
+    rarest possible word weighs 1.5 and one that every talk holds 0.5): the rarer word of a
+    query decides between talks that hold only one of them."""
+    with cache.lock:
+        if cache.n_docs is None:
+            cache.n_docs = int(session.scalar(select(func.count()).select_from(search_docs))
+                               or 0)
+    n = cache.n_docs
+    top = idf(1, n) or 1.0
+    out = []
+    for g in plan.groups:
+        key = repr([(a.terms, a.prefix) for a in g.alts])
+        df = cache.df.get(key)
+        if df is None:
+            df = _count(session, [g.alts])
+            with cache.lock:
+                if len(cache.df) > 10_000:
+                    cache.df.clear()
+                cache.df[key] = df
+        out.append(0.5 + idf(min(df, n), n) / top)
     return out
 
 
@@ -823,17 +979,44 @@ def _hits(session: Session, ranked: Sequence[tuple[float, int]],
 
 
 def search_talks(session: Session, query: str, *, limit: int = 5, offset: int = 0,
-                 glossary: Glossary | None = None) -> SearchResult:
-    """The talks that best match `query`, best first; any text is a plain query, never syntax."""
+                 glossary: Glossary | None = None, today: dt.date | None = None
+                 ) -> SearchResult:
+    """The talks that best match `query`, best first; any text is a plain query, never syntax.
+
+    Dates, periods and recency in the query filter or order by the event's date, an event's
+    abbreviation (KMT20) picks its event (store.intent); markup, SQL and single letters are
+    not queries and find nothing."""
     limit = max(0, min(int(limit), 100))
     offset = max(0, int(offset))
     glossary = glossary if glossary is not None else load_glossary()
     cache = _cache(session)
-    plan = _plan(query, glossary, _vocab(session, cache, glossary))
+    vocab = _vocab(session, cache, glossary)
+    events = _events(session, cache)
+    intent = read_intent(query, events.values(), today=today,
+                         known_words=frozenset(w for w, n in vocab.df.items() if n >= 3))
+    if intent.noise:
+        return SearchResult([], 0, [])
+    plan = _plan(intent.words, glossary, vocab, _bridge(session, cache, vocab))
+    if plan.groups and all(g.weight <= 0.3 for g in plan.groups) and not intent.filters:
+        return SearchResult([], 0, [])  # "the", "who", 話: no topic at all
+    if intent.filters:
+        return _search_within(session, plan, intent, events, limit, offset)
     if not plan.groups:
         return SearchResult([], 0, [])
+    ranked, total = _ranked(session, cache, plan, offset + limit)
+    page = [(s, d.talk_id) for s, d in ranked[offset:offset + limit]]
+    hits = _hits(session, page, plan.highlight_re())
+    suggestions = suggest(session, query, cache=cache, glossary=glossary) if not ranked else []
+    return SearchResult(hits, total, suggestions)
+
+
+def _ranked(session: Session, cache: _StoreCache, plan: _Plan, upto: int
+            ) -> tuple[list[tuple[float, _Doc]], int]:
+    """The answers to the plan's words, best first, and how many there are in all."""
     groups = plan.required
-    window = max(_WINDOW, 2 * (offset + limit))
+    if not groups:
+        return [], 0
+    window = max(_WINDOW, 2 * upto)
     keys = dict.fromkeys(_doc_keys(session, groups, head=True, limit=window))
     found = _doc_keys(session, groups, head=False, limit=window)
     keys.update(dict.fromkeys(found))
@@ -843,16 +1026,83 @@ def search_talks(session: Session, query: str, *, limit: int = 5, offset: int = 
         need_all = False
         for g in groups:
             keys.update(dict.fromkeys(_doc_keys(session, [g], head=False, limit=window)))
-    ranked = _score(plan, _load_docs(session, keys), need_all)
-    if need_all:
-        total = _count(session, groups) if len(found) >= window else len(ranked)
-        total = max(total, len(ranked))
+    scored = _score(plan, _load_docs(session, keys), need_all, _rarity(session, cache, plan))
+    ranked = _answers(plan, scored, _event_names(session, cache))
+    if need_all and len(found) >= window:
+        # more talks hold the words than were ranked: estimate the answers among them
+        share = len(ranked) / max(len(scored), 1)
+        return ranked, max(len(ranked), round(_count(session, groups) * share))
+    return ranked, len(ranked)
+
+
+_NEWEST_EVENTS = 5  # "latest talks" without a period: the talks of this many newest events
+_MAX_FILTERED = 5000  # talks scored when a period or an event restricts the search
+
+
+def _search_within(session: Session, plan: _Plan, intent: Intent,
+                   events: dict[int, EventInfo], limit: int, offset: int) -> SearchResult:
+    """A query with a period, recency or an event: the talks of the events it admits (the
+    newest first), or, when words remain, those of them that match the words."""
+    admitted = [e for e in events.values() if intent.admits(e)]
+    admitted.sort(key=lambda e: (e.when, e.id), reverse=True)
+    if intent.recent and intent.start is None and intent.events is None and not plan.groups:
+        admitted = [e for e in admitted if e.when > dt.date.min][:_NEWEST_EVENTS]
+    order = {e.id: n for n, e in enumerate(admitted)}
+    if not admitted:
+        return SearchResult([], 0, [])
+    if intent.recent and intent.start is None and intent.events is None and plan.groups:
+        # words and "latest": the answers to the words, newest event first
+        ranked, _ = _ranked(session, _cache(session), plan, _MAX_FILTERED)
+        ranked = [sd for sd in ranked if sd[1].event_id in order]
+        ranked.sort(key=lambda sd: (order[sd[1].event_id], -sd[0]))
+        page = [(s, d.talk_id) for s, d in ranked[offset:offset + limit]]
+        return SearchResult(_hits(session, page, plan.highlight_re()), len(ranked), [])
+    keys = list(session.scalars(
+        select(search_docs.c.doc_key).where(search_docs.c.event_id.in_(list(order)))
+        .order_by(search_docs.c.doc_key.desc()).limit(_MAX_FILTERED)))
+    docs = _load_docs(session, keys)
+    if plan.groups:
+        scored = _score(plan, docs, False, _rarity(session, _cache(session), plan))
+        ranked = _answers(plan, [sd for sd in scored if sd[0] > 0],
+                          _event_names(session, _cache(session)))
+        if intent.recent:
+            ranked.sort(key=lambda sd: (order[sd[1].event_id], -sd[0]))
     else:
-        total = len(ranked)
+        # the events' talks as their reports list them, newest event first
+        docs.sort(key=lambda d: (order[d.event_id], d.talk_id))
+        ranked = [(1.0, d) for d in docs]
     page = [(s, d.talk_id) for s, d in ranked[offset:offset + limit]]
-    hits = _hits(session, page, plan.highlight_re())
-    suggestions = suggest(session, query, cache=cache, glossary=glossary) if not ranked else []
-    return SearchResult(hits, total, suggestions)
+    return SearchResult(_hits(session, page, plan.highlight_re()), len(ranked), [])
+
+
+def _bridge(session: Session, cache: _StoreCache, vocab: _Vocabulary) -> _Bridge:
+    with cache.lock:
+        if cache.bridge is None or cache.bridge._vocab is not vocab:
+            bind = session.get_bind()
+
+            def titles() -> list[tuple[str, str]]:
+                with Session(bind) as own:
+                    return _titles(own, cache)
+
+            cache.bridge = _Bridge(vocab, titles)
+        return cache.bridge
+
+
+def _event_names(session: Session, cache: _StoreCache) -> dict[int, str]:
+    """Each event's name as index terms (" kubecon europe 2019 "), for `_answers`."""
+    events = _events(session, cache)
+    with cache.lock:
+        if cache.event_names is None:
+            cache.event_names = {i: f" {_terms(e.name)} " for i, e in events.items()}
+        return cache.event_names
+
+
+def _events(session: Session, cache: _StoreCache) -> dict[int, EventInfo]:
+    with cache.lock:
+        if cache.events is None:
+            rows = session.execute(select(Event.id, Event.name, Event.date)).all()
+            cache.events = {i: EventInfo(i, n, d) for i, n, d in rows}
+        return cache.events
 
 
 # --------------------------------------------------------------------------- names
@@ -1078,13 +1328,15 @@ def related_talks(session: Session, talk: Talk, *, limit: int = 3,
         for head in (True, False):
             keys.update(dict.fromkeys(_doc_keys(session, [group.alts], head=head, limit=40)))
     scored = []
-    for doc in _load_docs(session, keys):
+    docs = _load_docs(session, keys)
+    avg_body = sum(d.body_len for d in docs) / len(docs) if docs else 1.0
+    for doc in docs:
         if doc.talk_id == talk.id or (other_events and doc.event_id == own_event):
             continue
         s = 0.0
         shared = 0
         for weight, group in chosen:
-            best = max(_alt_score(a, a.needles, doc) for a in group.alts)
+            best = max(_alt_score(a, a.needles, doc, avg_body) for a in group.alts)
             if best:
                 shared += 1
                 s += weight * min(best, 3.0)

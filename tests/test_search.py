@@ -357,8 +357,10 @@ def test_cli_search_json_and_nothing_found(seeds_dir: Path, tmp_path: Path,
     out = runner.invoke(cli, ["search", "promethus", "--json", "--limit", "2", "--db", db])
     assert out.exit_code == 0, out.output
     talks = json.loads(out.output)
-    assert len(talks) == 2 and "Prometheus" in talks[0]["title"]
-    assert talks[0]["score"] >= talks[1]["score"] and {"id", "event", "source"} <= set(talks[0])
+    # the answer set holds the talks that answer the query, not two because two were asked
+    assert 1 <= len(talks) <= 2 and "Prometheus" in talks[0]["title"]
+    assert all(a["score"] >= b["score"] for a, b in zip(talks, talks[1:], strict=False))
+    assert {"id", "event", "source", "score"} <= set(talks[0])
     human = runner.invoke(cli, ["search", "Ian", "Lewis", "--db", db])
     assert human.exit_code == 0 and "Ian Lewis" in human.output
     none = runner.invoke(cli, ["search", "Telepresxnzeqq", "--db", db])

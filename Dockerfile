@@ -14,6 +14,8 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY store ./store
 COPY migrations ./migrations
+# The bundled notes and the search glossary become package data (meetup_bot_content).
+COPY content ./content
 # Every dependency ships wheels for linux/amd64 and arm64 (psycopg[binary], rapidfuzz), so the
 # slim image needs no compiler.
 RUN /opt/venv/bin/pip install . \

@@ -26,11 +26,11 @@ from store.db import (
     upgrade,
 )
 from store.errors import StoreError
+from store.identity import bundled_content_dir
 from store.importer import Preview, collect_files, import_paths, preview_paths
 from store.queries import list_talks, talk_dict
 
 F = TypeVar("F", bound=Callable[..., Any])
-BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content"
 log = logging.getLogger("meetup_bot")
 
 
@@ -128,7 +128,7 @@ def import_cmd(paths: tuple[str, ...], as_json: bool, dry_run: bool, db_url: str
     """Import report files or folders (default: content/)."""
     if not paths:
         default = Path("content")
-        paths = (str(default) if default.is_dir() else str(BUNDLED_CONTENT),)
+        paths = (str(default) if default.is_dir() else str(bundled_content_dir()),)
     if dry_run:
         _dry_run(paths, as_json)
         return

@@ -253,3 +253,24 @@ def test_cli_import_dry_run_shows_front_matter_warnings_and_odd_names(tmp_path: 
     assert f"{r}/caf\\xe9.md" in by_path
     assert {x["path"] for x in out["rejected"]} == {
         f"{r}/deep.md", f"{r}/x\\nrejected fake.md", f"{r}/\\x83e\\x83X\\x83g.md"}
+
+
+@pytest.mark.parametrize("command", [["search", "k8s"], ["ask", "k8s"]])
+def test_cli_glossary_setting_unreadable_is_an_error(command: list[str], tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-glossary.yaml"
+    result = CliRunner().invoke(cli, [*command, "--db", f"sqlite:///{tmp_path / 's.db'}"],
+                                env={"GLOSSARY": str(missing)})
+    assert result.exit_code == 1
+    assert f"GLOSSARY: cannot read the glossary {missing}" in result.output
+
+
+def test_cli_search_uses_the_glossary_setting(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert CliRunner().invoke(cli, ["import", "--db", db]).exit_code == 0  # the bundled notes
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("synonyms:\n  - [zebrafish, Telepresence]\n", encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["search", "zebrafish", "--json", "--db", db])
+    assert json.loads(plain.output) == []
+    mine = CliRunner().invoke(cli, ["search", "zebrafish", "--json", "--db", db],
+                              env={"GLOSSARY": str(glossary)})
+    assert mine.exit_code == 0 and json.loads(mine.output), mine.output

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -89,3 +91,28 @@ def test_wheel_holds_the_notes_and_the_glossary(tmp_path: Path) -> None:
     expected = {f"{CONTENT_PACKAGE}/{p.name}" for p in CONTENT.iterdir() if p.is_file()}
     assert expected <= names, expected - names
     assert f"{CONTENT_PACKAGE}/glossary.yaml" in names
+
+    # Installed from the wheel (not editable) and run outside the checkout: `import` with no
+    # path stores the bundled notes, and search knows the glossary's synonyms.
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(site), str(wheel)], check=True, capture_output=True, timeout=300)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("GLOSSARY", None)
+
+    def meetup_bot(*args: str) -> str:
+        run = subprocess.run([sys.executable, "-m", "bot", *args, "--db", "sqlite:///s.db"],
+                             cwd=work, env=env, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    where = subprocess.run(
+        [sys.executable, "-c", "import bot, store.identity as i; "
+         "print(bot.__file__); print(i.bundled_content_dir())"],
+        cwd=work, env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert where == [str(site / "bot" / "__init__.py"), str(site / CONTENT_PACKAGE)]
+    assert "5 files: 5 imported" in meetup_bot("import")
+    hits = json.loads(meetup_bot("search", "オートスケーラー", "--json"))
+    assert any("Autoscaler" in h["title"] for h in hits)  # only through the glossary

@@ -334,6 +334,22 @@ def test_answer_worker_offloads_and_survives_a_dead_worker(
         assert deps.compute(_worker_pid) == os.getpid()  # the pool is broken: answered here
 
 
+def _worker_glossary(deps: Deps) -> tuple[int, str | None]:
+    return os.getpid(), getattr(deps.search, "glossary", None)
+
+
+def test_answer_worker_searches_with_the_glossary_setting(
+        sessions: sessionmaker, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    path = tmp_path / "glossary.yaml"
+    path.write_text("synonyms:\n  - [zebrafish, telepresence]\n", encoding="utf-8")
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    deps = Deps(sessions=sessions, search=default_search(str(path)))
+    with answer_worker(deps, url, workers=1) as offload:
+        deps.offload = offload
+        pid, glossary = deps.compute(_worker_glossary)
+    assert pid != os.getpid() and glossary == str(path)
+
+
 def test_manifest_matches_the_app() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text(encoding="utf-8"))
     [command] = manifest["features"]["slash_commands"]

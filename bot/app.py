@@ -74,12 +74,50 @@ def build_responder() -> Responder:
     return respond
 
 
-def default_search() -> SearchBackend:
-    """The store's search engine (store.search)."""
+def default_search(glossary: str | None = None) -> SearchBackend:
+    """The store's search engine (store.search), with the glossary at `glossary` (GLOSSARY)
+    instead of its default one."""
     try:
-        return importlib.import_module("store.search")  # type: ignore[return-value]
+        engine = importlib.import_module("store.search")
     except ModuleNotFoundError:
         raise SettingsError("the search engine (store/search.py) is not installed") from None
+    if glossary is None:
+        return engine  # type: ignore[no-any-return]
+    return GlossarySearch(glossary)
+
+
+def check_glossary(settings: Settings) -> None:
+    """A GLOSSARY that cannot be read, or is not a glossary, fails at start: one clear line."""
+    if settings.glossary is None:
+        return
+    from store.errors import GlossaryError
+    from store.search import load_glossary
+
+    try:
+        load_glossary(settings.glossary)
+    except GlossaryError as exc:
+        raise SettingsError(f"GLOSSARY: {exc}") from None
+
+
+class GlossarySearch:
+    """store.search with a glossary of the settings' choosing; a plain path inside, so the
+    answer workers (other processes) can be handed one."""
+
+    def __init__(self, glossary: str) -> None:
+        self.glossary = os.path.abspath(glossary)
+
+    def search_talks(self, session: Session, query: str, *, limit: int = 5,
+                     offset: int = 0) -> Any:
+        from store.search import load_glossary, search_talks
+
+        return search_talks(session, query, limit=limit, offset=offset,
+                            glossary=load_glossary(self.glossary))
+
+    def search_speaker(self, session: Session, name: str, *, limit: int = 5,
+                       offset: int = 0) -> Any:
+        from store.search import search_speaker
+
+        return search_speaker(session, name, limit=limit, offset=offset)
 
 
 def require_slack_settings(settings: Settings) -> str:
@@ -102,7 +140,7 @@ def require_slack_settings(settings: Settings) -> str:
 def build_deps(settings: Settings, sessions: sessionmaker[Session], *,
                search: SearchBackend | None = None, digest: DigestPort | None = None,
                events: EventLog | None = None) -> Deps:
-    return Deps(sessions=sessions, search=search or default_search(),
+    return Deps(sessions=sessions, search=search or default_search(settings.glossary),
                 language=settings.bot_language, digest=digest, respond=build_responder(),
                 events=events or EventLog(), claim=StoreClaims(sessions))
 
@@ -199,7 +237,8 @@ def exit_with_parent(parent: int, *, interval: float = PARENT_CHECK_INTERVAL) ->
     return thread
 
 
-def _init_worker(database_url: str, language: str | None, niceness: int, parent: int) -> None:
+def _init_worker(database_url: str, language: str | None, niceness: int, parent: int,
+                 glossary: str | None = None) -> None:
     """In the worker process: follow the server out, lower priority, own engine and caches."""
     global _worker_deps
     exit_with_parent(parent)
@@ -208,7 +247,7 @@ def _init_worker(database_url: str, language: str | None, niceness: int, parent:
     from store.db import make_engine, make_sessionmaker
 
     sessions = make_sessionmaker(make_engine(database_url))
-    _worker_deps = Deps(sessions=sessions, search=default_search(), language=language)
+    _worker_deps = Deps(sessions=sessions, search=default_search(glossary), language=language)
 
 
 def _run_in_worker(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -230,9 +269,11 @@ def answer_worker(deps: Deps, database_url: str, *, workers: int | None = None
     The offload falls back to running here if the worker process dies.
     """
     count = workers or max(1, (os.cpu_count() or 2) - 1)
+    glossary = deps.search.glossary if isinstance(deps.search, GlossarySearch) else None
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker,
-                               initargs=(database_url, deps.language, WORKER_NICENESS, os.getpid()))
+                               initargs=(database_url, deps.language, WORKER_NICENESS, os.getpid(),
+                                         glossary))
 
     def offload(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         try:

@@ -26,11 +26,11 @@ from store.db import (
     upgrade,
 )
 from store.errors import StoreError
+from store.identity import bundled_content_dir
 from store.importer import Preview, collect_files, forget_paths, import_paths, preview_paths
 from store.queries import list_talks, talk_dict
 
 F = TypeVar("F", bound=Callable[..., Any])
-BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content"
 log = logging.getLogger("meetup_bot")
 
 
@@ -131,7 +131,7 @@ def import_cmd(paths: tuple[str, ...], as_json: bool, dry_run: bool, prune: bool
     """Import report files or folders (default: content/)."""
     if not paths:
         default = Path("content")
-        paths = (str(default) if default.is_dir() else str(BUNDLED_CONTENT),)
+        paths = (str(default) if default.is_dir() else str(bundled_content_dir()),)
     if dry_run:
         _dry_run(paths, as_json)
         return
@@ -280,7 +280,7 @@ def export_cmd(directory: str, as_json: bool, db_url: str | None) -> None:
 def ask_cmd(text: tuple[str, ...], db_url: str | None) -> None:
     """Show what the bot would answer in Slack to `/meetup TEXT`."""
     # Slack is imported only by the commands that talk to it, so the others start fast.
-    from bot.app import default_search
+    from bot.app import check_glossary, default_search
     from bot.digest import build_slack_digest
     from bot.handlers import Deps, answer
     from bot.terminal import render_blocks
@@ -288,7 +288,8 @@ def ask_cmd(text: tuple[str, ...], db_url: str | None) -> None:
     settings = load_settings()
     with open_store(db_url) as (_engine, sessions):
         try:
-            deps = Deps(sessions=sessions, search=default_search(),
+            check_glossary(settings)
+            deps = Deps(sessions=sessions, search=default_search(settings.glossary),
                         language=settings.bot_language,
                         digest=build_slack_digest(settings, sessions, with_scheduler=False))
         except SettingsError as exc:
@@ -309,23 +310,32 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
         build_app,
         build_deps,
         build_web_client,
+        check_glossary,
         check_slack,
         lazy_work_drained,
         require_slack_settings,
         socket_mode,
     )
     from bot.digest import ScheduleError, build_slack_digest, ensure_settings_subscription
+    from bot.notes import content_folders, import_content, schedule_reimport
     from bot.server import SlackWSGI, announce, run, store_health
 
     settings = load_settings()
     try:
         mode = require_slack_settings(settings)
+        check_glossary(settings)
+        folders = content_folders(settings)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    # What the notes' imports did is worth a line even without -v.
+    logging.getLogger("meetup_bot.notes").setLevel(logging.INFO)
     url = db_url or settings.database_url
     with open_store(url) as (_engine, sessions):
         try:
             check_slack(settings)
+            # Before the app answers anyone: the notes as they are now (rejected files are
+            # logged; the others are imported and the server starts all the same).
+            import_content(settings, sessions, folders)
             ensure_settings_subscription(settings, sessions)
             digest = build_slack_digest(settings, sessions, with_scheduler=True)
             deps = build_deps(settings, sessions, digest=digest)
@@ -339,6 +349,7 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
         port = settings.port if port is None else port
         scheduler = digest.scheduler
         assert scheduler is not None
+        schedule_reimport(scheduler.scheduler, settings, sessions)
         scheduler.start()  # the digest jobs, and at once any young digest missed while down
         try:
             with answer_worker(deps, url) as offload, lazy_work_drained(app):
@@ -363,11 +374,17 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
 @db_option
 def search_cmd(query: tuple[str, ...], limit: int, as_json: bool, db_url: str | None) -> None:
     """Ranked talks for QUERY, best first (typos, Japanese and English, k8s = Kubernetes)."""
-    from store.search import search_talks
+    from store.errors import GlossaryError
+    from store.search import load_glossary, search_talks
 
     text = " ".join(query)
+    glossary_path = load_settings().glossary
+    try:
+        glossary = load_glossary(glossary_path) if glossary_path else None
+    except GlossaryError as exc:
+        raise click.ClickException(f"GLOSSARY: {exc}") from None
     with open_store(db_url) as (_engine, sessions), sessions() as session:
-        result = search_talks(session, text, limit=limit)
+        result = search_talks(session, text, limit=limit, glossary=glossary)
         talks = [{**talk_dict(h.talk), "score": h.score} for h in result.hits]
         snippets = [h.snippet for h in result.hits]
     if as_json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -400,10 +401,12 @@ def _load_talk(session: Session, talk_id: int) -> Talk | None:
     return session.scalars(stmt).unique().one_or_none()
 
 
-def _related_by_search(session: Session, talk: Talk) -> list[Talk]:
-    from store.search import related_talks
+def _related_by_search(session: Session, talk: Talk, glossary: str | None = None) -> list[Talk]:
+    from store.search import load_glossary, related_talks
 
-    return [hit.talk for hit in related_talks(session, talk, limit=3, other_events=True)]
+    words = load_glossary(glossary) if glossary is not None else None
+    return [hit.talk for hit in related_talks(session, talk, limit=3, other_events=True,
+                                              glossary=words)]
 
 
 # --------------------------------------------------------------------------- the scheduler
@@ -486,7 +489,11 @@ def digest_client(token: str, api_url: str | None = None) -> WebClient:
 
 def make_digest_service(settings: Any, sessions: sessionmaker[Session],
                         client: WebClient | None, **kwargs: Any) -> DigestService:
-    """A DigestService configured from Settings (cron, time zone, grace, claim timeout)."""
+    """A DigestService configured from Settings (cron, time zone, grace, claim timeout,
+    the glossary its related talks are found with)."""
+    glossary = getattr(settings, "glossary", None)
+    if glossary is not None:
+        kwargs.setdefault("related", functools.partial(_related_by_search, glossary=glossary))
     return DigestService(
         sessions, client,
         default_cron=settings.digest_cron, default_timezone=settings.digest_timezone,

@@ -32,6 +32,14 @@ class Settings:
     digest_grace_hours: float = 12.0
     # A digest claim without a post is taken over by another copy after this many seconds.
     digest_claim_timeout: int = 300
+    # Folders (separated by ':') that `serve` imports at start, with pruning; unset: the
+    # bundled notes.
+    content_dir: str | None = None
+    # Seconds between re-imports of content_dir while serving; None: only at start.
+    import_interval: int | None = None
+    # The search glossary (YAML `synonyms:`); unset: content/glossary.yaml of the working
+    # directory, else the bundled one.
+    glossary: str | None = None
 
     @classmethod
     def from_env(
@@ -56,7 +64,9 @@ class Settings:
                 raw = from_file.get(f.name)
             if raw is None or raw == "":
                 continue
-            if f.name in ("port", "digest_claim_timeout", "digest_grace_hours"):
+            if f.name == "import_interval":
+                values[f.name] = _interval(raw)
+            elif f.name in ("port", "digest_claim_timeout", "digest_grace_hours"):
                 convert = float if f.name == "digest_grace_hours" else int
                 try:
                     number = convert(str(raw))
@@ -68,3 +78,16 @@ class Settings:
             else:
                 values[f.name] = str(raw)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _interval(raw: object) -> int | None:
+    """IMPORT_INTERVAL: whole seconds; 0 turns re-importing off."""
+    try:
+        seconds = int(str(raw).strip())
+    except ValueError:
+        raise SettingsError(
+            f"IMPORT_INTERVAL must be a whole number of seconds, not {raw!r}") from None
+    if seconds < 0:
+        raise SettingsError("IMPORT_INTERVAL must not be negative (0 or unset: import only "
+                            "at start)")
+    return seconds or None

@@ -19,6 +19,10 @@ class ReportError(MeetupBotError):
         return self.reason
 
 
+class GlossaryError(MeetupBotError):
+    """A search glossary file that cannot be read or is not a glossary; one line, with its path."""
+
+
 class TalkNotFound(MeetupBotError):
     """No talk with the given id."""
 

@@ -9,16 +9,34 @@ Docker image, wherever those put them.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
 
 BUNDLED = "meetup-bot:content"
+# pyproject.toml installs the repository's content/ as this package (notes and glossary.yaml).
+CONTENT_PACKAGE = "meetup_bot_content"
+_CHECKOUT_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
+@lru_cache(maxsize=1)
 def bundled_content_dir() -> Path:
-    """The notes that ship with the bot."""
-    return Path(__file__).resolve().parent.parent / "content"
+    """The notes that ship with the bot: the installed package data, else the checkout's."""
+    return _installed_content() or _CHECKOUT_CONTENT
+
+
+def _installed_content() -> Path | None:
+    # find_spec rather than importlib.resources: the folder has no __init__.py, and
+    # resources.files() refuses the namespace path of an editable install.
+    try:
+        spec = importlib.util.find_spec(CONTENT_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if os.path.isdir(location):
+            return Path(location).resolve()
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import re
 import threading
@@ -33,6 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, joinedload, load_only
 
 from store import translit
+from store.errors import GlossaryError
+from store.identity import bundled_content_dir
 from store.intent import EventInfo, Intent, read_intent
 from store.models import Event, Talk
 from store.queries import talk_options
@@ -65,6 +68,8 @@ from store.text import (
 #   typo corrections worth a little less, then rapidfuzz against title and speakers.
 #   Ties fall to the newer event because doc_key breaks them.
 
+log = logging.getLogger(__name__)
+
 FIELDS = ("title", "people", "org", "event", "tags", "body")
 HEAD = ("title", "people", "tags")
 _WEIGHTS = {"title": 3.0, "people": 3.0, "tags": 2.0, "org": 1.5, "event": 1.0, "body": 1.0}
@@ -85,7 +90,6 @@ _STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "de", "for", "from", "how", "in", "is",
     "it", "of", "on", "or", "the", "to", "vs", "w", "o", "what", "why", "with", "without",
 })
-DEFAULT_GLOSSARY = Path(__file__).resolve().parent.parent / "content" / "glossary.yaml"
 
 _meta = MetaData()
 search_docs = Table(
@@ -160,34 +164,74 @@ class Glossary:
 
     @classmethod
     def load(cls, path: str | Path) -> Glossary:
-        """Read `synonyms:` (a list of lists of spellings) from a YAML file."""
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        sets = data.get("synonyms", []) if isinstance(data, dict) else []
-        return cls.from_sets(s for s in sets if isinstance(s, list))
+        """Read `synonyms:` (a list of lists of spellings) from a YAML file; GlossaryError
+        when the file cannot be read or holds something else."""
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise GlossaryError(f"cannot read the glossary {path}: "
+                                f"{exc.strerror or type(exc).__name__}") from None
+        except UnicodeDecodeError:
+            raise GlossaryError(f"the glossary {path} is not UTF-8 text") from None
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            line = f" (line {where.line + 1})" if where is not None else ""
+            raise GlossaryError(f"the glossary {path} is not valid YAML{line}") from None
+        sets = data.get("synonyms") if isinstance(data, dict) else None
+        if not isinstance(sets, list) or not all(isinstance(s, list) for s in sets):
+            raise GlossaryError(f"the glossary {path} must hold 'synonyms:', a list of lists "
+                                "of spellings")
+        return cls.from_sets(sets)
 
 
-_glossaries: dict[tuple[str, int], Glossary] = {}
+# path → (modification time or None when gone, glossary): a file is read again when it changes
+_glossaries: dict[str, tuple[int | None, Glossary]] = {}
+_glossaries_lock = threading.Lock()
+DEFAULT_GLOSSARY = bundled_content_dir() / "glossary.yaml"
 
 
 def default_glossary_path() -> Path:
     """`content/glossary.yaml` of the working directory (a team's own copy, as `meetup-bot
-    import` reads that `content/` too), else the one bundled beside the code."""
+    import` reads that `content/` too), else the one installed with the bot."""
     local = Path("content") / "glossary.yaml"
     return local if local.is_file() else DEFAULT_GLOSSARY
 
 
 def load_glossary(path: str | Path | None = None) -> Glossary:
-    """The glossary at `path` (default: the bundled content/glossary.yaml), re-read when it changes."""
+    """The glossary at `path` (default: `default_glossary_path()`), re-read when it changes.
+
+    A glossary named by `path` that cannot be read raises GlossaryError, so a path from the
+    settings is never silently ignored; the default one, when broken or missing (an install
+    without its package data), is logged once and searched without. Once a file was read, a
+    later broken edit keeps the last good copy (with a warning) rather than failing searches.
+    """
     p = Path(path) if path is not None else default_glossary_path()
+    key = str(p)
     try:
-        key = (str(p), p.stat().st_mtime_ns)
-    except OSError:
-        return Glossary.from_sets([])
-    found = _glossaries.get(key)
-    if found is None:
+        mtime: int | None = p.stat().st_mtime_ns
+    except OSError as exc:
+        mtime, gone = None, exc.strerror or type(exc).__name__
+    with _glossaries_lock:
+        cached = _glossaries.get(key)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    try:
+        if mtime is None:
+            raise GlossaryError(f"cannot read the glossary {p}: {gone}")
         found = Glossary.load(p)
-        _glossaries.clear()
-        _glossaries[key] = found
+    except GlossaryError as error:
+        if cached is None and path is not None:
+            raise
+        if cached is None:
+            log.error("%s; searching without synonyms", error)
+            found = Glossary.from_sets([])
+        else:
+            log.warning("%s; searching with the copy read before", error)
+            found = cached[1]
+    with _glossaries_lock:
+        if len(_glossaries) > 8:
+            _glossaries.clear()
+        _glossaries[key] = (mtime, found)
     return found
 
 
@@ -689,6 +733,7 @@ def _read_vocab(session: Session) -> dict[str, int]:
 @dataclass
 class _StoreCache:
     vocab: _Vocabulary | None = None
+    vocab_words: frozenset[str] = frozenset()  # the glossary words `vocab` was built with
     people: _People | None = None
     titles: list[tuple[str, str]] | None = None
     n_docs: int | None = None
@@ -720,8 +765,10 @@ def _cache(session: Session) -> _StoreCache:
 
 def _vocab(session: Session, cache: _StoreCache, glossary: Glossary) -> _Vocabulary:
     with cache.lock:
-        if cache.vocab is None:
+        # A glossary edited while serving brings new typo targets: build again for it.
+        if cache.vocab is None or cache.vocab_words != glossary.words:
             cache.vocab = _Vocabulary(_read_vocab(session), glossary.words)
+            cache.vocab_words = glossary.words
         return cache.vocab
 
 

@@ -277,3 +277,24 @@ def test_cli_forget_and_prune(tmp_path: Path) -> None:
     assert json.loads(again.stdout) == {"forgotten": [], "unknown": [str(notes / "r2.md")],
                                         "events": 0, "talks": 0}
     assert runner.invoke(cli, ["forget", "--db", db]).exit_code == 2  # no path: usage
+
+
+@pytest.mark.parametrize("command", [["search", "k8s"], ["ask", "k8s"]])
+def test_cli_glossary_setting_unreadable_is_an_error(command: list[str], tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-glossary.yaml"
+    result = CliRunner().invoke(cli, [*command, "--db", f"sqlite:///{tmp_path / 's.db'}"],
+                                env={"GLOSSARY": str(missing)})
+    assert result.exit_code == 1
+    assert f"GLOSSARY: cannot read the glossary {missing}" in result.output
+
+
+def test_cli_search_uses_the_glossary_setting(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert CliRunner().invoke(cli, ["import", "--db", db]).exit_code == 0  # the bundled notes
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("synonyms:\n  - [zebrafish, Telepresence]\n", encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["search", "zebrafish", "--json", "--db", db])
+    assert json.loads(plain.output) == []
+    mine = CliRunner().invoke(cli, ["search", "zebrafish", "--json", "--db", db],
+                              env={"GLOSSARY": str(glossary)})
+    assert mine.exit_code == 0 and json.loads(mine.output), mine.output

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 from pathlib import Path
 
@@ -11,7 +13,9 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import store.search as search_module
 from store.db import downgrade, make_engine, make_sessionmaker, upgrade
+from store.errors import GlossaryError
 from store.importer import import_paths
 from store.models import Event, Talk
 from store.search import (
@@ -120,6 +124,57 @@ def test_bundled_glossary_loads() -> None:
     glossary = load_glossary()
     assert len(glossary.sets) >= 40
     assert ("k8s",) in glossary.phrases and ("認証",) in glossary.phrases
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (None, "cannot read the glossary"),
+    ("synonyms: [[a, b]\n", "not valid YAML (line"),
+    ("- [a, b]\n", "must hold 'synonyms:'"),
+    ("synonyms: [a, b]\n", "must hold 'synonyms:'"),
+    (b"\xff\xfe\x00", "not UTF-8"),
+])
+def test_load_glossary_named_path_that_is_no_glossary_raises(
+        tmp_path: Path, text: str | bytes | None, message: str) -> None:
+    path = tmp_path / "glossary.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    elif text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(GlossaryError, match=re.escape(message)) as info:
+        load_glossary(path)
+    assert str(path) in str(info.value)
+
+
+def test_load_glossary_keeps_the_last_good_copy_of_a_broken_edit(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "glossary.yaml"
+    path.write_text("synonyms:\n  - [zebrafish, telepresence]\n", encoding="utf-8")
+    good = load_glossary(path)
+    path.write_text("synonyms: [[\n", encoding="utf-8")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert load_glossary(path) is good
+    assert "searching with the copy read before" in caplog.text
+    caplog.clear()
+    assert load_glossary(path) is good  # warned once per change, not per search
+    assert caplog.text == ""
+
+
+def test_load_glossary_default_missing_is_logged_not_fatal(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(search_module, "DEFAULT_GLOSSARY", tmp_path / "gone" / "glossary.yaml")
+    assert load_glossary().sets == ()
+    assert "searching without synonyms" in caplog.text
+
+
+def test_vocabulary_follows_a_changed_glossary(seeded: sessionmaker[Session]) -> None:
+    """Typo targets include glossary words; a glossary edited while serving brings its own."""
+    plain = Glossary.from_sets([])
+    grown = Glossary.from_sets([["zanzibarite", "telepresence"]])
+    with seeded() as s:
+        assert not search_talks(s, "zanzibarit", glossary=plain).hits
+        hits = search_talks(s, "zanzibarit", glossary=grown).hits
+    assert hits and "Telepresence" in hits[0].talk.title
 
 
 def test_japanese_sentence_query_ignores_particles(seeded: sessionmaker[Session]) -> None:
@@ -359,7 +414,7 @@ def test_cli_search_json_and_nothing_found(seeds_dir: Path, tmp_path: Path,
     talks = json.loads(out.output)
     # the answer set holds the talks that answer the query, not two because two were asked
     assert 1 <= len(talks) <= 2 and "Prometheus" in talks[0]["title"]
-    assert all(a["score"] >= b["score"] for a, b in zip(talks, talks[1:], strict=False))
+    assert [t["score"] for t in talks] == sorted((t["score"] for t in talks), reverse=True)
     assert {"id", "event", "source", "score"} <= set(talks[0])
     human = runner.invoke(cli, ["search", "Ian", "Lewis", "--db", db])
     assert human.exit_code == 0 and "Ian Lewis" in human.output

@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 import yaml
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
 from bot.app import (
@@ -183,6 +183,73 @@ def test_serve_http_health_and_sigterm(slack: FakeSlack, db_url: str) -> None:
     assert slack.calls[0].headers["authorization"] == f"Bearer {TOKEN}"
 
 
+def _talk_titles(db_url: str) -> set[str]:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT title FROM talks"))}
+    finally:
+        engine.dispose()
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+NOTE = "---\nevent: \"Team Notes #{n}\"\ndate: 2024-06-0{n}\n---\n\n## {title}\nby 山田 花子\n\n- memo\n"
+
+
+def test_serve_imports_content_dir_and_reimports_on_the_interval(
+        slack: FakeSlack, db_url: str, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    first = notes / "one.md"
+    first.write_text(NOTE.format(n=1, title="Zebrafish operators"), encoding="utf-8")
+    (notes / "empty.md").write_bytes(b"")  # rejected, and the server starts all the same
+    env = serve_env(DATABASE_URL=db_url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                    SLACK_API_URL=slack.base_url, CONTENT_DIR=str(notes), IMPORT_INTERVAL="1")
+    with serve(env) as served:
+        # imported before the server listens
+        assert _talk_titles(db_url) == {"Zebrafish operators"}
+        assert f"imported {notes}: 2 files: 1 imported, 0 unchanged, 1 rejected" in served.stderr()
+        first.unlink()
+        (notes / "two.md").write_text(NOTE.format(n=2, title="Quokka networking"),
+                                      encoding="utf-8")
+        assert _wait_for(lambda: _talk_titles(db_url) == {"Quokka networking"}), \
+            served.stderr()
+        assert _wait_for(lambda: "1 forgotten" in served.stderr())
+    assert SECRET not in served.stderr() and TOKEN not in served.stderr()
+
+
+def test_serve_without_content_dir_imports_the_bundled_notes(slack: FakeSlack,
+                                                             db_url: str) -> None:
+    env = serve_env(DATABASE_URL=db_url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                    SLACK_API_URL=slack.base_url)
+    with serve(env) as served:
+        assert "imported the bundled notes: 5 files: 5 imported" in served.stderr()
+        assert len(_talk_titles(db_url)) > 20
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"CONTENT_DIR": "/nonexistent/notes"}, "CONTENT_DIR: /nonexistent/notes is not a folder"),
+    ({"IMPORT_INTERVAL": "-1"}, "IMPORT_INTERVAL must not be negative"),
+    ({"GLOSSARY": "/nonexistent/glossary.yaml"},
+     "GLOSSARY: cannot read the glossary /nonexistent/glossary.yaml"),
+])
+def test_serve_bad_notes_settings_stop_it_with_one_line(env: dict[str, str], message: str,
+                                                         db_url: str) -> None:
+    result = run_serve(serve_env(DATABASE_URL=db_url, SLACK_BOT_TOKEN=TOKEN,
+                                 SLACK_SIGNING_SECRET=SECRET, **env))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
 ORPHAN_DEADLINE = 5.0
 
 
@@ -265,6 +332,22 @@ def test_answer_worker_offloads_and_survives_a_dead_worker(
         assert "Kubernetes" in text and check_blocks(blocks) == []
         assert deps.compute(_die_unless_in, os.getpid()) == "answered here"
         assert deps.compute(_worker_pid) == os.getpid()  # the pool is broken: answered here
+
+
+def _worker_glossary(deps: Deps) -> tuple[int, str | None]:
+    return os.getpid(), getattr(deps.search, "glossary", None)
+
+
+def test_answer_worker_searches_with_the_glossary_setting(
+        sessions: sessionmaker, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    path = tmp_path / "glossary.yaml"
+    path.write_text("synonyms:\n  - [zebrafish, telepresence]\n", encoding="utf-8")
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    deps = Deps(sessions=sessions, search=default_search(str(path)))
+    with answer_worker(deps, url, workers=1) as offload:
+        deps.offload = offload
+        pid, glossary = deps.compute(_worker_glossary)
+    assert pid != os.getpid() and glossary == str(path)
 
 
 def test_manifest_matches_the_app() -> None:

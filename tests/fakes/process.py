@@ -36,8 +36,9 @@ class Served:
 def serve_env(**values: str) -> dict[str, str]:
     """The test's environment without any Slack or store settings, plus `values`."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "DIGEST_")) and k not in ("DATABASE_URL", "PORT",
-                                                                     "BOT_LANGUAGE")}
+           if not k.startswith(("SLACK_", "DIGEST_")) and k not in (
+               "DATABASE_URL", "PORT", "BOT_LANGUAGE", "CONTENT_DIR", "IMPORT_INTERVAL",
+               "GLOSSARY")}
     env.update(values)
     env["PYTHONUNBUFFERED"] = "1"
     # The subprocess runs the code under test even when the tests run from another checkout.

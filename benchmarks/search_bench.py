@@ -53,7 +53,7 @@ from rapidfuzz import fuzz, process  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from store.db import make_engine, make_sessionmaker, normalise_url, upgrade  # noqa: E402
-from store.models import Event, Report, Talk  # noqa: E402
+from store.models import Event, Report, ReportEvent, Talk  # noqa: E402
 from store.search import index_event, optimize_index, search_talks  # noqa: E402
 from store.text import fold, index_terms  # noqa: E402
 
@@ -293,7 +293,9 @@ def build(url: str, talks: int) -> dict[str, float]:
                 n += 1
                 report = Report(source=f"synthetic/{n:06d}.md", content_hash="0" * 64,
                                 imported_at=dt.datetime.now(dt.UTC))
-                event = Event(report=report, name=ev["name"], date=ev["date"], tags=ev["tags"])
+                event = Event(name=ev["name"], date=ev["date"], tags=ev["tags"])
+                event.links = [ReportEvent(report=report, name=ev["name"], date=ev["date"],
+                                           tags=ev["tags"])]
                 event.talks = [Talk(position=i, **t) for i, t in enumerate(ts)]
                 session.add(event)
                 events.append(event)

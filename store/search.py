@@ -408,8 +408,8 @@ def _split_by_glossary(us: list[Unit], glossary: Glossary) -> list[Unit]:
         return us
     out: list[Unit] = []
     for u in us:
-        if not u.is_cjk or len(u.text) < 3:
-            out.append(u)
+        if not u.is_cjk or len(u.text) < 3 or u.text in glossary.cjk:
+            out.append(u)  # a run that is a glossary spelling itself stays whole
             continue
         rest = u.text
         while rest:
@@ -509,7 +509,8 @@ class _Bridge:
     English words of the index for a katakana query word, the katakana words of the talks'
     titles for an English one. Built on first use, once per store generation."""
 
-    def __init__(self, vocab: _Vocabulary, titles: Callable[[], list[tuple[str, str]]]) -> None:
+    def __init__(self, vocab: _Vocabulary,
+                 titles: Callable[[], tuple[list[str], list[str]]]) -> None:
         self._vocab, self._titles = vocab, titles
         self._english: dict[str, list[str]] | None = None
         self._kana: dict[str, list[str]] | None = None
@@ -530,26 +531,56 @@ class _Bridge:
         with self._lock:
             if self._kana is None:
                 keys: dict[str, list[str]] = {}
-                for _, title in self._titles():
-                    for kana in translit.katakana_words(title):
-                        key = translit.sound_key(translit.kana_spelling(kana))
-                        folded = fold(kana)
-                        if folded not in keys.setdefault(key, []):
-                            keys[key].append(folded)
+                titles, orgs = self._titles()
+                words = [w for t in titles for w in translit.katakana_words(t)]
+                # a company's name in hiragana (株式会社はてな) only where organisations are
+                words += [w for o in orgs
+                          for w in translit.katakana_words(o) + translit.hiragana_names(o)]
+                for kana in words:
+                    key = translit.sound_key(translit.kana_spelling(kana))
+                    folded = fold(kana)
+                    if folded not in keys.setdefault(key, []):
+                        keys[key].append(folded)
                 self._kana = keys
             return self._kana
 
-    def english(self, kana: str, limit: int = 2) -> list[tuple[str, float]]:
-        """English words of the store that sound like the katakana word, likest first."""
+    def english(self, kana: str, limit: int = 2, *, name: bool = False
+                ) -> list[tuple[str, float]]:
+        """English words of the store that sound like the katakana word, likest first. A part
+        of a name written with ・ (イアン・ルイス) may be short (ian): then it must sound
+        nearly alike."""
         key = translit.sound_key(translit.kana_spelling(kana))
-        if len(key) < 2:
+        if not key or (len(key) < 2 and not name):
             return []
         scored = sorted(((translit.likeness(kana, w), self._vocab.df.get(w, 0), w)
                          for w in set(self._english_keys().get(key, ()))), reverse=True)
-        return _best(scored, limit)
+        return _best(scored, limit, _least_likeness(key, name))
+
+    def english_pair(self, kana: str) -> tuple[tuple[str, ...], float] | None:
+        """English for a katakana compound (サイバーエージェント → cyberagent, レッドハット →
+        red hat): split where both halves sound like words of the store; a split whose two
+        words the store writes as one word (CyberAgent) wins, else both halves must sound
+        much alike."""
+        best: tuple[tuple[str, ...], float] | None = None
+        for cut in range(2, len(kana) - 1):
+            lefts, rights = self.english(kana[:cut], 3), self.english(kana[cut:], 3)
+            for left, ls in lefts:
+                for right, rs in rights:
+                    score = min(ls, rs)
+                    if self._vocab.df.get(left + right):
+                        words: tuple[str, ...] = (left + right,)
+                        score += 20
+                    elif score >= 70:
+                        words = (left, right)
+                    else:
+                        continue
+                    if best is None or score > best[1]:
+                        best = (words, min(score, 100.0))
+        return best
 
     def kana(self, word: str, limit: int = 2) -> list[tuple[str, float]]:
-        """Katakana words of the store's titles (folded) that sound like the English word."""
+        """Katakana words of the store's titles (folded) that sound like the English word
+        (or two English words written together: code review → コードレビュー)."""
         if len(word) < 4 or not word.isascii() or not word.isalpha():
             return []
         found = []
@@ -560,20 +591,42 @@ class _Bridge:
                 continue  # SLO, GCP: too few sounds to tell one katakana word from another
             for kana in kana_keys.get(key, ()):
                 found.append((translit.likeness(kana, word), 0, kana))
-        return _best(sorted(set(found), reverse=True), limit)
+        return _best(sorted(set(found), reverse=True), limit, translit.SAME)
 
 
-def _best(scored: list[tuple[float, int, str]], limit: int) -> list[tuple[str, float]]:
-    if not scored or scored[0][0] < translit.SAME:
+def _least_likeness(key: str, name: bool) -> float:
+    """The likeness a match needs: more when the sound key is short (few consonants tell
+    little), less when it is long and already agrees."""
+    if len(key) < 2:
+        return 80.0 if name else 101.0
+    return translit.SAME if len(key) == 2 else 40.0
+
+
+def _best(scored: list[tuple[float, int, str]], limit: int, least: float
+          ) -> list[tuple[str, float]]:
+    if not scored or scored[0][0] < least:
         return []
     top = scored[0][0]
-    return [(w, s) for s, _, w in scored[:limit] if s >= max(translit.SAME, top - 15)]
+    return [(w, s) for s, _, w in scored[:limit] if s >= max(least, top - 15)]
+
+
+_KANA_NAME = re.compile(r"[\u30a1-\u30fa\u30fc]+(?:・[\u30a1-\u30fa\u30fc]+)+")
+
+
+def _loan_quality(likeness: float) -> float:
+    """A loanword's English word (or back) is worth a little less than the word typed."""
+    return 0.5 + 0.3 * min(likeness, 100.0) / 100.0
 
 
 def _plan(query: str, glossary: Glossary, vocab: _Vocabulary,
           bridge: _Bridge | None = None) -> _Plan:
     query = query[:_MAX_QUERY]
+    # the parts of a katakana name written with ・ (イアン・ルイス) are words of their own
+    name_parts = {fold(p) for m in _KANA_NAME.finditer(query) for p in m.group().split("・")}
+    if name_parts:
+        query = _KANA_NAME.sub(lambda m: m.group().replace("・", " "), query)
     us = _split_by_glossary(units(query), glossary)
+    carried: list[_Alt] = []
     groups: list[_Group] = []
     exact_terms: list[str] = []
     i = 0
@@ -609,15 +662,38 @@ def _plan(query: str, glossary: Glossary, vocab: _Vocabulary,
             if u.text in _FILLERS or fold(u.text) in _FOLDED_FILLERS:
                 weight = 0.3
             g = _Group(u.text, [alt], weight, particle=u.script == "hira")
+            if (bridge is not None and u.script == "hira" and len(u.text) >= 3
+                    and u.text not in _FOLDED_FILLERS):
+                # a name written in hiragana (はてな ↔ Hatena): only a near-exact reading
+                g.alts += [_alt_for([w], _loan_quality(s))
+                           for w, s in bridge.english(u.text, name=True) if s >= 80]
             if bridge is not None and u.script == "kata" and weight == 1.0:
-                g.alts += [_alt_for([w], 0.8 * s / 100 + 0.1) for w, s in bridge.english(u.text)]
+                name = u.text in name_parts
+                if name:
+                    # a part of a name (イアン of イアン・ルイス) inside another katakana word
+                    # (クライアント) is no evidence: its Latin spelling is
+                    g.alts[0] = _alt_for([u.text], 0.5)
+                g.alts += [_alt_for([w], _loan_quality(s))
+                           for w, s in bridge.english(u.text, name=name)]
+                pair = bridge.english_pair(u.text) if len(u.text) >= 4 and not name else None
+                if pair is not None:
+                    g.alts.append(_alt_for(pair[0], _loan_quality(pair[1])))
             groups.append(g)
         else:
             g = _Group(u.text, _word_alts(u.text, glossary, vocab))
+            g.alts += carried  # a katakana compound that this word and the one before make
+            carried = []
             if u.text in _STOPWORDS or u.text in _FILLERS:
                 g.weight = 0.3
             elif bridge is not None:
-                g.alts += [_alt_for([k], 0.8 * s / 100 + 0.1) for k, s in bridge.kana(u.text)]
+                g.alts += [_alt_for([k], _loan_quality(s)) for k, s in bridge.kana(u.text)]
+                after = us[i] if i < len(us) else None
+                if after is not None and not after.is_cjk and after.text not in _STOPWORDS:
+                    # two English words that one katakana compound writes together
+                    # (code review → コードレビュー): either word's group accepts it
+                    carried = [_alt_for([k], _loan_quality(s))
+                               for k, s in bridge.kana(u.text + after.text)]
+                    g.alts += carried
             groups.append(g)
         exact_terms.extend(groups[-1].alts[0].terms)
     content = [g for g in groups if not g.particle]
@@ -1127,9 +1203,13 @@ def _bridge(session: Session, cache: _StoreCache, vocab: _Vocabulary) -> _Bridge
         if cache.bridge is None or cache.bridge._vocab is not vocab:
             bind = session.get_bind()
 
-            def titles() -> list[tuple[str, str]]:
+            def titles() -> tuple[list[str], list[str]]:
+                """The talks' titles and organisations: where katakana names of things
+                and companies are written."""
                 with Session(bind) as own:
-                    return _titles(own, cache)
+                    orgs = {o for (a,) in own.execute(select(Talk.affiliations))
+                            for o in (a or []) if isinstance(o, str)}
+                    return [t for _, t in _titles(own, cache)], sorted(orgs)
 
             cache.bridge = _Bridge(vocab, titles)
         return cache.bridge

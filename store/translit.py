@@ -82,6 +82,7 @@ _EN_RULES = [
     (re.compile(r"c(?=[eiy])"), "s"), (re.compile(r"c"), "k"), (re.compile(r"th"), "s"),
     (re.compile(r"wh"), "w"), (re.compile(r"gh"), ""), (re.compile(r"y$"), "i"),
     (re.compile(r"ng"), "n"), (re.compile(r"(?<=[aeiou])r(?![aeiou])"), ""),
+    (re.compile(r"(?<=i)gn"), "n"), (re.compile(r"g(?=[ei])"), "j"),
 ]
 _JA_RULES = [
     (re.compile(r"shi"), "si"), (re.compile(r"chi"), "ti"), (re.compile(r"tsu"), "tu"),
@@ -132,7 +133,7 @@ def same_word(kana_reduced: str, english_reduced: str) -> float:
     """How alike a katakana word and an English word sound (0-100), 0 unless their consonant
     keys agree."""
     k1, k2 = sound_key(kana_reduced), sound_key(english_reduced)
-    if len(k1) < 2 or k1 != k2:
+    if not k1 or k1 != k2:
         return 0.0
     return fuzz.ratio(kana_reduced, english_reduced)
 
@@ -149,3 +150,14 @@ def katakana_words(text: str) -> list[str]:
     for run in _KATA_RUN.findall(unicodedata.normalize("NFKC", text)):
         out.extend(w for w in run.split("・") if len(w.replace("ー", "")) >= 2)
     return out
+
+
+_HIRA_RUN = re.compile(r"[\u3041-\u3096\u30fc]{3,}")
+_PARTICLE_EDGE = re.compile(r"^[のでにはをがともへや]|[のでにはをがともへや]$")
+
+
+def hiragana_names(text: str) -> list[str]:
+    """Hiragana runs of three or more that may be names (株式会社はてな): not runs that start
+    or end with a particle, which are grammar."""
+    return [r for r in _HIRA_RUN.findall(unicodedata.normalize("NFKC", text))
+            if not _PARTICLE_EDGE.search(r)]

@@ -170,9 +170,33 @@ def test_score_query_answer_size() -> None:
 # --------------------------------------------------------------------------- the issue's goal
 
 
-@pytest.mark.xfail(strict=False, reason="the goal of the issue; search does not meet it yet")
-@pytest.mark.parametrize("text", ISSUE_EXAMPLES)
+# What the issue's examples still miss, and why (strict: a fix turns these into failures
+# that ask for the mark to go).
+_NOT_YET = {
+    "市原": "a speaker written in romaji found from kanji needs the kanji's reading, which "
+            "needs a reading dictionary (MeCab/Sudachi class); not bundled",
+    "ポッド": "the two Pod talks come first, but 16 more talks discuss pods in their notes and "
+              "stay in the answer set (graded as not relevant)",
+}
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=_NOT_YET[t]))
+    if t in _NOT_YET else t for t in ISSUE_EXAMPLES])
 def test_issue_example_first_answer_is_right(store: Any, text: str) -> None:
     [q] = [x for x in QUERIES if x.q == text]
     [outcome] = rel.evaluate(store, [q])
     assert outcome.hit1 == 1.0 and outcome.ndcg >= 0.8 and outcome.answer_ok
+
+
+def test_relevance_meets_the_targets(store: Any) -> None:
+    """The issue's targets over the whole set: nDCG@5 >= 0.85, hit@5 >= 0.95, hit@1 >= 0.80,
+    hit@5 >= 0.90 in every kind, answers at most twice the relevant talks for >= 90%."""
+    outcomes = rel.evaluate(store, QUERIES)
+    overall = rel.summarise(outcomes)
+    assert overall["ndcg@5"] >= 0.85, overall
+    assert overall["hit@5"] >= 0.95 and overall["hit@1"] >= 0.80, overall
+    assert overall["answer<=2x"] >= 0.90, overall
+    for kind in rel.KINDS:
+        mine = rel.summarise([o for o in outcomes if o.kind == kind])
+        assert mine["hit@5"] >= 0.90, (kind, mine)

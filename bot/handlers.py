@@ -31,17 +31,20 @@ from bot.blocks import (
     Reply,
     TalkView,
     decode_share,
+    escape_mrkdwn,
     events_blocks,
     help_blocks,
     home_view,
     no_results_blocks,
     notice_blocks,
+    one_line,
     results_blocks,
     shared_talk_blocks,
     talk_blocks,
 )
 from bot.i18n import Lang, normalise_language, pick_language, t
 from store.errors import MeetupBotError
+from store.intent import is_noise
 from store.queries import get_talk, list_events, talk_id_was_issued
 from store.slack_events import claim_event, forget_events
 
@@ -239,7 +242,7 @@ def answer(deps: Deps, text: str | None, *, channel_id: str | None = None,
     if command.name == "help":
         return help_blocks(lang=lang, bot_user_id=bot_user_id)
     if command.name == "events":
-        return answer_events(deps, lang)
+        return answer_events(deps, lang, named=command.arg)
     if command.name == "talk":
         return answer_talk(deps, command.arg, lang, shareable=shareable)
     if command.name == "speaker":
@@ -249,6 +252,12 @@ def answer(deps: Deps, text: str | None, *, channel_id: str | None = None,
                            cut=command.cut)
     if command.name in ("week", "subscribe", "unsubscribe"):
         return answer_digest(deps, command, lang, channel_id=channel_id, user_id=user_id)
+    if is_noise(command.arg):
+        # a single letter, markup or SQL is not a question: say how to ask one
+        notice, _ = notice_blocks(t(lang, "not_a_query",
+                                             query=escape_mrkdwn(one_line(command.arg)[:60])))
+        blocks, fallback = help_blocks(lang=lang, bot_user_id=bot_user_id)
+        return [*notice, *blocks], fallback
     return answer_page(deps, Page("query", command.arg, 0, lang), shareable=shareable,
                        cut=command.cut)
 
@@ -292,10 +301,15 @@ def answer_talk(deps: Deps, arg: str, lang: Lang, *, shareable: bool = True) -> 
     return talk_blocks(view, lang=lang, shareable=shareable)
 
 
-def answer_events(deps: Deps, lang: Lang, limit: int = 20) -> Reply:
+def answer_events(deps: Deps, lang: Lang, limit: int = 20, *, named: str = "") -> Reply:
+    """The events, newest first; `named` (a year, a period, a name, an abbreviation) filters."""
+    named = named.strip()
     with _session(deps) as session:
-        events = list_events(session)
+        events = list_events(session, named or None)
         views = [EventView.from_event(e) for e in events[:limit]]
+    if named and not views:
+        return notice_blocks(t(lang, "events_none",
+                                 named=escape_mrkdwn(one_line(named)[:100])))
     return events_blocks(views, lang=lang, limit=limit, total=len(events))
 
 

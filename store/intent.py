@@ -140,6 +140,7 @@ _SQL = re.compile(
     r"(?i)(?:['\"`]\s*(?:;|--|\)|\bor\b|\band\b)|;\s*(?:drop|delete|insert|update|select|alter|"
     r"truncate|create)\b|\b(?:or|and)\s+['\"]?\w+['\"]?\s*=\s*['\"]?\w+|\bunion\s+(?:all\s+)?"
     r"select\b|--\s*$|/\*.*\*/)")
+_LANGUAGE = re.compile(r"(?i)(?<![0-9a-z])(?:c\+\+|c#|f#|r)(?![0-9a-z+#])")
 _WORDISH = re.compile(r"[^\W_]{2,}|[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -183,7 +184,7 @@ def is_noise(query: str) -> bool:
     if _SCRIPT.search(text) or _SQL.search(text):
         return True
     text = _TAG.sub(" ", text)
-    return _WORDISH.search(text) is None
+    return _WORDISH.search(text) is None and _LANGUAGE.search(text) is None
 
 
 def read_intent(query: str, events: Iterable[EventInfo], *, today: dt.date | None = None,
@@ -296,3 +297,29 @@ def _names_year_with(text: str, m: re.Match[str], events: list[EventInfo]) -> bo
         if year in name and any(w in name for w in tail.split() if len(w) >= 3):
             return True
     return False
+
+
+def matching_events(text: str, events: Iterable[EventInfo], *,
+                    today: dt.date | None = None) -> list[int]:
+    """The events that `text` names (`/meetup events 2019`, `events KubeCon`, `events KMT`):
+    a date, period or year filters by the event's date; an abbreviation picks its events;
+    other words must all be in the event's name (case, width and kana folded)."""
+    events = list(events)
+    intent = read_intent(text, events, today=today)
+    if intent.noise:
+        return []
+    words = [_fold_name(w) for w in intent.words.split() if not _GENERIC.fullmatch(w)]
+    out = []
+    for ev in events:
+        if not intent.admits(ev):
+            continue
+        name = _fold_name(ev.name)
+        squeezed = name.replace(" ", "")
+        if all(w in name or w in squeezed for w in words):
+            out.append(ev.id)
+    return out
+
+
+def _fold_name(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s).casefold()
+    return " ".join(s.split())

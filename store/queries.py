@@ -62,9 +62,18 @@ def get_talk(session: Session, talk_id: int) -> Talk | None:
     return session.scalars(_talk_query().where(Talk.id == talk_id)).unique().one_or_none()
 
 
-def list_events(session: Session) -> list[Event]:
-    """Events, newest first (undated last)."""
+def list_events(session: Session, named: str | None = None) -> list[Event]:
+    """Events, newest first (undated last); with `named`, only those it names: a year, a
+    date or a period, an abbreviation, words of the name (store.intent.matching_events)."""
     stmt = select(Event).order_by(Event.date.desc().nulls_last(), Event.name)
+    if named and named.strip():
+        from store.intent import EventInfo, matching_events
+
+        rows = session.execute(select(Event.id, Event.name, Event.date)).all()
+        ids = matching_events(named, [EventInfo(i, n, d) for i, n, d in rows])
+        if not ids:
+            return []
+        stmt = stmt.where(Event.id.in_(ids))
     return list(session.scalars(stmt))
 
 

@@ -153,11 +153,11 @@ def katakana_words(text: str) -> list[str]:
 
 
 _HIRA_RUN = re.compile(r"[\u3041-\u3096\u30fc]{3,}")
-_PARTICLE_EDGE = re.compile(r"^[のでにはをがともへや]|[のでにはをがともへや]$")
+_PARTICLE_END = re.compile(r"[のでにはをがともへや]$")
 
 
 def hiragana_names(text: str) -> list[str]:
-    """Hiragana runs of three or more that may be names (株式会社はてな): not runs that start
-    or end with a particle, which are grammar."""
+    """Hiragana runs of three or more that may be names (株式会社はてな): not runs that end
+    with a particle, which are grammar."""
     return [r for r in _HIRA_RUN.findall(unicodedata.normalize("NFKC", text))
-            if not _PARTICLE_EDGE.search(r)]
+            if not _PARTICLE_END.search(r)]

@@ -138,6 +138,26 @@ def test_answer_speaker(deps: Deps) -> None:
     assert "No talks by" in _text(answer(deps, "speaker Nobody Here"))
 
 
+def test_answer_events_filters_by_year_name_and_abbreviation(deps: Deps) -> None:
+    year = _text(answer(deps, "events 2019"))
+    assert "Kubernetes Meetup Tokyo #20" in year and "#10" not in year
+    named = _text(answer(deps, "events KubeCon"))
+    assert "KubeCon" in named and "Meetup Tokyo" not in named
+    kmt = _text(answer(deps, "events KMT"))
+    assert "#10" in kmt and "#20" in kmt and "CloudNative Days" not in kmt
+    none = answer(deps, "events <b>zzz</b>")
+    assert "当てはまるイベントはありません" in _text(none) and "<b>" not in _text(none)
+    assert check_blocks(none[0]) == []
+
+
+@pytest.mark.parametrize("text", ["a", "<script>alert(1)</script>", "'; DROP TABLE talks; --"])
+def test_answer_noise_gets_help_not_hits(deps: Deps, text: str) -> None:
+    reply = answer(deps, text)
+    body = _text(reply)
+    assert "/meetup" in body and ("検索できません" in body or "not something" in body)
+    assert "<script>" not in body and check_blocks(reply[0]) == []
+
+
 def test_answer_events_newest_first(deps: Deps) -> None:
     reply = answer(deps, "events")
     assert check_blocks(reply[0]) == []

@@ -422,3 +422,22 @@ def test_cli_search_json_and_nothing_found(seeds_dir: Path, tmp_path: Path,
     assert none.exit_code == 0 and "Did you mean" in none.output
     empty = runner.invoke(cli, ["search", "Telepresxnzeqq", "--json", "--db", db])
     assert empty.exit_code == 0 and json.loads(empty.output) == []
+
+
+def test_query_intent_on_the_seeds(seeded: sessionmaker[Session]) -> None:
+    """Dates, abbreviations and recency filter or order by event; noise finds nothing."""
+    with seeded() as s:
+        day = search_talks(s, "2018-03-08", limit=50)
+        assert day.hits and {h.talk.event.name for h in day.hits} == {
+            "Kubernetes Meetup Tokyo #10"} and day.total == len(day.hits)
+        kmt = search_talks(s, "KMT20", limit=50)
+        assert {h.talk.event.name for h in kmt.hits} == {"Kubernetes Meetup Tokyo #20"}
+        latest = search_talks(s, "latest talks", limit=50)
+        dates = [h.talk.event.date for h in latest.hits]
+        assert dates and dates == sorted(dates, reverse=True)
+        newest = max(d for d in dates if d)
+        assert dates[0] == newest
+        year = search_talks(s, "2019年 prometheus")
+        assert year.hits and all(h.talk.event.date.year == 2019 for h in year.hits)
+        for noise in ("a", "<script>alert(1)</script>", "'; DROP TABLE talks; --", "the"):
+            assert search_talks(s, noise).total == 0, noise

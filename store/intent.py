@@ -15,7 +15,7 @@ import calendar
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 # --------------------------------------------------------------------------- events
@@ -187,12 +187,23 @@ def is_noise(query: str) -> bool:
     return _WORDISH.search(text) is None and _LANGUAGE.search(text) is None
 
 
+def abbreviation_index(events: Iterable[EventInfo]) -> dict[str, frozenset[int]]:
+    """Each abbreviation of the events' names and the events it stands for."""
+    found: dict[str, set[int]] = {}
+    for ev in events:
+        for a in abbreviations(ev.name):
+            found.setdefault(a, set()).add(ev.id)
+    return {a: frozenset(ids) for a, ids in found.items()}
+
+
 def read_intent(query: str, events: Iterable[EventInfo], *, today: dt.date | None = None,
-                known_words: frozenset[str] = frozenset()) -> Intent:
+                known_words: Container[str] = frozenset(),
+                abbreviated: Mapping[str, frozenset[int]] | None = None) -> Intent:
     """Take dates, periods, recency and event abbreviations out of `query`.
 
     `known_words` are words that occur in the store's talks: a word that is one of them is
-    searched for as a word even when it looks like an abbreviation.
+    searched for as a word even when it looks like an abbreviation. `abbreviated` is
+    `abbreviation_index(events)`, when the caller keeps it.
     """
     today = today or dt.date.today()
     if is_noise(query):
@@ -200,7 +211,7 @@ def read_intent(query: str, events: Iterable[EventInfo], *, today: dt.date | Non
     text = unicodedata.normalize("NFKC", query)
     text = _TAG.sub(" ", text)
     intent = Intent(text)
-    events = list(events)
+    events = events if isinstance(events, list) else list(events)
 
     def found(start: dt.date, end: dt.date, said: str, *, year_only: bool = False) -> None:
         intent.start, intent.end, intent.year_only = start, end, year_only
@@ -262,10 +273,7 @@ def read_intent(query: str, events: Iterable[EventInfo], *, today: dt.date | Non
         text = _cut(text, m)
 
     # an event named by its abbreviation: KMT20, CNDT2019, RSGT
-    by_abbr: dict[str, set[int]] = {}
-    for ev in events:
-        for a in abbreviations(ev.name):
-            by_abbr.setdefault(a, set()).add(ev.id)
+    by_abbr = abbreviated if abbreviated is not None else abbreviation_index(events)
     for m in list(re.finditer(r"(?<![0-9A-Za-z])([A-Za-z]{2,}[0-9]*)(?![0-9A-Za-z])", text)):
         token = m.group(1)
         key = token.lower()

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, joinedload, load_only
 from store import translit
 from store.errors import GlossaryError
 from store.identity import bundled_content_dir
-from store.intent import EventInfo, Intent, read_intent
+from store.intent import EventInfo, Intent, abbreviation_index, read_intent
 from store.models import Event, Talk
 from store.queries import talk_options
 from store.text import (
@@ -815,6 +815,8 @@ class _StoreCache:
     n_docs: int | None = None
     events: dict[int, EventInfo] | None = None
     event_names: dict[int, str] | None = None
+    event_list: list[EventInfo] | None = None
+    abbreviated: dict[str, frozenset[int]] | None = None
     bridge: _Bridge | None = None
     df: dict[str, int] = field(default_factory=dict)  # query group -> talks holding it
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -1115,8 +1117,8 @@ def search_talks(session: Session, query: str, *, limit: int = 5, offset: int = 
     cache = _cache(session)
     vocab = _vocab(session, cache, glossary)
     events = _events(session, cache)
-    intent = read_intent(query, events.values(), today=today,
-                         known_words=frozenset(w for w, n in vocab.df.items() if n >= 3))
+    intent = read_intent(query, _event_list(session, cache), today=today,
+                         known_words=_CommonWords(vocab), abbreviated=_abbreviated(session, cache))
     if intent.noise:
         return SearchResult([], 0, [])
     plan = _plan(intent.words, glossary, vocab, _bridge(session, cache, vocab))
@@ -1213,6 +1215,32 @@ def _bridge(session: Session, cache: _StoreCache, vocab: _Vocabulary) -> _Bridge
 
             cache.bridge = _Bridge(vocab, titles)
         return cache.bridge
+
+
+class _CommonWords:
+    """Words that at least three talks use (a container over the vocabulary, not a copy)."""
+
+    def __init__(self, vocab: _Vocabulary) -> None:
+        self.df = vocab.df
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.df.get(word, 0) >= 3
+
+
+def _event_list(session: Session, cache: _StoreCache) -> list[EventInfo]:
+    events = _events(session, cache)
+    with cache.lock:
+        if cache.event_list is None:
+            cache.event_list = list(events.values())
+        return cache.event_list
+
+
+def _abbreviated(session: Session, cache: _StoreCache) -> dict[str, frozenset[int]]:
+    events = _event_list(session, cache)
+    with cache.lock:
+        if cache.abbreviated is None:
+            cache.abbreviated = abbreviation_index(events)
+        return cache.abbreviated
 
 
 def _event_names(session: Session, cache: _StoreCache) -> dict[int, str]:

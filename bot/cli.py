@@ -34,9 +34,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("meetup_bot")
 
 
+def _db_from_group(ctx: click.Context, _param: click.Parameter, value: str | None
+                   ) -> str | None:
+    """`--db` after the subcommand, else `--db` before it (`meetup-bot --db URL import`)."""
+    if value is not None:
+        return value
+    root = ctx.find_root().obj
+    return root.get("db_url") if isinstance(root, dict) else None
+
+
 def db_option(fn: F) -> F:
     return click.option(
-        "--db", "db_url", metavar="URL", default=None,
+        "--db", "db_url", metavar="URL", default=None, callback=_db_from_group,
         help="SQLAlchemy URL of the store (default: $DATABASE_URL, else sqlite:///meetup_bot.db).",
     )(fn)
 
@@ -83,8 +92,12 @@ def _echo_json(value: object) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, for operators.")
-def cli(verbose: bool) -> None:
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="SQLAlchemy URL of the store, for any subcommand (also after it).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool, db_url: str | None) -> None:
     """meetup-bot: meetup and conference notes that answer back inside Slack."""
+    ctx.ensure_object(dict)["db_url"] = db_url
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
                                       verbose=verbose))

@@ -298,3 +298,14 @@ def test_cli_search_uses_the_glossary_setting(tmp_path: Path) -> None:
     mine = CliRunner().invoke(cli, ["search", "zebrafish", "--json", "--db", db],
                               env={"GLOSSARY": str(glossary)})
     assert mine.exit_code == 0 and json.loads(mine.output), mine.output
+
+
+def test_cli_db_option_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    before, after = tmp_path / "before.db", tmp_path / "after.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", f"sqlite:///{before}", "import"]).exit_code == 0
+    assert runner.invoke(cli, ["import", "--db", f"sqlite:///{after}"]).exit_code == 0
+    both = runner.invoke(cli, ["--db", f"sqlite:///{tmp_path / 'no.db'}", "talks", "--json",
+                               "--db", f"sqlite:///{before}"])
+    assert both.exit_code == 0 and json.loads(both.output)  # the one after the command wins
+    assert before.exists() and after.exists() and not (tmp_path / "no.db").exists()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from store.models import Event, Report, ReportEvent, Talk, TalkSource
 from store.reports import ParsedEvent, ParsedTalk
@@ -331,6 +331,12 @@ def _merged_notes(sources: Sequence[TalkSource], shown: dict[int, str]) -> str:
     return "\n\n".join(f"[{shown[s.report_id]}]\n{s.notes.strip()}" for s in told)
 
 
+# What refresh reads of an event, loaded in three queries instead of one lazy load a link
+# and one a talk (measured with benchmarks/import_bench.py: most of its time went there).
+_REFRESH_LOAD = (selectinload(Event.links).joinedload(ReportEvent.report),
+                 selectinload(Event.talks).selectinload(Talk.sources))
+
+
 def refresh(session: Session, event_ids: Iterable[int]) -> list[Event]:
     """Derive the merged rows of these events from their reports' contributions: talks no
     report tells any more and events no report describes are deleted. Returns the events
@@ -339,7 +345,7 @@ def refresh(session: Session, event_ids: Iterable[int]) -> list[Event]:
     session.expire_all()
     kept: list[Event] = []
     for event_id in dict.fromkeys(event_ids):
-        event = session.get(Event, event_id)
+        event = session.get(Event, event_id, options=_REFRESH_LOAD, populate_existing=True)
         if event is None:
             continue
         links = sorted(event.links, key=lambda link: (link.report_id, link.position))

@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +255,21 @@ def doc_key(date_ordinal: int | None, talk_id: int) -> int:
     return ((date_ordinal or 0) << 32) | talk_id
 
 
+# An import re-indexes every talk of an event each time another report of it is stored, and
+# most of those talks' texts are unchanged: their terms are remembered (benchmarks/
+# import_bench.py measured a third of the index's time in index_terms). Texts up to a few KB
+# only, so the memo stays a few MB.
+_MEMO_CHARS = 8_000
+
+
+@lru_cache(maxsize=512)
+def _terms_memo(text: str, limit: int | None) -> str:
+    return " ".join(index_terms(text, limit=limit))
+
+
 def _terms(text: str, limit: int | None = None) -> str:
+    if len(text) <= _MEMO_CHARS:
+        return _terms_memo(text, limit)
     return " ".join(index_terms(text, limit=limit))
 
 

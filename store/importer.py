@@ -14,8 +14,11 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from sqlalchemy import func, select, text
@@ -408,13 +411,21 @@ def import_paths(
     result = ImportResult(files=len(scan.files), rejected=list(scan.rejected),
                           skipped=list(scan.skipped))
     run = _Run(sessions, result, on_event)
-    batch: list[_Ready] = []
+    # First every file is read and fingerprinted (cheap): unchanged files are done. Then the
+    # changed ones are parsed — by a pool of processes when there are many, so parsing runs
+    # on the other cores while this process writes the batches parsed so far.
+    todo: list[_Job] = []
     for path in scan.files:
-        try:
-            ready = _prepare(run, path)
-        finally:
-            if progress is not None:
-                progress(display_path(path))
+        job = _fingerprint(run, path)
+        if job is not None:
+            todo.append(job)
+        elif progress is not None:
+            progress(display_path(path))
+    batch: list[_Ready] = []
+    for job, outcome in _parsed(todo):
+        if progress is not None:
+            progress(display_path(job.path))
+        ready = _ready(run, job, outcome)
         if ready is not None:
             batch.append(ready)
         if len(batch) >= batch_files:
@@ -428,9 +439,24 @@ def import_paths(
     return result
 
 
-def _prepare(run: _Run, path: str) -> _Ready | None:
-    """Read, fingerprint and (unless unchanged) parse one file; None when there is nothing to
-    write (unchanged, or rejected with its reason)."""
+@dataclass(frozen=True)
+class _Job:
+    """A changed file to parse: where it is, what it is called, its fingerprint."""
+
+    path: str
+    ident: str
+    given: str
+    digest: str
+
+
+# (content sha256, parsed report), or the reason the file is rejected
+_Outcome = tuple[str, ParsedReport] | str
+PARALLEL_MIN = 48  # changed files from which a pool of parser processes pays for its start
+
+
+def _fingerprint(run: _Run, path: str) -> _Job | None:
+    """Read and fingerprint one file; None when there is nothing to parse (unchanged, or
+    rejected with its reason)."""
     given = source_name(path)
     ident = source_name(ident_mod.identity(path))
     if len(ident) > MAX_SOURCE_CHARS or len(ident.encode("utf-8")) > MAX_SOURCE_BYTES:
@@ -446,16 +472,47 @@ def _prepare(run: _Run, path: str) -> _Ready | None:
     if run.known.get(ident) == digest:
         run.result.unchanged += 1
         return None
+    return _Job(path, ident, given, digest)
+
+
+def _parse(job: _Job) -> _Outcome:
+    """Read and parse one file (in a parser process, or here)."""
     try:
-        parsed = read_report(data, given)
+        data = read_bytes(job.path)
+        return content_sha(data), read_report(data, job.given)
     except ReportError as exc:
-        _reject(run.result, path, exc.reason)
+        return exc.reason
+
+
+def _parsed(jobs: list[_Job]) -> Iterator[tuple[_Job, _Outcome]]:
+    """Each job with its outcome, in order. Many jobs go to a pool of processes (spawned, so
+    no thread of this process is copied into them); if the pool breaks (a worker killed),
+    the rest are parsed here."""
+    workers = min(os.cpu_count() or 1, 4)
+    done = 0
+    if len(jobs) >= PARALLEL_MIN and workers > 1:
+        try:
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+                for outcome in pool.map(_parse, jobs, chunksize=4):
+                    yield jobs[done], outcome
+                    done += 1
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("the parser processes stopped (%s); parsing the remaining %d files "
+                        "here", type(exc).__name__, len(jobs) - done)
+    for job in jobs[done:]:
+        yield job, _parse(job)
+
+
+def _ready(run: _Run, job: _Job, outcome: _Outcome) -> _Ready | None:
+    if isinstance(outcome, str):
+        _reject(run.result, job.path, outcome)
         return None
+    sha, parsed = outcome
     if parsed.warnings:
-        run.result.warnings[given] = list(parsed.warnings)
+        run.result.warnings[job.given] = list(parsed.warnings)
         for w in parsed.warnings:
-            log.info("%s: %s", display_path(path), w)
-    return _Ready(path, ident, given, digest, content_sha(data), parsed)
+            log.info("%s: %s", display_path(job.path), w)
+    return _Ready(job.path, job.ident, job.given, job.digest, sha, parsed)
 
 
 @dataclass

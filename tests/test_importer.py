@@ -8,6 +8,7 @@ import shutil
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, select, text
@@ -20,6 +21,7 @@ from store.errors import StoreError
 from store.importer import collect_files, display_path, import_paths, source_name
 from store.models import Event, Report, Talk
 from store.queries import list_talks, talk_dict
+from tests.conftest import CONTENT
 
 GOOD = "---\nevent: \"Infra Study #{n}\"\ndate: 2024-05-0{n}\n---\n\n## 話 {n}\nby 誰か\n\n- メモ\n"
 
@@ -465,3 +467,40 @@ def test_import_paths_read_only_store_stops_before_blaming_files(
     ro.dispose()
     assert info.value.cause == "attempt to write a readonly database"
     assert "mode=ro" in info.value.store
+
+
+def test_import_paths_parses_in_processes_as_it_does_here(
+        tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many changed files are parsed by a pool of processes; the store ends the same, and a
+    rejected file is rejected with the same reason."""
+    folder = tmp_path / "reports"
+    shutil.copytree(seeds_dir, folder)
+    shutil.copytree(CONTENT, folder / "notes")
+    (folder / "broken.md").write_bytes(b"")
+
+    def store(name: str) -> tuple[list[dict[str, object]], list[tuple[str, str]]]:
+        engine = make_engine(f"sqlite:///{tmp_path / name}")
+        upgrade(engine)
+        result = import_paths(make_sessionmaker(engine), [folder])
+        with make_sessionmaker(engine)() as session:
+            talks = [{k: v for k, v in talk_dict(t).items() if k != "id"}
+                     for t in list_talks(session)]
+        engine.dispose()
+        return talks, [(r.path, r.error) for r in result.rejected]
+
+    here = store("here.db")
+    from concurrent.futures import ProcessPoolExecutor
+
+    pools: list[int] = []
+
+    class Counted(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr("store.importer.PARALLEL_MIN", 2)
+    monkeypatch.setattr("store.importer.ProcessPoolExecutor", Counted)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    pooled = store("pooled.db")
+    assert pools == [1]
+    assert pooled == here and len(here[0]) > 50 and len(here[1]) == 1

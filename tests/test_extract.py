@@ -224,3 +224,15 @@ def test_parse_report_asciidoc_headings_rooms_and_box_dashes() -> None:
     box = "【発表】\n・Go で書く Wasm 入門 ── 大塚 誠（株式会社サンプル）\n・Linter を作る ── 森 健\n"
     assert [(t, s) for t, s, _ in _talks(box, "b.txt")] == [("Go で書く Wasm 入門", ["大塚 誠"]),
                                                              ("Linter を作る", ["森 健"])]
+
+
+@pytest.mark.parametrize(("line", "noise"), [
+    ("Pub/Sub at Scale", False), ("Publishing Helm Charts", False),
+    ("Lunchbox internals", False), ("Breaking changes in 2.0", False), ("ランチLT", False),
+    ("Lunch", True), ("Coffee break", True), ("Pub", True), ("Beer & pizza", True),
+    ("Lunch / networking", True), ("懇親会", True), ("休憩(15分)", True),
+])
+def test_programme_items_are_whole_words(line: str, noise: bool) -> None:
+    from store.reports.extract import NOISE
+
+    assert bool(NOISE.search(line)) is noise

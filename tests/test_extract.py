@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from store.reports import parse_report
 from store.reports.blocks import read_markdown
 

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,6 +46,7 @@ from bot.blocks import (
 from bot.i18n import Lang, normalise_language, pick_language, t
 from store.errors import MeetupBotError
 from store.intent import is_noise
+from store.models import Talk
 from store.queries import get_talk, list_events, talk_id_was_issued
 from store.slack_events import claim_event, forget_events
 
@@ -212,8 +214,8 @@ def parse_command(text: str | None) -> Command:
     word, _, rest = clean.partition(" ")
     name = _ALIASES.get(word.lower())
     rest = rest.strip()
-    if name == "talk" and rest and not re.fullmatch(r"#?\d{1,12}", rest):
-        name = None  # "talk about kubernetes" is a search, not a talk id
+    if name == "talk" and " " in rest and not re.fullmatch(r"#?\d{1,12}", rest):
+        name = None  # "talk about kubernetes" is a search; "talk abc" asks for a number
     if name is None:
         query = clean[:MAX_QUERY]
         return Command("search", query, cut=len(clean) > MAX_QUERY)
@@ -275,6 +277,9 @@ def answer_page(deps: Deps, page: Page, *, shareable: bool = True, cut: bool = F
         find = deps.search.search_speaker if page.kind == "speaker" else deps.search.search_talks
         result = find(session, page.query, limit=PAGE_SIZE, offset=page.offset)
         hits = [HitView.from_hit(h) for h in result.hits]
+        empty = not hits and session.scalar(select(Talk.id).limit(1)) is None
+    if empty:
+        return notice_blocks(t(page.lang, "store_empty"))
     if not hits and page.offset == 0:
         blocks, text = no_results_blocks(page.query, list(result.suggestions), lang=page.lang,
                                          kind=page.kind)
@@ -289,7 +294,7 @@ def answer_page(deps: Deps, page: Page, *, shareable: bool = True, cut: bool = F
 
 
 def answer_talk(deps: Deps, arg: str, lang: Lang, *, shareable: bool = True) -> Reply:
-    if not arg:
+    if not re.fullmatch(r"#?\d{1,12}", arg):
         return notice_blocks(t(lang, "talk_bad_id"))
     talk_id = int(arg.lstrip("#"))
     with _session(deps) as session:

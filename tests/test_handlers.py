@@ -129,6 +129,7 @@ def test_answer_talk_by_id(deps: Deps, seeded_sessions: sessionmaker[Session]) -
     assert "There is no talk" in _text(answer(Deps(deps.sessions, deps.search, "en"),
                                               "talk 99999999999"))
     assert "番号" in _text(answer(deps, "talk"))
+    assert "番号" in _text(answer(deps, "talk abc"))  # usage, not a search for "abc"
 
 
 def test_answer_speaker(deps: Deps) -> None:
@@ -428,3 +429,9 @@ def test_answer_with_the_real_search_never_raises(seeded_sessions: sessionmaker[
     blocks, fallback = answer(deps, text)
     assert blocks and check_blocks(blocks) == [] and "Traceback" not in fallback
     assert "ごめんなさい" not in json.dumps(blocks, ensure_ascii=False)  # no apology: it worked
+
+
+def test_answer_on_an_empty_store_says_how_to_fill_it(sessions: sessionmaker[Session]) -> None:
+    empty = Deps(sessions=sessions, search=FakeSearch())
+    body = _text(answer(empty, "kubernetes"))
+    assert "meetup-bot import" in body and ("ストア" in body or "store is empty" in body)

@@ -996,25 +996,61 @@ def _answers(plan: _Plan, ranked: list[tuple[float, _Doc]],
 def _rarity(session: Session, cache: _StoreCache, plan: _Plan) -> list[float]:
     """Each query group's weight from how many talks hold it (BM25's idf, scaled so the
     rarest possible word weighs 1.5 and one that every talk holds 0.5): the rarer word of a
-    query decides between talks that hold only one of them."""
+    query decides between talks that hold only one of them.
+
+    A query of one group needs none (the same weight on every talk changes no order). A
+    group of single words takes their counts from the vocabulary the store already keeps;
+    the others are counted in one statement for all of them, and remembered."""
+    if len(plan.groups) < 2:
+        return [1.0] * len(plan.groups)
     with cache.lock:
         if cache.n_docs is None:
             cache.n_docs = int(session.scalar(select(func.count()).select_from(search_docs))
                                or 0)
     n = cache.n_docs
-    top = idf(1, n) or 1.0
-    out = []
+    vocab_df = cache.vocab.df if cache.vocab is not None else {}
+    dfs: list[int | None] = []
+    missing: dict[str, list[_Alt]] = {}
     for g in plan.groups:
+        if all(len(a.terms) == 1 and not a.prefix and a.terms[0] in vocab_df for a in g.alts):
+            dfs.append(max(vocab_df[a.terms[0]] for a in g.alts))
+            continue
         key = repr([(a.terms, a.prefix) for a in g.alts])
         df = cache.df.get(key)
         if df is None:
-            df = _count(session, [g.alts])
-            with cache.lock:
-                if len(cache.df) > 10_000:
-                    cache.df.clear()
-                cache.df[key] = df
-        out.append(0.5 + idf(min(df, n), n) / top)
-    return out
+            missing[key] = g.alts
+        dfs.append(df)
+    if missing:
+        counted = dict(zip(missing, _counts(session, list(missing.values())), strict=True))
+        with cache.lock:
+            if len(cache.df) > 10_000:
+                cache.df.clear()
+            cache.df.update(counted)
+        dfs = [df if df is not None else counted[repr([(a.terms, a.prefix) for a in g.alts])]
+               for df, g in zip(dfs, plan.groups, strict=True)]
+    top = idf(1, n) or 1.0
+    return [0.5 + idf(min(df or 0, n), n) / top for df in dfs]
+
+
+def _counts(session: Session, groups: list[list[_Alt]]) -> list[int]:
+    """How many talks hold each group, in one round trip."""
+    if session.get_bind().dialect.name == "sqlite":
+        parts = [f"(SELECT count(*) FROM search_fts WHERE search_fts MATCH :q{i})"
+                 for i in range(len(groups))]
+        params = {f"q{i}": _fts5([g], False) for i, g in enumerate(groups)}
+        row = session.execute(text("SELECT " + ", ".join(parts)), params).one()
+        return [int(x or 0) for x in row]
+    parts = [f"(SELECT count(*) FROM search_docs WHERE tsv_all @@ CAST(:q{i} AS tsquery))"
+             for i in range(len(groups))]
+    params = {f"q{i}": _tsquery([g]) for i, g in enumerate(groups)}
+    # as in _count: the GIN bitmap, never a scan that unpacks every talk's tsvector
+    before = session.scalar(text("SELECT current_setting('enable_seqscan'), "
+                                 "set_config('enable_seqscan', 'off', true)"))
+    try:
+        row = session.execute(text("SELECT " + ", ".join(parts)), params).one()
+    finally:
+        session.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": before})
+    return [int(x or 0) for x in row]
 
 
 # --------------------------------------------------------------------------- snippets

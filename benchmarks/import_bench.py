@@ -407,8 +407,11 @@ def report(label: str, f: Figures) -> None:
     print(f"first import:              {f.first_rate:8.1f} talks/s  ({f.first.seconds:.1f} s; "
           f"{f.first_ratio:.2f} of parse only, target >= {FIRST_TARGET}: "
           f"{mark[f.first_ratio >= FIRST_TARGET]})")
-    print(f"  of which parsing {f.first.parsing:.1f} s, storing "
-          f"{f.first.seconds - f.first.parsing:.1f} s")
+    if f.first.parsing:
+        print(f"  of which parsing {f.first.parsing:.1f} s, storing "
+              f"{f.first.seconds - f.first.parsing:.1f} s")
+    else:  # parsed by the importer's pool of processes, alongside the writing
+        print("  parsed by the importer's parser processes while this one wrote")
     print(f"unchanged re-import:       {f.reimport_rate:8.1f} talks/s  ({f.again.seconds:.2f} s, "
           f"best of 3; {f.speedup:.0f}x the first, target >= {REIMPORT_TARGET:.0f}x: "
           f"{mark[f.speedup >= REIMPORT_TARGET]})")

@@ -294,10 +294,15 @@ def _write_batch(run: _Run, batch: list[_Ready]) -> None:
     try:
         with _store_guard(run.sessions):
             _begin_write(session)
-        for ready in batch:
+        # Reports of one event often come one after another (date-named files): the
+        # event's merged rows and search index are derived once, with the last of them.
+        keys = [merge.event_key(r.parsed.event.name) for r in batch]
+        carried: set[int] = set()
+        for i, ready in enumerate(batch):
+            defer = i + 1 < len(batch) and keys[i + 1] == keys[i]
             try:
                 with _store_guard(run.sessions), session.begin_nested():
-                    stored = _store_one(session, run, ready)
+                    stored = _store_one(session, run, ready, carried, defer=defer)
             except SQLAlchemyError as exc:
                 log.info("could not store %s", display_path(ready.path), exc_info=True)
                 _reject(run.result, ready.path,
@@ -315,15 +320,21 @@ def _write_batch(run: _Run, batch: list[_Ready]) -> None:
                          ready.parsed.event.name, len(ready.parsed.talks))
             else:
                 run.result.unchanged += 1
+        if carried:  # the file that was to derive them failed: derive them now
+            with _store_guard(run.sessions), session.begin_nested():
+                _reindex(session, run.on_event, carried)
         with _store_guard(run.sessions):
             session.commit()
     finally:
         session.close()
 
 
-def _store_one(session: Session, run: _Run, ready: _Ready) -> bool:
+def _store_one(session: Session, run: _Run, ready: _Ready, carried: set[int], *,
+               defer: bool = False) -> bool:
     """Store one parsed file under the write lock; False when another importer already
-    stored this very content."""
+    stored this very content. The events it touched are derived and indexed now, with
+    those `carried` from files before it, or (`defer`) left in `carried` for the next
+    file, which tells the same event."""
     report = session.scalar(select(Report).where(Report.source == ready.ident))
     if report is not None and report.content_hash == ready.digest:
         report.given = ready.given
@@ -340,8 +351,13 @@ def _store_one(session: Session, run: _Run, ready: _Ready) -> bool:
     touched = _forget_others(session, run, ready.ident, keep=report.id)
     prev = merge.detach(session, report)
     event = merge.attach(session, report, ready.parsed.event, ready.parsed.talks, prev)
-    _reindex(session, run.on_event, [event.id, *prev.event_ids, *touched])
+    todo = {*carried, event.id, *prev.event_ids, *touched}
+    if not defer:
+        _reindex(session, run.on_event, sorted(todo))
+        todo = set()
     run.known[ready.ident] = ready.digest
+    carried.clear()
+    carried.update(todo)
     return True
 
 

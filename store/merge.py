@@ -268,8 +268,11 @@ def attach(session: Session, report: Report, event_part: ParsedEvent,
     rows = []
     for part, talk in zip(parts, matched, strict=True):
         if talk is None:
+            # what refresh would derive from this one source, so a report that follows
+            # in the same batch matches it before refresh runs
             talk = Talk(event_id=event.id, position=next_position, title=part.talk.title,
-                        speakers=[], handles=[], affiliations=[], tags=[])
+                        speakers=list(part.talk.speakers), handles=list(part.talk.handles),
+                        affiliations=list(part.talk.affiliations), tags=[])
             next_position += 1
             session.add(talk)
             session.flush()

@@ -504,3 +504,29 @@ def test_import_paths_parses_in_processes_as_it_does_here(
     pooled = store("pooled.db")
     assert pools == [1]
     assert pooled == here and len(here[0]) > 50 and len(here[1]) == 1
+
+
+def test_import_paths_reports_of_one_event_in_a_row_are_derived_once_and_survive_a_failure(
+        any_sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    """Two reports of one event in a row: the event is derived with the second. When the
+    second fails, the first is still derived and indexed at the end of the batch."""
+    from store.search import search_talks
+
+    (tmp_path / "a.md").write_text(GOOD.format(n=1) + "## Zanzibar tuples\nby Ann\n\n- a\n",
+                                   encoding="utf-8")
+    (tmp_path / "b.md").write_text(GOOD.format(n=1) + "## Cedar policies\nby Bo\n\n- b\n",
+                                   encoding="utf-8")
+    derived: list[int] = []
+
+    def refuse_two(_session: Session, event: Event) -> None:
+        derived.append(len(event.links))
+        if len(event.links) > 1:
+            raise IntegrityError("INSERT", {}, Exception("refused"))
+
+    result = import_paths(any_sessions, [tmp_path], on_event=refuse_two)
+    assert result.imported == 1 and [r.path for r in result.rejected] == [str(tmp_path / "b.md")]
+    assert derived == [2, 1]  # not once per file: with b, then (b undone) for a alone
+    assert _counts(any_sessions) == (1, 1, 2)
+    with any_sessions() as s:
+        assert [h.talk.title for h in search_talks(s, "zanzibar").hits] == ["Zanzibar tuples"]
+        assert search_talks(s, "cedar").hits == []

@@ -87,8 +87,8 @@ def test_content_and_seeds_give_five_events_each_seed_talk_with_two_sources(
     # split into the notes' keynotes), so nothing is added and nothing repeats
     assert (result.events, result.talks) == (5, alone.talks)
     with any_sessions() as s:
-        seed_reports = set(s.scalars(select(Report.id).where(
-            Report.source.startswith(str(seeds_dir)))))
+        seed_reports = set(s.scalars(select(Report.id).where(  # identities are resolved
+            Report.source.startswith(os.path.realpath(seeds_dir)))))
         assert len(seed_reports) == 5
         for talk in s.scalars(select(Talk)):
             reports = [src.report_id for src in talk.sources]

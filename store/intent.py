@@ -18,6 +18,8 @@ import unicodedata
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from store.reports.events import stated_days
+
 # --------------------------------------------------------------------------- events
 
 
@@ -103,12 +105,6 @@ _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 _MONTHS["sept"] = 9
 _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"((?:19|20)[0-9]{2})"
-_DAY_PATTERNS = [
-    re.compile(rf"(?<![0-9]){_YEAR}\s*[-/.]\s*([01]?[0-9])\s*[-/.]\s*([0-3]?[0-9])(?![0-9])"),
-    re.compile(rf"(?<![0-9]){_YEAR}\s*年\s*([01]?[0-9])\s*月\s*([0-3]?[0-9])\s*日"),
-]
-_MONTH_DAY_YEAR = re.compile(rf"(?i)\b{_MONTH}\s+([0-3]?[0-9])(?:st|nd|rd|th)?,?\s+{_YEAR}\b")
-_DAY_MONTH_YEAR = re.compile(rf"(?i)\b([0-3]?[0-9])(?:st|nd|rd|th)?\s+{_MONTH}\s+{_YEAR}\b")
 _MONTH_PATTERNS = [
     re.compile(rf"(?<![0-9]){_YEAR}\s*年\s*([01]?[0-9])\s*月"),
     re.compile(rf"(?<![0-9]){_YEAR}\s*[-/.]\s*([01]?[0-9])(?![0-9])"),
@@ -158,13 +154,6 @@ def _period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
         return first, first.replace(day=last)
     year = today.year - (kind == "last-year")
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
-
-
-def _day(y: str, m: str | int, d: str) -> dt.date | None:
-    try:
-        return dt.date(int(y), int(m), int(d))
-    except ValueError:
-        return None
 
 
 def _month(y: str, m: str | int) -> tuple[dt.date, dt.date] | None:
@@ -218,22 +207,11 @@ def read_intent(query: str, events: Iterable[EventInfo], *, today: dt.date | Non
         intent.said.append(said)
 
     # a day, a month, a year, a period relative to today: the first that the text states
-    for pat in _DAY_PATTERNS:
-        m = pat.search(text)
-        if m and (d := _day(*m.groups())):
-            found(d, d, d.isoformat())
-            text = _cut(text, m)
-            break
-    if intent.start is None:
-        for pat, order in ((_MONTH_DAY_YEAR, "mdy"), (_DAY_MONTH_YEAR, "dmy")):
-            m = pat.search(text)
-            if m:
-                g = m.groups()
-                month, day, year = (g[0], g[1], g[2]) if order == "mdy" else (g[1], g[0], g[2])
-                if (d := _day(year, _MONTHS[month.lower().rstrip(".")], day)):
-                    found(d, d, d.isoformat())
-                    text = _cut(text, m)
-                    break
+    days = stated_days(text)  # the parser's own reading of dates (store.reports.events)
+    if days:
+        at, upto, day = days[0]
+        found(day, day, day.isoformat())
+        text = text[:at] + " " + text[upto:]
     if intent.start is None:
         for pat in _MONTH_PATTERNS:
             m = pat.search(text)

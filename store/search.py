@@ -8,7 +8,8 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -802,12 +803,18 @@ def _doc_keys(session: Session, groups: list[list[_Alt]], *, head: bool, limit: 
 def _count(session: Session, groups: list[list[_Alt]]) -> int:
     if session.get_bind().dialect.name == "sqlite":
         return int(session.scalar(_SQLITE_COUNT, {"q": _fts5(groups, False)}) or 0)
-    # For a term most talks hold, the planner prefers a sequential scan, which unpacks every
-    # talk's tsvector (160 ms at 100k talks); counting the GIN bitmap takes a few ms.
+    with _gin_counts(session):
+        return int(session.scalar(_PG_COUNT, {"q": _tsquery(groups)}) or 0)
+
+
+@contextmanager
+def _gin_counts(session: Session) -> Iterator[None]:
+    """For a term most talks hold, the planner prefers a sequential scan, which unpacks every
+    talk's tsvector (160 ms at 100k talks); counting the GIN bitmap takes a few ms."""
     before = session.scalar(text("SELECT current_setting('enable_seqscan'), "
                                  "set_config('enable_seqscan', 'off', true)"))
     try:
-        return int(session.scalar(_PG_COUNT, {"q": _tsquery(groups)}) or 0)
+        yield
     finally:
         session.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": before})
 
@@ -1043,13 +1050,8 @@ def _counts(session: Session, groups: list[list[_Alt]]) -> list[int]:
     parts = [f"(SELECT count(*) FROM search_docs WHERE tsv_all @@ CAST(:q{i} AS tsquery))"
              for i in range(len(groups))]
     params = {f"q{i}": _tsquery([g]) for i, g in enumerate(groups)}
-    # as in _count: the GIN bitmap, never a scan that unpacks every talk's tsvector
-    before = session.scalar(text("SELECT current_setting('enable_seqscan'), "
-                                 "set_config('enable_seqscan', 'off', true)"))
-    try:
+    with _gin_counts(session):
         row = session.execute(text("SELECT " + ", ".join(parts)), params).one()
-    finally:
-        session.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": before})
     return [int(x or 0) for x in row]
 
 

@@ -157,6 +157,13 @@ def _resolve(f: _Found, year: int | None) -> dt.date | None:
     return dt.date(y, f.month, f.day)
 
 
+def stated_days(text: str) -> list[tuple[int, int, dt.date]]:
+    """(start, end, day) of every day with its year that NFKC `text` states, left to right
+    (the search reads dates in queries with the same patterns as the parser in reports)."""
+    return [(f.start, f.end, dt.date(f.year, f.month, f.day))
+            for f in _find_dates(text) if f.year is not None]
+
+
 def date_in(text: str, year_hint: int | None = None) -> dt.date | None:
     """The first date stated in one short text (a heading, a label line); a day without a
     year takes `year_hint`; None when the text states no day."""

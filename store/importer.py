@@ -342,6 +342,7 @@ def _store_one(session: Session, run: _Run, ready: _Ready, carried: set[int], *,
     if report is None:
         report = _moved_report(session, run, ready)
     now = dt.datetime.now(dt.UTC)
+    fresh = report is None
     if report is None:
         report = Report(source=ready.ident, content_hash=ready.digest, imported_at=now)
         session.add(report)
@@ -349,7 +350,7 @@ def _store_one(session: Session, run: _Run, ready: _Ready, carried: set[int], *,
     report.content_hash, report.content_sha, report.imported_at = ready.digest, ready.sha, now
     session.flush()
     touched = _forget_others(session, run, ready.ident, keep=report.id)
-    prev = merge.detach(session, report)
+    prev = merge.Previous() if fresh else merge.detach(session, report)
     event = merge.attach(session, report, ready.parsed.event, ready.parsed.talks, prev)
     todo = {*carried, event.id, *prev.event_ids, *touched}
     if not defer:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from store.models import Event, Report, ReportEvent, Talk, TalkSource
 from store.reports import ParsedEvent, ParsedTalk
@@ -236,6 +237,7 @@ def attach(session: Session, report: Report, event_part: ParsedEvent,
     same event and the same talks when others have them, new ones when not. `refresh` of
     the returned event (and of `prev`'s) completes it."""
     event = find_event(session, event_part.name, event_part.date)
+    created = False
     if event is None:
         reuse = next((e for e in prev.event_ids if e in prev.sole_event_ids), None)
         event = session.get(Event, reuse) if reuse is not None else None
@@ -246,11 +248,12 @@ def attach(session: Session, report: Report, event_part: ParsedEvent,
                       date=event_part.date, tags=[])
         session.add(event)
         session.flush()
+        created = True
     session.add(ReportEvent(report_id=report.id, event_id=event.id, position=position,
                             name=event_part.name, date=event_part.date, venue=event_part.venue,
                             url=event_part.url, tags=list(event_part.tags)))
-    stored = list(session.scalars(select(Talk).where(Talk.event_id == event.id)
-                                  .order_by(Talk.position)))
+    stored = [] if created else list(session.scalars(
+        select(Talk).where(Talk.event_id == event.id).order_by(Talk.position)))
     own = {talk_key(t.title) for t in talks}
     others = {talk_key(t.title): t for t in stored if talk_key(t.title) not in own}
     parts: list[_Part] = []
@@ -265,7 +268,7 @@ def attach(session: Session, report: Report, event_part: ParsedEvent,
         parts.extend(_Part(n, _piece(talk.title, body, t)) for talk, body in pieces)
     matched = _match(parts, stored, prev.talk_ids)
     next_position = max((t.position for t in stored), default=-1) + 1
-    rows = []
+    new: list[Talk] = []
     for part, talk in zip(parts, matched, strict=True):
         if talk is None:
             # what refresh would derive from this one source, so a report that follows
@@ -275,11 +278,15 @@ def attach(session: Session, report: Report, event_part: ParsedEvent,
                         affiliations=list(part.talk.affiliations), tags=[])
             next_position += 1
             session.add(talk)
-            session.flush()
-        rows.append({**_source_row(report, part.position, part.talk), "talk_id": talk.id})
+            new.append(talk)
+    if new:
+        session.flush()  # one flush gives every new talk its id
+    rows = [{**_source_row(report, part.position, part.talk),
+             "talk_id": (talk or new.pop(0)).id} for part, talk in zip(parts, matched, strict=True)]
     if rows:
         session.execute(insert(TalkSource), rows)
-    _split_others(session, report, event)
+    if not created:  # a new event has no other report whose blocks could split
+        _split_others(session, report, event)
     return event
 
 
@@ -376,8 +383,8 @@ def refresh(session: Session, event_ids: Iterable[int]) -> list[Event]:
             talk.position = n
         kept.append(event)
     session.flush()
-    for event in kept:
-        session.refresh(event, ["talks"])
+    for event in kept:  # in their new order, without reading them back
+        set_committed_value(event, "talks", sorted(event.talks, key=lambda t: t.position))
     return kept
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cli import cli  # loaded here, so forked importers start at once
 from store.db import make_engine, make_sessionmaker, normalise_url
 from store.importer import forget_paths, import_paths
 from store.models import Event, Report, Talk, TalkSource
@@ -192,8 +193,6 @@ def _cli_in_child(args: list[str], out: Path) -> None:
     importers start within milliseconds of each other), its output in `out`."""
     import logging
 
-    from bot.cli import cli
-
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -220,8 +219,12 @@ def _cli_in_child(args: list[str], out: Path) -> None:
 def test_two_imports_of_one_folder_at_once_give_one_copy(backend: str, tmp_path: Path) -> None:
     import multiprocessing
 
+    # Three small reports: the race is the same with five, and ten rounds on two stores
+    # stay within seconds.
     folder = tmp_path / "notes"
-    shutil.copytree(CONTENT, folder)
+    folder.mkdir()
+    for path in sorted(CONTENT.glob("*.md"), key=lambda p: p.stat().st_size)[:3]:
+        shutil.copy(path, folder)
     urls = _pg_schema_urls() if backend == "postgresql" else (
         f"sqlite:///{tmp_path / f'store{n}.db'}" for n in range(1000))
     fork = multiprocessing.get_context("fork")
@@ -249,7 +252,7 @@ def test_two_imports_of_one_folder_at_once_give_one_copy(backend: str, tmp_path:
             finally:
                 engine.dispose()
             expected = expected or counts
-            assert counts == expected == (5, 5, expected[2])
+            assert counts == expected == (3, 3, expected[2])
     finally:
         if isinstance(urls, Iterator):
             urls.close()  # type: ignore[attr-defined]

@@ -139,7 +139,8 @@ class FetchPolicy:
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     auth_hosts: frozenset[str] = frozenset()
     check_type: bool = True
-    only_hosts: frozenset[str] | None = None  # None: any public host
+    # The hosts the first URL may name (a download must start there); None: any host.
+    only_hosts: frozenset[str] | None = None
 
 
 def parse_hosts(value: str | None) -> frozenset[str]:
@@ -365,7 +366,7 @@ def fetch_url(url: str, policy: FetchPolicy | None = None, *,
         parts = urlsplit(current)
         scheme, host = parts.scheme, (parts.hostname or "").lower().rstrip(".")
         port = parts.port or (443 if scheme == "https" else 80)
-        if policy.only_hosts is not None and host not in policy.only_hosts:
+        if hop == 0 and policy.only_hosts is not None and host not in policy.only_hosts:
             raise BlockedAddress(f"{host} is not the host this download may come from")
         addresses = _vetted(host, port, policy, resolve)
         sock = _connect(scheme, host, port, addresses, policy, deadline)

@@ -228,8 +228,9 @@ def test_fetch_url_sends_credentials_only_to_their_host(web: PageServer) -> None
     assert "authorization" not in second["headers"]
     only = FetchPolicy(allow_hosts=frozenset({"files.intra", "other.intra"}),
                        only_hosts=frozenset({"files.intra"}))
+    assert fetch_url(web.url("/go", host="files.intra"), only, resolve=resolve).text
     with pytest.raises(BlockedAddress, match="not the host"):
-        fetch_url(web.url("/go", host="files.intra"), only, resolve=resolve)
+        fetch_url(web.url("/r", host="other.intra"), only, resolve=resolve)
 
 
 @pytest.mark.parametrize(("address", "blocked"), [

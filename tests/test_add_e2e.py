@@ -359,3 +359,26 @@ def test_app_home_says_who_may_add(world: World) -> None:
     [publish] = world.slack.wait_for("views.publish")
     assert "レポートを追加できる人" in json.dumps(publish.body["view"], ensure_ascii=False)
     assert "<@U0BOSS>" in json.dumps(publish.body["view"])
+
+
+def test_mention_add_answers_in_the_thread(world: World) -> None:
+    _allow_local(world)
+    url = world.web.url("/notes/kelp-infra-3")
+    mention = {"type": "app_mention", "user": "U0USER1", "channel": "C0CHAN1",
+               "text": f"<@{BOT_USER_ID}> add <{url}>", "ts": "1700000200.0001"}
+    _post(world, event_body(mention, event_id="EvMA1"), "application/json")
+    [post] = world.slack.wait_for("chat.postMessage")
+    assert post.body["thread_ts"] == "1700000200.0001"
+    assert "Kelp Infra Night vol.3" in _text(post.body) and _button(post.body, IMPORT_REPORT)
+
+
+def test_undo_needs_an_import_user(world: World) -> None:
+    _allow_local(world)
+    preview = _add(world, world.web.url("/notes/kelp-infra-3"), "n1")
+    done = _click(world, IMPORT_REPORT, _button(preview, IMPORT_REPORT), "n2")
+    world.adder.policy = AddPolicy.from_setting("U0USER1")
+    refused = _click(world, UNDO_IMPORT, _button(done, UNDO_IMPORT), "n3", user="U0STRANGER")
+    assert refused["replace_original"] is False and "<@U0USER1>" in _text(refused)
+    assert _count(world, Report) == 1
+    _click(world, UNDO_IMPORT, _button(done, UNDO_IMPORT), "n4")
+    assert _count(world, Report) == 0

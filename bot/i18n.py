@@ -222,6 +222,7 @@ LABELS["ja"].update({
     "add_failed": "ごめんなさい、取り込みに失敗しました。少し待ってからもう一度試してください。",
     "home_adders": "レポートを追加できる人: {who}",
     # why a page or file could not be read, by store.fetch / store.remote error code
+    "why_fetch_failed": "ページを取得できませんでした",
     "why_bad_url": "http:// か https:// の URL を指定してください",
     "why_blocked_address": "社内・ローカルのアドレスのページは取得しません(管理者が IMPORT_ALLOW_HOSTS で許可できます)",
     "why_metadata_address": "クラウドのメタデータアドレスは取得しません",
@@ -266,6 +267,7 @@ LABELS["en"].update({
     "add_error": "Could not import it: {reason}",
     "add_failed": "Sorry, the import failed. Please try again in a moment.",
     "home_adders": "Who may add reports: {who}",
+    "why_fetch_failed": "the page could not be fetched",
     "why_bad_url": "give an http:// or https:// URL",
     "why_blocked_address": "pages on internal or local addresses are not fetched (an admin can allow a host with IMPORT_ALLOW_HOSTS)",
     "why_metadata_address": "cloud metadata addresses are never fetched",

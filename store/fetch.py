@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from store.decoding import MAX_BYTES, decode_report
 from store.errors import MeetupBotError, ReportError
@@ -162,6 +162,9 @@ class Fetched:
     text: str
 
 
+_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
 def normalise_url(url: str) -> str:
     """The URL as a report identity: scheme and host in lower case, no fragment, no default
     port; BadUrl when it is no http(s) URL."""
@@ -182,9 +185,18 @@ def normalise_url(url: str) -> str:
         raise BadUrl("URLs with a user name or password are not fetched")
     if ":" in host:
         host = f"[{host}]"
+    else:
+        try:  # a name in Japanese or another script: its ASCII (IDNA) spelling
+            host = host.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            raise BadUrl("the URL's host name is not valid") from None
     default = {"http": 80, "https": 443}[scheme]
     netloc = host if port in (None, default) else f"{host}:{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    # Spaces, control and non-ASCII characters percent-encoded (what a browser sends), so
+    # every spelling of one page is one identity and the request line stays valid.
+    path = quote(parts.path or "/", safe=_SAFE)
+    query = quote(parts.query, safe=_SAFE + "?")
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def blocked_reason(ip: IPAddress) -> str | None:

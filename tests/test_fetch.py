@@ -245,3 +245,12 @@ def test_normalise_url() -> None:
     assert normalise_url(" HTTPS://Example.COM:443/a/b?x=1#part ") == "https://example.com/a/b?x=1"
     assert normalise_url("http://example.com") == "http://example.com/"
     assert normalise_url("http://[::1]:8080/x") == "http://[::1]:8080/x"
+    assert normalise_url("https://例え.jp/勉強会 メモ?q=日本") == (
+        "https://xn--r8jz45g.jp/%E5%8B%89%E5%BC%B7%E4%BC%9A%20%E3%83%A1%E3%83%A2"
+        "?q=%E6%97%A5%E6%9C%AC")
+    assert normalise_url("https://example.com/a%20b") == "https://example.com/a%20b"
+
+
+def test_fetch_url_requests_a_path_with_spaces_and_kana(web: PageServer) -> None:
+    web.add("/%E5%A0%B1%E5%91%8A%20r", Page(HTML))
+    assert "本文" in fetch_url(web.url("/報告 r"), LOCAL).text

@@ -120,8 +120,9 @@ def test_cli_import_nonexistent_path_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_import_report_same_bytes_as_a_file_stay_two_reports(
-        sessions: sessionmaker[Session], tmp_path: Path) -> None:
+        any_sessions: sessionmaker[Session], tmp_path: Path) -> None:
     """A page with the bytes of a stored file is not that file "moved", nor the reverse."""
+    sessions = any_sessions
     (tmp_path / "kelp.md").write_bytes(KELP)
     assert import_paths(sessions, [tmp_path]).imported == 1
     shared = file_report(team="T1", file_id="F1", name="kelp.md", data=KELP)

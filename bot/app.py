@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.adding import build_adder
 from bot.handlers import (
     Deps,
     DigestPort,
@@ -140,9 +141,12 @@ def require_slack_settings(settings: Settings) -> str:
 def build_deps(settings: Settings, sessions: sessionmaker[Session], *,
                search: SearchBackend | None = None, digest: DigestPort | None = None,
                events: EventLog | None = None) -> Deps:
+    adder = build_adder(sessions, import_users=settings.import_users,
+                        import_allow_hosts=settings.import_allow_hosts,
+                        api_base_url=api_base_url(settings), token=settings.slack_bot_token)
     return Deps(sessions=sessions, search=search or default_search(settings.glossary),
                 language=settings.bot_language, digest=digest, respond=build_responder(),
-                events=events or EventLog(), claim=StoreClaims(sessions))
+                events=events or EventLog(), claim=StoreClaims(sessions), adder=adder)
 
 
 class _SkipTokenNotice(logging.Filter):

@@ -21,6 +21,9 @@ Reply = tuple[list[Block], str]
 # Action ids (Bolt matches them exactly; they are part of the Slack surface, keep them stable).
 MORE_RESULTS = "meetup_more"
 SHARE_TALK = "meetup_share"
+IMPORT_REPORT = "meetup_import"  # value: the pending preview's id (store.pending)
+CANCEL_IMPORT = "meetup_import_cancel"  # value: the same id
+UNDO_IMPORT = "meetup_import_undo"  # value: encode_undo(report identity, lang)
 
 # Slack's documented limits (https://api.slack.com/reference/block-kit).
 MAX_MESSAGE_BLOCKS = 50
@@ -464,6 +467,7 @@ def home_view(
     week_note: str | None = None,
     bot_user_id: str | None = None,
     event_limit: int = 10,
+    adders: str | None = None,
 ) -> dict[str, Any]:
     """The App Home tab: how to use the bot, the latest events, the talk of the week."""
     help_section = help_blocks(lang=lang, bot_user_id=bot_user_id)[0][1]
@@ -481,6 +485,9 @@ def home_view(
             blocks.append(_context(cut(week_note, MAX_SECTION_TEXT)))
     else:
         blocks.append(_section(week_note or t(lang, "week_none")))
+    if adders:  # who may add reports from Slack (IMPORT_USERS), in mrkdwn of our own
+        blocks += [_DIVIDER, _context(cut(t(lang, "home_adders", who=adders),
+                                          MAX_SECTION_TEXT))]
     return {"type": "home", "blocks": fit(blocks, surface="home")}
 
 
@@ -585,3 +592,81 @@ def digest_blocks(talk: TalkView, related: Sequence[TalkView], *, lang: Lang = "
                  f"{cut_escaped(one_line(r.event_name), 100)} (#{r.id})" for r in related[:3]]
         blocks += [_DIVIDER, _section(f"*{t(lang, 'related_header')}*\n" + "\n".join(lines))]
     return fit(blocks), _fallback(f"{t(lang, 'week_header')}: {talk.title}")
+
+
+# ---------------------------------------------------------------- adding reports
+
+
+PREVIEW_TALKS = 15
+
+
+@dataclass(frozen=True)
+class PreviewView:
+    """What a report would add: its event, talks (title, people) and warnings."""
+
+    event: str
+    date: dt.date | None
+    talks: tuple[tuple[str, tuple[str, ...]], ...]
+    warnings: tuple[str, ...]
+    source: str  # a URL, or a file name
+
+
+def encode_undo(ident: str, lang: Lang) -> str:
+    return json.dumps({"r": ident, "l": lang}, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_undo(value: str) -> tuple[str, Lang] | None:
+    try:
+        raw = json.loads(value)
+        ident = raw["r"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(ident, str) or not ident:
+        return None
+    return ident, ("en" if raw.get("l") == "en" else "ja")
+
+
+def _source_text(source: str) -> str:
+    return _link(source, cut(source, 200)) if _URL.match(source) else cut_escaped(source, 200)
+
+
+def preview_blocks(view: PreviewView, pending_id: str, *, lang: Lang = "ja") -> Reply:
+    """The preview of a report with Import and Cancel."""
+    event = t(lang, "add_preview_event", event=cut_escaped(one_line(view.event), 300),
+              date=_date(view.date, lang))
+    lines = []
+    for title, people in view.talks[:PREVIEW_TALKS]:
+        who = ", ".join(people) or t(lang, "add_no_speaker")
+        lines.append(f"• {cut_escaped(one_line(title), 150)} — {cut_escaped(who, 100)}")
+    if len(view.talks) > PREVIEW_TALKS:
+        lines.append(t(lang, "add_preview_more", count=len(view.talks) - PREVIEW_TALKS))
+    blocks: list[Block] = [
+        _header(t(lang, "add_preview_header")),
+        _section(event),
+        _section(cut(t(lang, "add_preview_talks", count=len(view.talks)) + "\n"
+                     + "\n".join(lines), MAX_SECTION_TEXT)),
+        _context(t(lang, "add_preview_source", source=_source_text(view.source))),
+    ]
+    if view.warnings:
+        blocks.append(_context(cut(t(lang, "add_preview_warnings", warnings=cut_escaped(
+            " / ".join(one_line(w) for w in view.warnings[:5]), 1500)), MAX_SECTION_TEXT)))
+    blocks.append({"type": "actions", "elements": [
+        _button(t(lang, "add_import"), IMPORT_REPORT, pending_id, primary=True),
+        _button(t(lang, "add_cancel"), CANCEL_IMPORT, pending_id)]})
+    fallback = f"{t(lang, 'add_preview_header')} {one_line(view.event)}"
+    return blocks, _fallback(fallback)
+
+
+def imported_blocks(view: PreviewView, ident: str, *, lang: Lang = "ja",
+                    unchanged: bool = False) -> Reply:
+    """What Import stored, with Undo (forget that report)."""
+    if unchanged:
+        text = t(lang, "add_unchanged", event=cut_escaped(one_line(view.event), 300))
+    else:
+        text = t(lang, "add_imported", event=cut_escaped(one_line(view.event), 300),
+                 date=_date(view.date, lang), count=len(view.talks),
+                 source=_source_text(view.source))
+    blocks: list[Block] = [_section(cut(text, MAX_SECTION_TEXT)), {
+        "type": "actions", "elements": [
+            _button(t(lang, "add_undo"), UNDO_IMPORT, encode_undo(ident, lang))]}]
+    return blocks, _fallback(text)

@@ -25,10 +25,21 @@ from store.db import (
     make_sessionmaker,
     upgrade,
 )
-from store.errors import StoreError
+from store.errors import ReportError, StoreError
+from store.fetch import FetchError, FetchPolicy, parse_hosts
 from store.identity import bundled_content_dir
-from store.importer import Preview, collect_files, forget_paths, import_paths, preview_paths
+from store.importer import (
+    ImportResult,
+    Preview,
+    Rejected,
+    collect_files,
+    forget_paths,
+    import_paths,
+    import_report,
+    preview_paths,
+)
 from store.queries import list_talks, talk_dict
+from store.remote import RemoteReport, fetch_report
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("meetup_bot")
@@ -131,8 +142,36 @@ class LogFormatter(logging.Formatter):
 _SQL_DETAIL = re.compile(r"\n\[SQL: .*?(?:\(Background on this error at: [^)]*\)|$)", re.S)
 
 
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?://|[^\\/])")
+
+
+def _is_url(arg: str) -> bool:
+    """`https://…` (or any `scheme:` other than a Windows drive letter): fetched, not read."""
+    return bool(_URL.match(arg)) and not re.match(r"^[A-Za-z]:[\\/]", arg)
+
+
+def _existing(ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+              ) -> tuple[str, ...]:
+    for value in values:
+        if not _is_url(value) and not Path(value).exists() and not Path(value).is_symlink():
+            raise click.BadParameter(f"Path '{value}' does not exist.", ctx=ctx)
+    return values
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """How pages may be fetched: IMPORT_ALLOW_HOSTS may resolve to private addresses."""
+    return FetchPolicy(allow_hosts=parse_hosts(settings.import_allow_hosts))
+
+
+def _fetch(url: str, policy: FetchPolicy) -> RemoteReport | Rejected:
+    try:
+        return fetch_report(url, policy)
+    except (FetchError, ReportError) as exc:
+        return Rejected.of(url, str(exc))
+
+
 @cli.command("import")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.argument("paths", nargs=-1, type=str, callback=_existing, metavar="[PATH-OR-URL]...")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--dry-run", is_flag=True,
               help="Show what would be stored, with warnings, and change nothing.")
@@ -141,27 +180,50 @@ _SQL_DETAIL = re.compile(r"\n\[SQL: .*?(?:\(Background on this error at: [^)]*\)
 @db_option
 def import_cmd(paths: tuple[str, ...], as_json: bool, dry_run: bool, prune: bool,
                db_url: str | None) -> None:
-    """Import report files or folders (default: content/)."""
+    """Import report files, folders or page URLs (default: content/).
+
+    A page is fetched safely (http/https, public addresses unless IMPORT_ALLOW_HOSTS names
+    the host, 5 MB, 10 s) and stored under its URL: importing it again replaces it."""
     if not paths:
         default = Path("content")
         paths = (str(default) if default.is_dir() else str(bundled_content_dir()),)
+    urls = [p for p in paths if _is_url(p)]
+    paths = tuple(p for p in paths if not _is_url(p))
+    policy = fetch_policy(load_settings()) if urls else FetchPolicy()
     if dry_run:
-        _dry_run(paths, as_json)
+        _dry_run(paths, as_json, [_fetch(u, policy) for u in urls])
         return
     with open_store(db_url) as (_engine, sessions):
-        files, _missing = collect_files(paths)
-        show_bar = sys.stderr.isatty() and not as_json and len(files) > 1
-        if show_bar:
-            # The bar counts files as the importer reports them; it is not iterated.
-            with click.progressbar(files, label="Importing", file=sys.stderr,
-                                   item_show_func=lambda p: Path(p).name if p else "") as bar:
+        result = ImportResult()
+        if paths:
+            files, _missing = collect_files(paths)
+            show_bar = sys.stderr.isatty() and not as_json and len(files) > 1
+            if show_bar:
+                # The bar counts files as the importer reports them; it is not iterated.
+                with click.progressbar(files, label="Importing", file=sys.stderr,
+                                       item_show_func=lambda p: Path(p).name if p else ""
+                                       ) as bar:
 
-                def advance(path: str) -> None:
-                    bar.update(1, path)
+                    def advance(path: str) -> None:
+                        bar.update(1, path)
 
-                result = import_paths(sessions, paths, prune=prune, progress=advance)
-        else:
-            result = import_paths(sessions, paths, prune=prune)
+                    result = import_paths(sessions, paths, prune=prune, progress=advance)
+            else:
+                result = import_paths(sessions, paths, prune=prune)
+        for url in urls:
+            fetched = _fetch(url, policy)
+            if isinstance(fetched, Rejected):
+                result.files += 1
+                result.rejected.append(fetched)
+                continue
+            one = import_report(sessions, fetched.data, fetched.parsed, ident=fetched.ident,
+                                given=fetched.given)
+            result.files += one.files
+            result.imported += one.imported
+            result.unchanged += one.unchanged
+            result.rejected += one.rejected
+            result.warnings.update(one.warnings)
+            result.events, result.talks = one.events, one.talks
     if as_json:
         _echo_json(result.as_dict())
     else:
@@ -210,9 +272,16 @@ def _preview_dict(p: Preview) -> dict[str, Any]:
     return {"path": p.path, "event": event, "talks": talks, "warnings": list(p.report.warnings)}
 
 
-def _dry_run(paths: tuple[str, ...], as_json: bool) -> None:
-    """`import --dry-run`: parse every file, print what would be stored, store nothing."""
-    previews, missing = preview_paths(paths)
+def _dry_run(paths: tuple[str, ...], as_json: bool,
+             pages: list[RemoteReport | Rejected] | None = None) -> None:
+    """`import --dry-run`: parse every file and page, print what would be stored, store
+    nothing."""
+    previews, missing = preview_paths(paths) if paths else ([], [])
+    for page in pages or []:
+        if isinstance(page, Rejected):
+            previews.append(Preview(page.path, error=page.error))
+        else:
+            previews.append(Preview(page.given, report=page.parsed))
     rejected_dicts = [{"path": r.path, "error": r.error} for r in missing] + [
         {"path": p.path, "error": p.error} for p in previews if p.error is not None]
     good = [p for p in previews if p.report is not None]

@@ -21,11 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.adding import Adder
 from bot.blocks import (
+    CANCEL_IMPORT,
+    IMPORT_REPORT,
     MAX_QUERY,
     MORE_RESULTS,
     PAGE_SIZE,
     SHARE_TALK,
+    UNDO_IMPORT,
     EventView,
     HitView,
     Page,
@@ -53,6 +57,7 @@ from store.slack_events import claim_event, forget_events
 log = logging.getLogger("meetup_bot.slack")
 
 COMMAND = "/meetup"
+MAX_FILES = 3  # report files read from one message
 EVENT_TTL_SECONDS = 3600.0  # Slack retries an event three times within about five minutes
 
 
@@ -163,6 +168,7 @@ class Deps:
     events: EventLog = field(default_factory=EventLog)
     offload: Offload | None = None
     claim: Callable[[str], bool] | None = None  # across copies (StoreClaims); None: memory only
+    adder: Adder | None = None  # `add URL` and shared files (bot.adding); None: not offered
 
     def compute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`fn(self, *args, **kwargs)`, in the offload worker when there is one."""
@@ -184,6 +190,7 @@ _ALIASES = {
     "speaker": "speaker", "登壇者": "speaker", "スピーカー": "speaker",
     "week": "week", "今週": "week",
     "subscribe": "subscribe", "unsubscribe": "unsubscribe",
+    "add": "add", "追加": "add", "取り込み": "add",
 }
 
 
@@ -201,7 +208,7 @@ def clean_text(text: str | None) -> str:
 @dataclass(frozen=True)
 class Command:
     name: Literal["help", "events", "talk", "speaker", "week", "subscribe", "unsubscribe",
-                  "search"]
+                  "add", "search"]
     arg: str = ""
     cut: bool = False
 
@@ -220,6 +227,23 @@ def parse_command(text: str | None) -> Command:
         query = clean[:MAX_QUERY]
         return Command("search", query, cut=len(clean) > MAX_QUERY)
     return Command(name, rest[:MAX_QUERY], cut=len(rest) > MAX_QUERY)  # type: ignore[arg-type]
+
+
+def add_target(text: str | None) -> str:
+    """The URL of `add URL` as the user pasted it (Slack wraps it as <url> or <url|label>)."""
+    for m in _LINK.finditer(text or ""):
+        if m.group(1).lower().startswith(("http://", "https://")):
+            return html.unescape(m.group(1))
+    _, _, rest = clean_text(text).partition(" ")
+    return rest.strip().split(" ")[0] if rest.strip() else ""
+
+
+def add_language(text: str | None, setting: str | None) -> Lang:
+    """The language of an answer to `add`: BOT_LANGUAGE, else the words around the URL
+    (not the URL, not the word "add"), else Japanese."""
+    words = clean_text(_LINK.sub(" ", text or "")).split(" ")[1:]
+    words = [w for w in words if not re.match(r"(?i)^https?://", w)]
+    return pick_language(" ".join(words), setting)
 
 
 # ---------------------------------------------------------------- answers
@@ -243,6 +267,8 @@ def answer(deps: Deps, text: str | None, *, channel_id: str | None = None,
                          deps.language)
     if command.name == "help":
         return help_blocks(lang=lang, bot_user_id=bot_user_id)
+    if command.name == "add":  # fetched in the listener (bot.adding); here only how to use it
+        return notice_blocks(t(add_language(text, deps.language), "add_usage"))
     if command.name == "events":
         return answer_events(deps, lang, named=command.arg)
     if command.name == "talk":
@@ -358,8 +384,9 @@ def home(deps: Deps, *, bot_user_id: str | None = None) -> dict[str, Any]:
     week_note: str | None = t(lang, "digest_not_ready")
     if deps.digest is not None:
         week_talk, week_note = deps.digest.home_week(lang=lang)
+    adders = deps.adder.policy.describe(lang) if deps.adder is not None else None
     return home_view(views, lang=lang, week_talk=week_talk, week_note=week_note,
-                     bot_user_id=bot_user_id)
+                     bot_user_id=bot_user_id, adders=adders)
 
 
 def safely(lang: Lang, what: str, fn: Callable[[], Reply]) -> Reply:
@@ -420,9 +447,32 @@ def register(app: App, deps: Deps) -> None:
             return BoltResponse(status=200, body="")
         return next()
 
+    def answer_add(text: str, client: WebClient, *, user_id: str, channel_id: str | None,
+                   team_id: str | None) -> Reply:
+        """`add URL`: who may, then the fetch and the preview (after the ack)."""
+        lang = add_language(text, deps.language)
+        adder = deps.adder
+
+        def run() -> Reply:
+            if adder is None:
+                return notice_blocks(t(lang, "add_failed"))
+            if not adder.allowed(client, user_id):
+                return adder.refused(lang)
+            return adder.preview_url(add_target(text), user_id=user_id, channel_id=channel_id,
+                                     team_id=team_id, lang=lang)
+
+        return safely(lang, "add", run)
+
     def handle_command(body: dict[str, Any], respond: Callable[..., Any],
-                       context: dict[str, Any]) -> None:
+                       context: dict[str, Any], client: WebClient) -> None:
         text = body.get("text", "")
+        if parse_command(text).name == "add":
+            blocks, fallback = answer_add(text, client, user_id=body.get("user_id", ""),
+                                          channel_id=body.get("channel_id"),
+                                          team_id=body.get("team_id"))
+            _send(deps, respond, body.get("response_url"),
+                  {"response_type": "ephemeral", "blocks": blocks, "text": fallback})
+            return
         lang = pick_language(clean_text(text), deps.language)
         blocks, fallback = safely(lang, "/meetup", lambda: reply_to(
             deps, text, channel_id=body.get("channel_id"), user_id=body.get("user_id"),
@@ -479,6 +529,16 @@ def register(app: App, deps: Deps) -> None:
     def reply_in_thread(event: dict[str, Any], client: WebClient, context: dict[str, Any]
                         ) -> None:
         bot_user_id = context.get("bot_user_id")
+        if event.get("files") and event.get("subtype") in (None, "file_share") and not (
+                event.get("bot_id") or event.get("user") == bot_user_id):
+            for shared in (event.get("files") or [])[:MAX_FILES]:
+                if isinstance(shared, dict) and shared.get("id"):
+                    answer_file(str(shared["id"]), client, text=event.get("text", ""),
+                                user_id=str(event.get("user") or ""),
+                                channel_id=event.get("channel"), team_id=context.get("team_id"),
+                                thread_ts=event.get("thread_ts") or (
+                                    None if event.get("channel_type") == "im" else event.get("ts")))
+            return
         if (event.get("subtype") or event.get("bot_id") or event.get("user") == bot_user_id
                 or not event.get("user") or not event.get("channel") or not event.get("ts")):
             return  # edits, deletions, other bots and ourselves
@@ -487,14 +547,89 @@ def register(app: App, deps: Deps) -> None:
             return  # the same message again: re-delivered, or as an app_mention and a DM event
         text = event.get("text", "")
         lang = pick_language(clean_text(text), deps.language)
-        blocks, fallback = safely(lang, "mention", lambda: reply_to(
-            deps, text, channel_id=event.get("channel"), user_id=event.get("user"),
-            shareable=False, bot_user_id=bot_user_id))
+        if parse_command(text).name == "add":
+            blocks, fallback = answer_add(text, client, user_id=event["user"],
+                                          channel_id=event.get("channel"),
+                                          team_id=context.get("team_id"))
+        else:
+            blocks, fallback = safely(lang, "mention", lambda: reply_to(
+                deps, text, channel_id=event.get("channel"), user_id=event.get("user"),
+                shareable=False, bot_user_id=bot_user_id))
         thread_ts = event.get("thread_ts") or (
             None if event.get("channel_type") == "im" else event["ts"])
         kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
         client.chat_postMessage(channel=event["channel"], blocks=blocks, text=fallback,
                                 unfurl_links=False, unfurl_media=False, **kwargs)
+
+    def answer_file(file_id: str, client: WebClient, *, text: str, user_id: str,
+                    channel_id: str | None, team_id: str | None, thread_ts: str | None) -> None:
+        """A report file shared with the bot: the preview (or why not) where it was shared.
+        A file arrives as a message and as file_shared: it is answered once."""
+        key = f"file:{channel_id}:{file_id}"
+        if (not user_id or not channel_id or not deps.events.claim(key)
+                or not _claimed_everywhere(deps, key)):
+            return
+        lang = add_language("add " + text, deps.language)
+        adder = deps.adder
+
+        def run() -> Reply:
+            if adder is None:
+                return notice_blocks(t(lang, "add_failed"))
+            if not adder.allowed(client, user_id):
+                return adder.refused(lang)
+            return adder.preview_file(client, file_id, user_id=user_id, channel_id=channel_id,
+                                      team_id=team_id, lang=lang)
+
+        blocks, fallback = safely(lang, "file", run)
+        kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        client.chat_postMessage(channel=channel_id, blocks=blocks, text=fallback,
+                                unfurl_links=False, unfurl_media=False, **kwargs)
+
+    def handle_file_shared(event: dict[str, Any], client: WebClient, context: dict[str, Any]
+                           ) -> None:
+        channel = str(event.get("channel_id") or "")
+        user = str(event.get("user_id") or "")
+        if not channel.startswith("D") or not user or user == context.get("bot_user_id"):
+            return  # in a channel, only a file shared with a mention is for us
+        answer_file(str(event.get("file_id") or ""), client, text="", user_id=user,
+                    channel_id=channel, team_id=context.get("team_id"), thread_ts=None)
+
+    def handle_click(body: dict[str, Any], respond: Callable[..., Any], client: WebClient
+                     ) -> None:
+        """Import, Cancel and Undo: the answer replaces the message clicked, unless it is
+        for the clicker only (someone else's preview)."""
+        action = (body.get("actions") or [{}])[0]
+        value = str(action.get("value", ""))
+        user_id = str((body.get("user") or {}).get("id", ""))
+        lang: Lang = normalise_language(deps.language) or "ja"
+        adder = deps.adder
+        if adder is None or not value:
+            return
+        outcome: list[bool] = []
+
+        def run() -> Reply:
+            reply: Reply | None
+            replace = True
+            if action.get("action_id") == IMPORT_REPORT:
+                reply, replace = adder.confirm(value, user_id=user_id, fallback_lang=lang)
+            elif action.get("action_id") == CANCEL_IMPORT:
+                reply, replace = adder.cancel(value, user_id=user_id, fallback_lang=lang)
+            elif not adder.allowed(client, user_id):
+                reply, replace = adder.refused(lang), False
+            else:
+                reply = adder.undo(value, user_id=user_id)
+            outcome.append(replace)
+            return reply if reply is not None else ([], "")
+
+        blocks, fallback = safely(lang, "import button", run)
+        if not blocks:
+            return
+        replace = outcome == [True]
+        payload: dict[str, Any] = {"replace_original": replace, "blocks": blocks,
+                                   "text": fallback}
+        if not replace:
+            payload["response_type"] = "ephemeral"
+        _send(deps, respond, body.get("response_url"), payload)
 
     def handle_mention(event: dict[str, Any], client: WebClient, context: dict[str, Any]
                        ) -> None:
@@ -522,3 +657,6 @@ def register(app: App, deps: Deps) -> None:
     app.event("app_mention")(ack=_ack, lazy=[handle_mention])
     app.event("message")(ack=_ack, lazy=[handle_message])
     app.event("app_home_opened")(ack=_ack, lazy=[handle_home_opened])
+    app.event("file_shared")(ack=_ack, lazy=[handle_file_shared])
+    for action_id in (IMPORT_REPORT, CANCEL_IMPORT, UNDO_IMPORT):
+        app.action(action_id)(ack=_ack, lazy=[handle_click])

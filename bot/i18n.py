@@ -73,6 +73,7 @@ LABELS: dict[Lang, dict[str, str]] = {
             "*`/meetup events`* — イベント一覧\n"
             "*`/meetup week`* — 今週のトーク\n"
             "*`/meetup subscribe [CRON]`* / *`/meetup unsubscribe`* — このチャンネルへの週次配信\n"
+            "*`/meetup add URL`* — レポートのページを確認して取り込み(ファイルは DM で送信)\n"
             "*`/meetup help`* — このヘルプ\n"
             "チャンネルで <@{bot}> にメンションしても答えます(スレッドで返信)。"
         ),
@@ -131,6 +132,7 @@ LABELS: dict[Lang, dict[str, str]] = {
             "*`/meetup events`* — the events, newest first\n"
             "*`/meetup week`* — the talk of the week\n"
             "*`/meetup subscribe [CRON]`* / *`/meetup unsubscribe`* — the weekly digest here\n"
+            "*`/meetup add URL`* — preview a report page and import it (or DM me a file)\n"
             "*`/meetup help`* — this help\n"
             "Mention <@{bot}> in a channel and it answers in a thread."
         ),
@@ -191,4 +193,97 @@ LABELS["en"].update({
     "week_no_talk": "There are no talks with notes yet: import reports with `meetup-bot import`.",
     "home_subs": "Digest channels: {channels}",
     "home_sub_failing": "The digest to {channel} is failing ({reason})",
+})
+
+# Labels of adding reports from Slack (bot.adding), kept together.
+LABELS["ja"].update({
+    "add_usage": "`/meetup add URL` でレポートのページを取り込めます(例: `/meetup add https://example.com/report`)。Markdown・テキスト・HTML のファイルをボットに DM で送っても取り込めます。",
+    "add_not_allowed": "レポートを追加できるのは {who} です。",
+    "add_who_everyone": "誰でも",
+    "add_who_list": "次のメンバー: {who}",
+    "add_preview_header": "取り込みの確認",
+    "add_preview_event": "*イベント:* {event}({date})",
+    "add_preview_talks": "*トーク {count} 件:*",
+    "add_preview_more": "… ほか {count} 件",
+    "add_preview_source": "出典: {source}",
+    "add_preview_warnings": "⚠️ 注意: {warnings}",
+    "add_import": "取り込む",
+    "add_cancel": "やめる",
+    "add_undo": "元に戻す",
+    "add_imported": "✅ 取り込みました: *{event}*({date})、トーク {count} 件。出典: {source}",
+    "add_unchanged": "このレポートは取り込み済みで、変更はありません: *{event}*。",
+    "add_cancelled": "取り込みをやめました。何も保存していません。",
+    "add_undone": "取り込みを取り消しました: {source}",
+    "add_undo_none": "このレポートはもうストアにありません。",
+    "add_gone": "この確認は期限切れか、すでに処理されています。もう一度 `/meetup add` してください。",
+    "add_not_yours": "この取り込みを確定できるのは依頼した <@{user}> さんだけです。",
+    "add_no_speaker": "登壇者不明",
+    "add_error": "取り込めませんでした: {reason}",
+    "add_failed": "ごめんなさい、取り込みに失敗しました。少し待ってからもう一度試してください。",
+    "home_adders": "レポートを追加できる人: {who}",
+    # why a page or file could not be read, by store.fetch / store.remote error code
+    "why_fetch_failed": "ページを取得できませんでした",
+    "why_bad_url": "http:// か https:// の URL を指定してください",
+    "why_blocked_address": "社内・ローカルのアドレスのページは取得しません(管理者が IMPORT_ALLOW_HOSTS で許可できます)",
+    "why_metadata_address": "クラウドのメタデータアドレスは取得しません",
+    "why_too_many_redirects": "リダイレクトが多すぎます(5 回まで)",
+    "why_too_large": "ページが大きすぎます(5 MB まで)",
+    "why_timeout": "ページが時間内(10 秒)に届きませんでした",
+    "why_wrong_type": "HTML・Markdown・テキストのページではありません",
+    "why_not_found": "ページが見つかりません(404)",
+    "why_login_required": "ログインが必要なページです",
+    "why_http_error": "サーバーがエラーを返しました({status})",
+    "why_unreachable": "サーバーに接続できませんでした",
+    "why_undecodable": "文字コードを読めないか、テキストではありません",
+    "why_not_a_report": "トークが見つかりません。レポートのページではないようです",
+    "why_login_page": "ログインページが表示されました。公開されているページを指定してください",
+    "why_unreadable": "レポートとして読めませんでした",
+    "why_file_type": "取り込めるのは .md / .markdown / .txt / .html のファイルです",
+    "why_file_binary": "テキストのファイルではありません",
+    "why_file_missing": "ファイルを取得できませんでした",
+})
+LABELS["en"].update({
+    "add_usage": "`/meetup add URL` imports a report page (e.g. `/meetup add https://example.com/report`). You can also send the bot a Markdown, text or HTML file in a DM.",
+    "add_not_allowed": "Reports can be added by {who}.",
+    "add_who_everyone": "everyone",
+    "add_who_list": "these members: {who}",
+    "add_preview_header": "Import this report?",
+    "add_preview_event": "*Event:* {event} ({date})",
+    "add_preview_talks": "*{count} talks:*",
+    "add_preview_more": "… and {count} more",
+    "add_preview_source": "Source: {source}",
+    "add_preview_warnings": "⚠️ Check: {warnings}",
+    "add_import": "Import",
+    "add_cancel": "Cancel",
+    "add_undo": "Undo",
+    "add_imported": "✅ Imported *{event}* ({date}), {count} talks. Source: {source}",
+    "add_unchanged": "This report is already in the store, unchanged: *{event}*.",
+    "add_cancelled": "Cancelled: nothing was stored.",
+    "add_undone": "Undone: the report {source} was removed.",
+    "add_undo_none": "That report is no longer in the store.",
+    "add_gone": "This preview has expired or was already handled. Run `/meetup add` again.",
+    "add_not_yours": "Only <@{user}>, who asked for it, can confirm this import.",
+    "add_no_speaker": "no speaker",
+    "add_error": "Could not import it: {reason}",
+    "add_failed": "Sorry, the import failed. Please try again in a moment.",
+    "home_adders": "Who may add reports: {who}",
+    "why_fetch_failed": "the page could not be fetched",
+    "why_bad_url": "give an http:// or https:// URL",
+    "why_blocked_address": "pages on internal or local addresses are not fetched (an admin can allow a host with IMPORT_ALLOW_HOSTS)",
+    "why_metadata_address": "cloud metadata addresses are never fetched",
+    "why_too_many_redirects": "too many redirects (at most 5)",
+    "why_too_large": "the page is too large (at most 5 MB)",
+    "why_timeout": "the page did not arrive in time (10 s)",
+    "why_wrong_type": "it is not an HTML, Markdown or text page",
+    "why_not_found": "no such page (404)",
+    "why_login_required": "the page needs a login",
+    "why_http_error": "the server answered with an error ({status})",
+    "why_unreachable": "could not connect to the server",
+    "why_undecodable": "it is not text, or in an encoding I cannot read",
+    "why_not_a_report": "no talk found: this does not look like a report",
+    "why_login_page": "a login page came back: give a page that is public",
+    "why_unreadable": "it could not be read as a report",
+    "why_file_type": "only .md, .markdown, .txt and .html files can be imported",
+    "why_file_binary": "it is not a text file",
+    "why_file_missing": "the file could not be downloaded",
 })

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -40,6 +41,12 @@ class Settings:
     # The search glossary (YAML `synonyms:`); unset: content/glossary.yaml of the working
     # directory, else the bundled one.
     glossary: str | None = None
+    # Who may add reports from Slack: '*' (everyone) or Slack user / user-group ids, separated
+    # by commas or spaces.
+    import_users: str = "*"
+    # Hosts (comma-separated names) that `add URL` may fetch although they resolve to private
+    # addresses: an intranet wiki. Cloud metadata addresses stay refused.
+    import_allow_hosts: str | None = None
 
     @classmethod
     def from_env(
@@ -66,6 +73,8 @@ class Settings:
                 continue
             if f.name == "import_interval":
                 values[f.name] = _interval(raw)
+            elif f.name in ("import_users", "import_allow_hosts"):
+                values[f.name] = _names(f.name, raw)
             elif f.name in ("port", "digest_claim_timeout", "digest_grace_hours"):
                 convert = float if f.name == "digest_grace_hours" else int
                 try:
@@ -78,6 +87,24 @@ class Settings:
             else:
                 values[f.name] = str(raw)
         return cls(**values)  # type: ignore[arg-type]
+
+
+_USER_OR_GROUP = re.compile(r"\*|[UWS][A-Z0-9]{2,}")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?|\[?[0-9a-f:.]+\]?", re.I)
+
+
+def _names(name: str, raw: object) -> str:
+    """IMPORT_USERS / IMPORT_ALLOW_HOSTS: names separated by commas or spaces (a YAML list
+    too), each checked, so a typo fails at start instead of locking everyone out."""
+    items = raw if isinstance(raw, list) else str(raw).replace(",", " ").split()
+    names = [str(i).strip() for i in items if str(i).strip()]
+    pattern = _USER_OR_GROUP if name == "import_users" else _HOST
+    for item in names:
+        if not pattern.fullmatch(item):
+            what = ("'*' or Slack user (U…/W…) and user-group (S…) ids"
+                    if name == "import_users" else "host names")
+            raise SettingsError(f"{name.upper()} must list {what}, not {item[:60]!r}")
+    return ",".join(names) or ("*" if name == "import_users" else "")
 
 
 def _interval(raw: object) -> int | None:

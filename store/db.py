@@ -144,6 +144,7 @@ _REVISION_TABLES = (
     ("0003", ("slack_events",)),
     ("0004", ("subscriptions", "digest_posts")),
     ("0006", ("report_events", "talk_sources")),
+    ("0007", ("pending_imports",)),
 )
 _SQLITE_INDEX_TABLES = ("search_vocab", "search_fts")  # FTS5, made by 0002 on SQLite
 _DATA_TABLES = ("reports", "slack_events", "subscriptions", "digest_posts")

@@ -19,6 +19,14 @@ class ReportError(MeetupBotError):
         return self.reason
 
 
+class NoTalkFound(ReportError):
+    """Text that reads, but holds no talk: not a report (or a page the reader cannot see)."""
+
+
+class LoginPage(ReportError):
+    """A page that asks for a login instead of showing the report."""
+
+
 class GlossaryError(MeetupBotError):
     """A search glossary file that cannot be read or is not a glossary; one line, with its path."""
 

@@ -77,8 +77,20 @@ def resolve(path: str | os.PathLike[str]) -> str:
     return real
 
 
+# Reports that are no file here: a page (`http(s)://…`, store.fetch.normalise_url) or a file
+# shared in Slack (`slack-file:<team>/<file id>`). Their identity is the name itself.
+REMOTE_PREFIXES = ("http://", "https://", "slack-file:")
+
+
+def is_remote(ident: str) -> bool:
+    """A report fetched from a page or Slack, not read from a file system."""
+    return ident.startswith(REMOTE_PREFIXES)
+
+
 def identity(path: str | os.PathLike[str]) -> str:
-    """The report identity of the file (or folder) `path`."""
+    """The report identity of the file (or folder) `path`; a remote name stays as it is."""
+    if isinstance(path, str) and is_remote(path):
+        return path
     real = resolve(path)
     bundled = _bundled_real()
     if real == bundled:
@@ -99,7 +111,7 @@ def file_of(ident: str) -> str:
 
 def is_legacy(ident: str) -> bool:
     """A report stored by an older version under the path as it was given (relative)."""
-    return not (ident.startswith(BUNDLED) or os.path.isabs(ident))
+    return not (ident.startswith(BUNDLED) or os.path.isabs(ident) or is_remote(ident))
 
 
 def under(ident: str, folder: str) -> bool:

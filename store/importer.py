@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -30,6 +30,7 @@ from store import merge
 from store.db import error_line, hidden_url, store_failure
 from store.decoding import MAX_BYTES, decode_report
 from store.errors import ReportError, StoreError
+from store.fetch import FetchError, normalise_url
 from store.models import Event, Report, Talk
 from store.reports import PARSER_VERSION, ParsedReport, parse_report
 from store.search import index_event
@@ -269,7 +270,7 @@ class _Run:
         if self._legacy is None:
             self._legacy = {}
             for source in self.known:
-                if source.startswith(ident_mod.BUNDLED):
+                if source.startswith(ident_mod.BUNDLED) or ident_mod.is_remote(source):
                     continue
                 canon = source_name(ident_mod.identity(source))
                 if canon != source:
@@ -365,8 +366,12 @@ def _store_one(session: Session, run: _Run, ready: _Ready, carried: set[int], *,
 def _moved_report(session: Session, run: _Run, ready: _Ready) -> Report | None:
     """The stored report this file is, under another path: the same bytes at a path that no
     longer holds a file (moved or renamed), or this file under an older version's spelling."""
+    if ident_mod.is_remote(ready.ident):
+        return None  # a page or a Slack file is its own name: it never moves
     for report in session.scalars(select(Report).where(Report.content_sha == ready.sha)
                                   .order_by(Report.id)):
+        if ident_mod.is_remote(report.source):
+            continue  # the same bytes at a URL are another report, not this file moved
         if not os.path.isfile(ident_mod.file_of(report.source)):
             log.info("%s moved to %s", display_path(report.shown), display_path(ready.path))
             run.known.pop(report.source, None)
@@ -551,6 +556,11 @@ def _reports_named(session: Session, path: str) -> list[Report]:
     files are gone, and reports an older version stored under this very spelling."""
     ident = source_name(ident_mod.identity(path))
     given = source_name(path)
+    if ident_mod.is_remote(ident):  # a page or a Slack file: that one report, exactly
+        with suppress(FetchError):
+            ident = normalise_url(ident) if ident.startswith(("http:", "https:")) else ident
+        return list(session.scalars(select(Report).where(
+            (Report.source == ident) | (Report.source == given))))
     sep = "/" if ident.startswith(ident_mod.BUNDLED) else os.sep
     stmt = select(Report).where(
         (Report.source == ident) | (Report.source == given)
@@ -689,3 +699,40 @@ def read_report(data: bytes, source: str) -> ParsedReport:
         log.info("could not parse %s", display_path(source), exc_info=True)
         raise ReportError(f"cannot read this report ({type(exc).__name__})") from None
     return parsed
+
+
+def import_report(sessions: sessionmaker[Session], data: bytes, parsed: ParsedReport, *,
+                  ident: str, given: str | None = None,
+                  on_event: IndexHook | None = None) -> ImportResult:
+    """Store one report that is no file here (a page, a file shared in Slack) under `ident`
+    (store.identity.is_remote): re-importing the same identity replaces that report, the
+    same bytes again change nothing, and merging applies as for files."""
+    given = given or ident
+    result = ImportResult(files=1)
+    if len(ident) > MAX_SOURCE_CHARS or len(ident.encode("utf-8")) > MAX_SOURCE_BYTES:
+        _reject(result, given, f"name too long to store ({len(ident)} characters; "
+                               f"at most {MAX_SOURCE_CHARS})")
+    else:
+        run = _Run(sessions, result, on_event)
+        if parsed.warnings:
+            result.warnings[given] = list(parsed.warnings)
+        _write_batch(run, [_Ready(given, ident, given, fingerprint(data), content_sha(data),
+                                  parsed)])
+    result.events, result.talks = _totals(sessions)
+    return result
+
+
+def forget_report(sessions: sessionmaker[Session], ident: str) -> ForgetResult:
+    """Remove the one report stored under `ident` (an Undo of `import_report`)."""
+    result = ForgetResult()
+
+    def pick(session: Session) -> list[Report]:
+        report = session.scalar(select(Report).where(Report.source == ident))
+        if report is None:
+            result.unknown.append(display_path(ident))
+            return []
+        return [report]
+
+    result.forgotten = _forget(sessions, pick)
+    result.events, result.talks = _totals(sessions)
+    return result

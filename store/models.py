@@ -191,3 +191,21 @@ class DigestPost(Base):
     ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
     posted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class PendingImport(Base):
+    """A report previewed in Slack, waiting for Import or Cancel (migration 0007): in the
+    store, so a click that reaches another copy of the bot still finds it."""
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ident: Mapped[str] = mapped_column(String(1024), index=True)  # the report's identity
+    given: Mapped[str] = mapped_column(Text)  # its source as people see it
+    name: Mapped[str] = mapped_column(Text)  # the name the parser reads
+    text: Mapped[str] = mapped_column(Text)  # as fetched; parsed again on Import
+    team_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

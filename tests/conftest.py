@@ -23,7 +23,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's tokens, database or settings file."""
     for key in list(os.environ):
         if key.startswith(("SLACK_", "DIGEST_")) or key in (
-                "DATABASE_URL", "PORT", "BOT_LANGUAGE", "CONTENT_DIR", "IMPORT_INTERVAL", "GLOSSARY"):
+                "DATABASE_URL", "PORT", "BOT_LANGUAGE", "CONTENT_DIR", "IMPORT_INTERVAL", "GLOSSARY",
+                "IMPORT_USERS", "IMPORT_ALLOW_HOSTS"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
 

@@ -336,3 +336,14 @@ def test_forgotten_talk_answers_that_it_is_gone(server: Served, slack: FakeSlack
     [answer] = [c.body for c in slack.calls if c.path.endswith("/gone-share")]
     assert answer["response_type"] == "ephemeral" and "ありません" in _blocks_text(answer)
     assert len([c for c in slack.calls if c.path.endswith("chat.postMessage")]) == posts
+
+
+def test_add_refuses_a_page_on_this_machine_by_default(server: Served, slack: FakeSlack
+                                                       ) -> None:
+    """`serve` wires the add flow with the settings: no IMPORT_ALLOW_HOSTS, no local pages."""
+    from tests.fakes.pages import Page, PageServer
+
+    with PageServer() as web:
+        url = web.add("/r", Page(b"<html><body><h1>x</h1></body></html>"))
+        sent = _command(server, slack, f"add <{url}>", name="add-local")
+        assert "IMPORT_ALLOW_HOSTS" in _blocks_text(sent) and web.requests == []

@@ -356,11 +356,12 @@ def test_manifest_matches_the_app() -> None:
     assert command["command"] == COMMAND and command["url"].endswith(EVENTS_PATH)
     settings_ = manifest["settings"]
     assert set(settings_["event_subscriptions"]["bot_events"]) == {
-        "app_mention", "app_home_opened", "message.im"}
+        "app_mention", "app_home_opened", "message.im", "file_shared"}
     assert settings_["interactivity"]["is_enabled"] is True
     assert settings_["interactivity"]["request_url"].endswith(EVENTS_PATH)
     assert settings_["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "app_mentions:read", "im:history"} <= scopes
+    assert {"commands", "chat:write", "app_mentions:read", "im:history", "files:read",
+            "usergroups:read"} <= scopes
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert len(manifest["display_information"]["description"]) <= 140

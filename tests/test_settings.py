@@ -46,3 +46,32 @@ def test_from_env_import_interval_zero_is_off(raw: str) -> None:
 def test_from_env_import_interval_rejects_junk(raw: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({"IMPORT_INTERVAL": raw})
+
+
+def test_from_env_import_settings_default_and_parse() -> None:
+    settings = Settings.from_env({}, yaml_path="/nonexistent.yaml")
+    assert (settings.import_users, settings.import_allow_hosts) == ("*", None)
+    settings = Settings.from_env({"IMPORT_USERS": "U0AAA1, S0GRP1 W0BBB2",
+                                  "IMPORT_ALLOW_HOSTS": "wiki.intra,  docs.corp.example"},
+                                 yaml_path="/nonexistent.yaml")
+    assert settings.import_users == "U0AAA1,S0GRP1,W0BBB2"
+    assert settings.import_allow_hosts == "wiki.intra,docs.corp.example"
+
+
+def test_from_env_import_settings_from_yaml_lists(tmp_path: Path) -> None:
+    path = tmp_path / "meetup-bot.yaml"
+    path.write_text("import_users: [U0AAA1, S0GRP1]\nimport_allow_hosts: [wiki.intra]\n",
+                    encoding="utf-8")
+    settings = Settings.from_env({}, yaml_path=path)
+    assert (settings.import_users, settings.import_allow_hosts) == ("U0AAA1,S0GRP1",
+                                                                    "wiki.intra")
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"IMPORT_USERS": "alice"}, "IMPORT_USERS must list"),
+    ({"IMPORT_USERS": "U0AAA1;drop"}, "IMPORT_USERS must list"),
+    ({"IMPORT_ALLOW_HOSTS": "http://wiki.intra/"}, "IMPORT_ALLOW_HOSTS must list host names"),
+])
+def test_from_env_import_settings_reject_junk(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env, yaml_path="/nonexistent.yaml")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from store.errors import ReportError
+from store.errors import NoTalkFound, ReportError
 from store.frontmatter import read_front_matter
 from store.htmltext import html_to_text, looks_like_html
 from store.reports.blocks import Block, read_markdown
@@ -240,7 +240,7 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
         report = by_headings
         reading = "headings"
     elif not by_blocks:
-        raise ReportError("no talk found: give each talk a heading (see the README's format)")
+        raise NoTalkFound("no talk found: give each talk a heading (see the README's format)")
     else:
         report = ParsedReport(event=event, talks=by_blocks)
         reading = "blocks"

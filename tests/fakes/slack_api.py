@@ -17,6 +17,7 @@ BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
 TEAM_ID = "T0001"
 RESPONSE_PREFIX = "/response/"
+FILES_PREFIX = "/files-pri/"  # url_private_download, served here as Slack's file host does
 
 # Arguments that Slack's form encoding carries as JSON strings.
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
@@ -52,6 +53,8 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         self.socket_mode_url: str | None = None
+        self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list
+        self.files: dict[str, tuple[dict[str, Any], bytes]] = {}  # files.info and downloads
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True,
@@ -78,6 +81,19 @@ class FakeSlack:
         return f"http://{host}:{port}{RESPONSE_PREFIX}{name}"
 
     # ------------------------------------------------------------ control
+
+    def add_file(self, file_id: str, name: str, data: bytes, *,
+                 mimetype: str = "text/plain") -> dict[str, Any]:
+        """A file shared in Slack: files.info describes it, its url_private_download (here)
+        serves its bytes to a request with the bot token."""
+        host, port = self.server.server_address[:2]
+        info = {"id": file_id, "name": name, "title": name, "mimetype": mimetype,
+                "filetype": name.rsplit(".", 1)[-1], "size": len(data), "user_team": TEAM_ID,
+                "url_private": f"http://{host}:{port}{FILES_PREFIX}{TEAM_ID}-{file_id}/{name}",
+                "url_private_download":
+                    f"http://{host}:{port}{FILES_PREFIX}{TEAM_ID}-{file_id}/download/{name}"}
+        self.files[file_id] = (info, data)
+        return info
 
     def fail(self, method: str, *, status: int = 200, error: str | None = None,
              retry_after: int | None = None, times: int = 1, delay: float = 0.0) -> None:
@@ -145,6 +161,15 @@ class FakeSlack:
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0001", **(body.get("view") or {})}}
+        if method == "usergroups.users.list":
+            if body.get("usergroup") not in self.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(self.usergroups[body["usergroup"]])}
+        if method == "files.info":
+            found = self.files.get(str(body.get("file")))
+            if found is None:
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "file": found[0]}
         if method == "apps.connections.open":
             if not self.socket_mode_url:
                 return {"ok": False, "error": "socket_mode_not_configured"}
@@ -185,6 +210,9 @@ class FakeSlack:
                 raw = self.rfile.read(length) if length else b""
                 body = _parse_body(raw, self.headers.get("Content-Type", ""), parsed.query)
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                if parsed.path.startswith(FILES_PREFIX):
+                    self._download(parsed.path, headers)
+                    return
                 if parsed.path.startswith(RESPONSE_PREFIX):
                     method = "response_url"
                 else:
@@ -219,6 +247,24 @@ class FakeSlack:
                 if late:
                     time.sleep(late)
                 self._send(200, answer)
+
+            def _download(self, path: str, headers: dict[str, str]) -> None:
+                fake._record(Call("download", {}, headers, path))
+                file_id = path[len(FILES_PREFIX):].split("/")[0].split("-", 1)[-1]
+                found = fake.files.get(file_id)
+                if not headers.get("authorization", "").startswith("Bearer xoxb-"):
+                    # Slack answers a download without the token with its login page
+                    self._send_text(200, "<html><body><form><input type=password></form>"
+                                         "</body></html>")
+                    return
+                if found is None:
+                    self._send_text(404, "not found")
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", found[0].get("mimetype") or "text/plain")
+                self.send_header("Content-Length", str(len(found[1])))
+                self.end_headers()
+                self.wfile.write(found[1])
 
             def _send(self, status: int, payload: dict[str, Any],
                       extra: dict[str, str] | None = None) -> None:

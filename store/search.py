@@ -48,6 +48,7 @@ from store.text import (
     fold,
     fold_same_length,
     index_terms,
+    split_words,
     units,
 )
 
@@ -526,11 +527,42 @@ class _Bridge:
     titles for an English one. Built on first use, once per store generation."""
 
     def __init__(self, vocab: _Vocabulary,
-                 titles: Callable[[], tuple[list[str], list[str]]]) -> None:
-        self._vocab, self._titles = vocab, titles
+                 titles: Callable[[], tuple[list[str], list[str]]],
+                 names: Callable[[], list[str]] = list) -> None:
+        self._vocab, self._titles, self._names = vocab, titles, names
         self._english: dict[str, list[str]] | None = None
         self._kana: dict[str, list[str]] | None = None
+        self._romaji: dict[str, list[str]] | None = None
         self._lock = threading.Lock()
+
+    def _romaji_names(self) -> dict[str, list[str]]:
+        with self._lock:
+            if self._romaji is None:
+                keys: dict[str, list[str]] = {}
+                for name in self._names():
+                    for word in split_words(fold(name)):
+                        if len(word) >= 3 and word.isalpha() and word.isascii():
+                            key = translit.reading_key(word)
+                            if word not in keys.setdefault(key, []):
+                                keys[key].append(word)
+                self._romaji = keys
+            return self._romaji
+
+    def romaji(self, kanji: str) -> list[str]:
+        """Speakers' names written in romaji that a kanji name reads as (市原 → ichihara):
+        the readings a reading dictionary gives, compared as sounds, so Ohno, Ono and Oono
+        are one name."""
+        if not 2 <= len(kanji) <= 4:
+            return []
+        names = self._romaji_names()
+        if not names:
+            return []
+        found: list[str] = []
+        for reading in translit.kanji_readings(kanji):
+            for word in names.get(translit.reading_key(reading), ()):
+                if word not in found:
+                    found.append(word)
+        return found[:2]
 
     def _english_keys(self) -> dict[str, list[str]]:
         with self._lock:
@@ -683,6 +715,9 @@ def _plan(query: str, glossary: Glossary, vocab: _Vocabulary,
                 # a name written in hiragana (はてな ↔ Hatena): only a near-exact reading
                 g.alts += [_alt_for([w], _loan_quality(s))
                            for w, s in bridge.english(u.text, name=True) if s >= 80]
+            if bridge is not None and u.script == "kanji" and weight == 1.0:
+                # a speaker whose name the store writes in romaji (市原 ↔ Ichihara)
+                g.alts += [_alt_for([w], 0.7) for w in bridge.romaji(u.text)]
             if bridge is not None and u.script == "kata" and weight == 1.0:
                 name = u.text in name_parts
                 if name:
@@ -1266,7 +1301,13 @@ def _bridge(session: Session, cache: _StoreCache, vocab: _Vocabulary) -> _Bridge
                             for o in (a or []) if isinstance(o, str)}
                     return [t for _, t in _titles(own, cache)], sorted(orgs)
 
-            cache.bridge = _Bridge(vocab, titles)
+            def names() -> list[str]:
+                """The speakers' names, where a kanji name may be written in romaji."""
+                with Session(bind) as own:
+                    return sorted({n for (a,) in own.execute(select(Talk.speakers))
+                                   for n in (a or []) if isinstance(n, str)})
+
+            cache.bridge = _Bridge(vocab, titles, names)
         return cache.bridge
 
 

@@ -12,7 +12,9 @@ store's titles for an English one, each worth a little less than the word typed.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -161,3 +163,39 @@ def hiragana_names(text: str) -> list[str]:
     with a particle, which are grammar."""
     return [r for r in _HIRA_RUN.findall(unicodedata.normalize("NFKC", text))
             if not _PARTICLE_END.search(r)]
+
+
+# Kanji have no spelling to transliterate: their readings come from Sudachi's small
+# dictionary (SudachiPy, Apache-2.0; loaded on first use, a quarter of a second, the
+# dictionary memory-mapped). Only names are read this way (市原 ↔ Ichihara).
+_reader = None
+_reader_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4096)
+def kanji_readings(text: str) -> tuple[str, ...]:
+    """Hepburn readings of a kanji word (市原 → ichihara); none for a kanji the dictionary
+    does not know."""
+    global _reader
+    with _reader_lock:
+        if _reader is None:
+            from sudachipy import Dictionary
+
+            _reader = Dictionary(dict="small").tokenizer()
+        kana = "".join(m.reading_form() for m in _reader.tokenize(text))
+    reading = romaji(kana).replace(" ", "") if not _HAS_KANJI.search(kana) else ""
+    return (reading,) if reading.isalpha() and reading.isascii() else ()
+
+
+_HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def reading_key(romanised: str) -> str:
+    """A romanised Japanese name reduced so that its usual spellings agree: long vowels once
+    (Ohno, Ono, Oono, Ōno), m before b/p as n (Namba, Nanba)."""
+    s = unicodedata.normalize("NFKD", romanised.casefold())
+    s = "".join(c for c in s if c.isascii() and c.isalpha())
+    s = re.sub(r"oh(?=[^aeiou]|$)", "o", s)
+    s = s.replace("ou", "o").replace("uu", "u")
+    s = re.sub(r"([aeiou])\1+", r"\1", s)
+    return re.sub(r"m(?=[bp])", "n", s)

@@ -173,8 +173,6 @@ def test_score_query_answer_size() -> None:
 # What the examples still miss, and why (strict: a fix turns these into failures
 # that ask for the mark to go).
 _NOT_YET = {
-    "市原": "a speaker written in romaji found from kanji needs the kanji's reading, which "
-            "needs a reading dictionary (MeCab/Sudachi class); not bundled",
     "ポッド": "the two Pod talks come first, but 16 more talks discuss pods in their notes and "
               "stay in the answer set (graded as not relevant)",
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import Engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import store.search as search_module
@@ -441,3 +441,36 @@ def test_query_intent_on_the_seeds(seeded: sessionmaker[Session]) -> None:
         assert year.hits and all(h.talk.event.date.year == 2019 for h in year.hits)
         for noise in ("a", "<script>alert(1)</script>", "'; DROP TABLE talks; --", "the"):
             assert search_talks(s, noise).total == 0, noise
+
+
+def test_postgresql_total_past_the_count_cap_is_an_estimate(pg_engine: Engine, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """Counting every talk that holds a common word is PostgreSQL's slowest statement: past
+    the cap the total is the planner's estimate, never less than what was counted."""
+    for n in range(3):
+        talks = "\n".join(f"## etcd tuning part {n}-{k}\nby Ann Lee\n\n- etcd compaction {k}\n"
+                          for k in range(25))
+        (tmp_path / f"r{n}.md").write_text(
+            f"---\nevent: Etcd Night #{n + 1}\ndate: 2024-0{n + 1}-10\n---\n\n{talks}",
+            encoding="utf-8")
+    sessions = make_sessionmaker(pg_engine)
+    import_paths(sessions, [tmp_path])
+    with sessions() as s:
+        exact = search_talks(s, "etcd compaction").total
+    assert exact == 75
+    monkeypatch.setattr(search_module, "_PG_COUNT_CAP", 10)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(pg_engine, "before_cursor_execute", seen)
+    try:
+        with sessions() as s:
+            s.execute(text("ANALYZE search_docs"))
+            result = search_talks(s, "etcd compaction")
+    finally:
+        event.remove(pg_engine, "before_cursor_execute", seen)
+    assert result.hits and result.total >= 10
+    assert any(st.startswith("EXPLAIN") for st in statements)  # the estimate was asked for

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -336,12 +336,17 @@ def _store_one(session: Session, run: _Run, ready: _Ready, carried: set[int], *,
     stored this very content. The events it touched are derived and indexed now, with
     those `carried` from files before it, or (`defer`) left in `carried` for the next
     file, which tells the same event."""
-    report = session.scalar(select(Report).where(Report.source == ready.ident))
+    # this file's report, and any report of the same bytes (it may have moved here)
+    found = session.scalars(select(Report).where(
+        or_(Report.source == ready.ident, Report.content_sha == ready.sha))
+        .order_by(Report.id)).all()
+    report = next((r for r in found if r.source == ready.ident), None)
     if report is not None and report.content_hash == ready.digest:
         report.given = ready.given
         return False
     if report is None:
-        report = _moved_report(session, run, ready)
+        report = _moved_report(session, run, ready,
+                               [r for r in found if r.content_sha == ready.sha])
     now = dt.datetime.now(dt.UTC)
     fresh = report is None
     if report is None:
@@ -363,13 +368,13 @@ def _store_one(session: Session, run: _Run, ready: _Ready, carried: set[int], *,
     return True
 
 
-def _moved_report(session: Session, run: _Run, ready: _Ready) -> Report | None:
+def _moved_report(session: Session, run: _Run, ready: _Ready,
+                  same_bytes: Sequence[Report]) -> Report | None:
     """The stored report this file is, under another path: the same bytes at a path that no
     longer holds a file (moved or renamed), or this file under an older version's spelling."""
     if ident_mod.is_remote(ready.ident):
         return None  # a page or a Slack file is its own name: it never moves
-    for report in session.scalars(select(Report).where(Report.content_sha == ready.sha)
-                                  .order_by(Report.id)):
+    for report in same_bytes:
         if ident_mod.is_remote(report.source):
             continue  # the same bytes at a URL are another report, not this file moved
         if not os.path.isfile(ident_mod.file_of(report.source)):

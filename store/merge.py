@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -81,14 +81,16 @@ def _dates_agree(a: dt.date | None, b: dt.date | None, key: str) -> bool:
 def find_event(session: Session, name: str, date: dt.date | None) -> Event | None:
     """The stored event a report's (name, date) describes, if there is one."""
     key = event_key(name)
-    same_name = session.scalars(select(Event).where(Event.name_key == key)
-                                .order_by(Event.id)).all()
-    for event in same_name:
-        if _dates_agree(event.date, date, key):
+    # one statement for both: the events of this name, and those of this day
+    cond = Event.name_key == key if date is None or not key else or_(
+        Event.name_key == key, Event.date == date)
+    found = session.scalars(select(Event).where(cond).order_by(Event.id)).all()
+    for event in found:
+        if event.name_key == key and _dates_agree(event.date, date, key):
             return event
     if date is None or not key:
         return None
-    same_day = session.scalars(select(Event).where(Event.date == date).order_by(Event.id)).all()
+    same_day = [e for e in found if e.date == date]
     if not same_day:
         return None
     best = process.extractOne(key, [e.name_key for e in same_day], scorer=fuzz.token_sort_ratio,
@@ -286,13 +288,14 @@ def attach(session: Session, report: Report, event_part: ParsedEvent,
     if rows:
         session.execute(insert(TalkSource), rows)
     if not created:  # a new event has no other report whose blocks could split
-        _split_others(session, report, event)
+        _split_others(session, report, event, [*stored, *new])
     return event
 
 
-def _split_others(session: Session, report: Report, event: Event) -> None:
-    """Blocks of other reports that hold several talks this report has separately."""
-    stored = list(session.scalars(select(Talk).where(Talk.event_id == event.id)))
+def _split_others(session: Session, report: Report, event: Event,
+                  stored: list[Talk]) -> None:
+    """Blocks of other reports that hold several talks this report has separately
+    (`stored`: the event's talks)."""
     if len(stored) < 3:
         return
     sources = session.scalars(select(TalkSource).join(Talk).where(

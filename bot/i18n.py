@@ -192,3 +192,32 @@ LABELS["en"].update({
     "home_subs": "Digest channels: {channels}",
     "home_sub_failing": "The digest to {channel} is failing ({reason})",
 })
+
+
+# Labels of topic subscriptions and channel access (bot.digest), kept together.
+LABELS["ja"].update({
+    "sub_show": "このチャンネルは「今週のトーク」を受け取っています: `{cron}` ({tz})。次回は {next}。",
+    "sub_topic": "トピック「{topic}」に合うトーク ({count} 件) から選びます。"
+                 "すべてのトークに戻すには `/meetup subscribe all`。",
+    "sub_all_topics": "すべてのトークから選びます。トピックを絞るには `/meetup subscribe トピック` "
+                      "(例: `/meetup subscribe セキュリティ`)。",
+    "sub_topic_none": "「{topic}」に合う、メモのあるトークがありません。登録は変えていません。",
+    "sub_topic_try": "こちらはどうでしょう: {topics}",
+    "sub_topic_long": "トピックが長すぎます ({limit} 文字まで)。",
+    "sub_invite": "{channel} は非公開チャンネルで、ボットが参加していません。"
+                  "そのチャンネルで `/invite @meetup-bot` を実行してください。",
+    "home_sub_topic": "(トピック: {topic})",
+})
+LABELS["en"].update({
+    "sub_show": "This channel gets the talk of the week: `{cron}` ({tz}). Next: {next}.",
+    "sub_topic": "Only talks on “{topic}” ({count} talks). `/meetup subscribe all` goes back "
+                 "to every talk.",
+    "sub_all_topics": "Picked from every talk. To follow a topic: `/meetup subscribe TOPIC` "
+                      "(e.g. `/meetup subscribe security`).",
+    "sub_topic_none": "No talk with notes matches “{topic}”. The subscription is unchanged.",
+    "sub_topic_try": "Try: {topics}",
+    "sub_topic_long": "That topic is too long (at most {limit} characters).",
+    "sub_invite": "{channel} is a private channel the bot is not in: run "
+                  "`/invite @meetup-bot` there.",
+    "home_sub_topic": "(topic: {topic})",
+})

@@ -188,6 +188,23 @@ def test_command_week_subscribe_unsubscribe(server: Served, slack: FakeSlack,
     engine.dispose()
 
 
+def test_command_subscribe_with_a_topic(server: Served, slack: FakeSlack, db_url: str) -> None:
+    done = _blocks_text(_command(server, slack, 'subscribe "service mesh" 0 9 * * fri',
+                                 name="t-sub"))
+    assert "0 9 * * fri" in done and "service mesh" in done
+    assert [c.body["channel"] for c in slack.of("conversations.join")] == ["C0CHAN1"]
+    shown = _blocks_text(_command(server, slack, "subscribe", name="t-show"))
+    assert "受け取っています" in shown and "service mesh" in shown
+    refused = _blocks_text(_command(server, slack, "subscribe blockchain", name="t-none"))
+    assert "blockchain" in refused and "blocking" in refused
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        sub = session.scalars(select(Subscription)).one()
+        assert (sub.topic, sub.cron, sub.access) == ("service mesh", "0 9 * * fri", "member")
+    _command(server, slack, "unsubscribe", name="t-unsub")
+    engine.dispose()
+
+
 def test_mention_replies_in_thread_once_despite_retries(server: Served, slack: FakeSlack
                                                         ) -> None:
     event = mention_event("Kubernetes", ts="1700000100.000100")

@@ -363,12 +363,27 @@ class DigestService:
             related = self._related(session, talk)
         outcome = DigestOutcome(channel, period, talk, related, topic=topic)
         if won.taken_over:
-            found = self._find_posted(channel, period, won)
+            # The record says whether the crashed copy had started posting; the channel's
+            # history, where the bot may read it, says whether the message got there.
+            found, known = self._find_posted(channel, period)
             if found:
                 digests.record_posted(self.sessions, won.id, found)
                 outcome.ts, outcome.note = found, "found the message a crashed copy had posted"
                 return outcome
+            if won.in_doubt and not known:
+                return self._unconfirmed(won, outcome, "a crashed copy may have posted it")
         return self._post(won, outcome)
+
+    def _unconfirmed(self, won: digests.Claim, outcome: DigestOutcome, why: str
+                     ) -> DigestOutcome:
+        """The message may be in the channel and nothing can tell: not posted again (a
+        digest is never posted twice; one may go missing). Inviting the bot lets it look."""
+        digests.record_unconfirmed(self.sessions, won.id, why)
+        log.warning("digest for %s in %s not posted again: %s, and the bot cannot read the "
+                    "channel's history (invite it to the channel to let it check)",
+                    won.period, won.channel_id, why)
+        outcome.note = f"not posted again: {why} (no history access to check)"
+        return outcome
 
     def _post(self, won: digests.Claim, outcome: DigestOutcome) -> DigestOutcome:
         if self.client is None:
@@ -377,6 +392,9 @@ class DigestService:
             TalkView.from_talk(outcome.talk),  # type: ignore[arg-type]
             [TalkView.from_talk(t) for t in outcome.related], lang=self.lang)  # type: ignore[arg-type]
         delay = 1.0
+        # The intent, before anything goes to Slack: a crash from here on leaves a claim whose
+        # message may be in the channel, and whoever takes it over knows to look first.
+        digests.mark_sending(self.sessions, won.id)
         for attempt in range(1, self.max_attempts + 1):
             try:
                 resp = self.client.chat_postMessage(
@@ -409,11 +427,15 @@ class DigestService:
                             type(exc).__name__)
                 self.sleep(delay)
                 delay = min(delay * 2, 60.0)
-                found = self._find_posted(won.channel_id, won.period, won)
+                if _not_sent(exc):
+                    continue  # refused before any byte went out: nothing can be there
+                found, known = self._find_posted(won.channel_id, won.period)
                 if found:
                     digests.record_posted(self.sessions, won.id, found)
                     outcome.posted, outcome.ts = True, found
                     return outcome
+                if not known:
+                    return self._unconfirmed(won, outcome, "Slack did not answer the post")
         # Out of attempts: the claim stays, and a later round takes it over once stale.
         outcome.note = "Slack did not answer; will retry"
         outcome.failed = True
@@ -430,23 +452,44 @@ class DigestService:
         outcome.note, outcome.failed = f"Slack refused: {error}", True
         return outcome
 
-    def _find_posted(self, channel: str, period: str, won: digests.Claim) -> str | None:
-        """The ts of a digest for this period already in the channel (posted before a crash)."""
+    def _find_posted(self, channel: str, period: str) -> tuple[str | None, bool]:
+        """(the ts of this period's digest in the channel, True when the channel's history
+        could be read): (ts, True) found; (None, True) surely not there; (None, False)
+        unknown. A public channel the bot is not in is joined to read it."""
         if self.client is None:
-            return None
+            return None, False
         oldest = parse_period_key(period) - dt.timedelta(minutes=1)
-        try:
-            resp = self.client.conversations_history(
-                channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=100,
-                include_all_metadata=True)
-        except (SlackApiError, OSError, TimeoutError):
-            return None  # without history access we cannot know; post
+        resp = None
+        for attempt in (1, 2):
+            try:
+                resp = self.client.conversations_history(
+                    channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=100,
+                    include_all_metadata=True)
+                break
+            except SlackApiError as exc:
+                error = str(exc.response.get("error") or exc.response.status_code)
+                if attempt == 1 and error == "not_in_channel" and self._join(channel):
+                    continue
+                log.info("cannot read the history of %s: %s", channel, error)
+                return None, False
+            except (OSError, TimeoutError):
+                return None, False
+        if resp is None:
+            return None, False
         for msg in resp.get("messages") or []:
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == DIGEST_EVENT_TYPE and \
                     (meta.get("event_payload") or {}).get("period") == period:
-                return str(msg.get("ts"))
-        return None
+                return str(msg.get("ts")), True
+        return None, True
+
+    def _join(self, channel: str) -> bool:
+        try:
+            assert self.client is not None
+            self.client.conversations_join(channel=channel)
+            return True
+        except (SlackApiError, OSError, TimeoutError):
+            return False
 
     # ------------------------------------------------------------------ rounds
     def recover(self, now: dt.datetime | None = None) -> list[DigestOutcome]:
@@ -490,6 +533,12 @@ def _nothing_to_post(topic: str | None) -> str:
     if topic:
         return f"no talk with notes matches the topic {topic!r}"
     return "no talk with notes in the store"
+
+
+def _not_sent(exc: BaseException) -> bool:
+    """True when the request surely never reached Slack (the connection was refused)."""
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError)
 
 
 def _retry_after(exc: SlackApiError) -> float:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Reply, TalkView, digest_blocks, escape_mrkdwn, notice_blocks, one_line
 from bot.i18n import Lang, t
+from bot.metrics import MeteredWebClient, Metrics
 from store import digests
 from store.models import Talk
 from store.queries import talk_options
@@ -243,6 +244,7 @@ class DigestService:
         max_attempts: int = 5,
         sleep: Callable[[float], None] = time.sleep,
         glossary: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.sessions = sessions
         self.client = client
@@ -257,6 +259,7 @@ class DigestService:
         self.max_attempts = max_attempts
         self.sleep = sleep
         self.glossary = glossary  # the search glossary topics are matched with (None: default)
+        self.metrics = metrics
 
     # ------------------------------------------------------------------ reading
     def schedule_of(self, channel: str | None) -> tuple[str, str]:
@@ -369,6 +372,7 @@ class DigestService:
             if found:
                 digests.record_posted(self.sessions, won.id, found)
                 outcome.ts, outcome.note = found, "found the message a crashed copy had posted"
+                self._count("recovered")
                 return outcome
             if won.in_doubt and not known:
                 return self._unconfirmed(won, outcome, "a crashed copy may have posted it")
@@ -379,6 +383,7 @@ class DigestService:
         """The message may be in the channel and nothing can tell: not posted again (a
         digest is never posted twice; one may go missing). Inviting the bot lets it look."""
         digests.record_unconfirmed(self.sessions, won.id, why)
+        self._count("unconfirmed")
         log.warning("digest for %s in %s not posted again: %s, and the bot cannot read the "
                     "channel's history (invite it to the channel to let it check)",
                     won.period, won.channel_id, why)
@@ -406,6 +411,7 @@ class DigestService:
                 with self.sessions() as session, session.begin():
                     digests.mark_ok(session, won.channel_id)
                 log.info("digest posted to %s for %s (ts %s)", won.channel_id, won.period, ts)
+                self._count("posted")
                 outcome.posted, outcome.ts = True, ts
                 return outcome
             except SlackApiError as exc:
@@ -417,6 +423,9 @@ class DigestService:
                     wait = _retry_after(exc) if status == 429 else delay
                     log.warning("Slack answered %s for %s; retry %d in %.1fs", status,
                                 won.channel_id, attempt, wait)
+                    if self.metrics is not None:
+                        self.metrics.count_retry(
+                            "chat.postMessage", "rate_limited" if status == 429 else "server_error")
                     self.sleep(wait)
                     delay = min(delay * 2, 60.0)
                     continue
@@ -427,6 +436,8 @@ class DigestService:
                             type(exc).__name__)
                 self.sleep(delay)
                 delay = min(delay * 2, 60.0)
+                if self.metrics is not None:
+                    self.metrics.count_retry("chat.postMessage", "connection")
                 if _not_sent(exc):
                     continue  # refused before any byte went out: nothing can be there
                 found, known = self._find_posted(won.channel_id, won.period)
@@ -439,7 +450,12 @@ class DigestService:
         # Out of attempts: the claim stays, and a later round takes it over once stale.
         outcome.note = "Slack did not answer; will retry"
         outcome.failed = True
+        self._count("failed")
         return outcome
+
+    def _count(self, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.count_digest(outcome)
 
     def _refused(self, won: digests.Claim, outcome: DigestOutcome, error: str
                  ) -> DigestOutcome:
@@ -450,6 +466,7 @@ class DigestService:
             log.error("digest for %s refused by Slack: %s (marked failing; retried next "
                       "period)", won.channel_id, error)
         outcome.note, outcome.failed = f"Slack refused: {error}", True
+        self._count("failed")
         return outcome
 
     def _find_posted(self, channel: str, period: str) -> tuple[str | None, bool]:
@@ -630,13 +647,16 @@ class DigestScheduler:
 
 
 # --------------------------------------------------------------------------- wiring
-def digest_client(token: str, api_url: str | None = None) -> WebClient:
+def digest_client(token: str, api_url: str | None = None, metrics: Metrics | None = None
+                  ) -> WebClient:
     """The client the digest posts with. No retry handlers: `DigestService._post` retries
     429/5xx itself and looks at the channel before retrying a timeout, so that a retry can
     never make a second message."""
     kwargs: dict[str, Any] = {"token": token, "timeout": 10}
     if api_url:
         kwargs["base_url"] = api_url if api_url.endswith("/") else api_url + "/"
+    if metrics is not None:
+        return MeteredWebClient(metrics=metrics, **kwargs)
     return WebClient(**kwargs)
 
 
@@ -825,10 +845,10 @@ class SlackDigest:
 
 
 def build_slack_digest(settings: Any, sessions: sessionmaker[Session], *,
-                       with_scheduler: bool) -> SlackDigest:
+                       with_scheduler: bool, metrics: Metrics | None = None) -> SlackDigest:
     """The digest for `serve` (posting, with its scheduler) or for `ask` (previews only)."""
-    client = digest_client(settings.slack_bot_token, settings.slack_api_url) \
+    client = digest_client(settings.slack_bot_token, settings.slack_api_url, metrics) \
         if with_scheduler and settings.slack_bot_token else None
-    service = make_digest_service(settings, sessions, client)
+    service = make_digest_service(settings, sessions, client, metrics=metrics)
     scheduler = DigestScheduler(service) if with_scheduler else None
     return SlackDigest(service, scheduler, home_channel=settings.digest_channel)

@@ -40,6 +40,8 @@ class Settings:
     # The search glossary (YAML `synonyms:`); unset: content/glossary.yaml of the working
     # directory, else the bundled one.
     glossary: str | None = None
+    # "text" (one line per record) or "json" (one JSON object per line, for log collectors)
+    log_format: str = "text"
 
     @classmethod
     def from_env(
@@ -64,7 +66,11 @@ class Settings:
                 raw = from_file.get(f.name)
             if raw is None or raw == "":
                 continue
-            if f.name == "import_interval":
+            if f.name == "log_format":
+                values[f.name] = str(raw).strip().lower()
+                if values[f.name] not in ("text", "json"):
+                    raise SettingsError(f"LOG_FORMAT must be text or json, not {raw!r}")
+            elif f.name == "import_interval":
                 values[f.name] = _interval(raw)
             elif f.name in ("port", "digest_claim_timeout", "digest_grace_hours"):
                 convert = float if f.name == "digest_grace_hours" else int

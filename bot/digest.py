@@ -99,12 +99,15 @@ def parse_period_key(key: str) -> dt.datetime:
 
 
 # --------------------------------------------------------------------------- /meetup subscribe
-# A crontab field: numbers, *, ranges, steps, lists, and month or weekday names.
-_CRON_FIELD = re.compile(r"(?:[\d*?]|[a-z]{3})[\w*/,\-?]*", re.IGNORECASE)
+# A crontab field: numbers, *, ranges, steps and lists, or month and weekday names in them.
+_CRON_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr",
+               "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_CRON_ATOM = rf"(?:\d+|\*|\?|{'|'.join(_CRON_NAMES)})"
+_CRON_FIELD = re.compile(rf"{_CRON_ATOM}(?:[-,/]{_CRON_ATOM})*", re.IGNORECASE)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "「": '"', "」": '"', "『": '"',
-                         "』": '"', "＂": '"', "‘": "'", "’": "'"})
+                         "』": '"', "＂": '"'})
 # `/meetup subscribe all` goes back to every talk
-ALL_TOPICS = frozenset({"all", "*", "すべて", "全て", "全部", "ぜんぶ"})
+ALL_TOPICS = frozenset({"all", "すべて", "全て", "全部", "ぜんぶ"})
 
 
 @dataclass(frozen=True)
@@ -122,34 +125,28 @@ class SubscribeArgs:
 
 
 def _looks_like_cron(word: str) -> bool:
-    return bool(_CRON_FIELD.fullmatch(word)) and (
-        not word[:1].isalpha() or word[:3].lower() in _CRON_NAMES)
-
-
-_CRON_NAMES = frozenset(("mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar",
-                        "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
+    return bool(_CRON_FIELD.fullmatch(word))
 
 
 def parse_subscribe(text: str | None) -> SubscribeArgs:
-    """`[TOPIC] [CRON]`: the crontab is the trailing run of crontab-like words (at least two,
-    or the whole text); the rest is the topic, quotes grouping its words."""
+    """`[TOPIC] [CRON]`: the crontab is the trailing run of crontab-like words (at least two;
+    a word with `*` makes the whole text a crontab); the rest is the topic, quotes grouping
+    its words. One word alone ("2024", "monitoring") is a topic."""
     text = " ".join((text or "").translate(_QUOTES).split())
     if not text:
         return SubscribeArgs()
     try:
         lexer = shlex.shlex(text, posix=True)
-        lexer.whitespace_split, lexer.commenters = True, ""
-        words = list(lexer)
-        quoted = text.count('"') + text.count("'") > 0
+        lexer.whitespace_split, lexer.commenters, lexer.quotes = True, "", '"'
+        words = list(lexer)  # only double quotes group: "what's new" keeps its apostrophe
+        quoted = '"' in text
     except ValueError:  # an unbalanced quote: take the words as they are
-        words, quoted = text.replace('"', " ").replace("'", " ").split(), False
+        words, quoted = text.replace('"', " ").split(), False
     tail = 0
     while tail < len(words) and _looks_like_cron(words[len(words) - 1 - tail]):
         tail += 1
-    if quoted and tail == len(words):
-        tail = 0  # a quoted topic alone is a topic, even "2024"
-    if tail < 2 and tail != len(words):
-        tail = 0
+    if (quoted and tail == len(words)) or (tail < 2 and "*" not in "".join(words[-1:])):
+        tail = 0  # a quoted topic alone is a topic, and so is one word ("2024")
     if not quoted and any("*" in w for w in words[:len(words) - tail]):
         tail = len(words)  # "0 9 * * everyday": a crontab gone wrong, not a topic
     cron = " ".join(words[len(words) - tail:]) if tail else None

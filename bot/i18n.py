@@ -72,7 +72,7 @@ LABELS: dict[Lang, dict[str, str]] = {
             "*`/meetup talk 番号`* — 1 件のトークの詳細\n"
             "*`/meetup events`* — イベント一覧\n"
             "*`/meetup week`* — 今週のトーク\n"
-            "*`/meetup subscribe [CRON]`* / *`/meetup unsubscribe`* — このチャンネルへの週次配信\n"
+            "*`/meetup subscribe [トピック] [CRON]`* / *`/meetup unsubscribe`* — このチャンネルへの週次配信 (トピックで絞り込み可)\n"
             "*`/meetup help`* — このヘルプ\n"
             "チャンネルで <@{bot}> にメンションしても答えます(スレッドで返信)。"
         ),
@@ -130,7 +130,7 @@ LABELS: dict[Lang, dict[str, str]] = {
             "*`/meetup talk ID`* — one talk in full\n"
             "*`/meetup events`* — the events, newest first\n"
             "*`/meetup week`* — the talk of the week\n"
-            "*`/meetup subscribe [CRON]`* / *`/meetup unsubscribe`* — the weekly digest here\n"
+            "*`/meetup subscribe [TOPIC] [CRON]`* / *`/meetup unsubscribe`* — the weekly digest here, optionally on a topic\n"
             "*`/meetup help`* — this help\n"
             "Mention <@{bot}> in a channel and it answers in a thread."
         ),

@@ -62,9 +62,9 @@ def _subscribe(sessions: sessionmaker[Session], channel: str = "C1") -> None:
 
 
 def test_crash_between_post_and_record_without_history_posts_once(
-        seeded_sessions: sessionmaker[Session], slack: FakeSlack,
+        seeded_copy: sessionmaker[Session], slack: FakeSlack,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    _subscribe(seeded_sessions)
+    _subscribe(seeded_copy)
     _no_history(slack)
 
     def crash(*_a: object, **_k: object) -> None:
@@ -72,100 +72,100 @@ def test_crash_between_post_and_record_without_history_posts_once(
     with monkeypatch.context() as m:
         m.setattr(digests, "record_posted", crash)
         with pytest.raises(Crash):
-            _service(seeded_sessions, slack).run("C1")
+            _service(seeded_copy, slack).run("C1")
     assert len(_messages(slack)) == 1
-    assert (_row(seeded_sessions).status, _row(seeded_sessions).ts) == ("sending", None)
+    assert (_row(seeded_copy).status, _row(seeded_copy).ts) == ("sending", None)
     # Another copy (or this one restarted) finds the stale claim: in doubt, history refused.
-    recovered = _service(seeded_sessions, slack, LATER).recover()
+    recovered = _service(seeded_copy, slack, LATER).recover()
     assert [o.posted for o in recovered] == [False]
     assert "not posted again" in (recovered[0].note or "")
     assert slack.attempts("conversations.history")  # it did look, and was refused
     assert slack.attempts("conversations.join")  # and tried to join to be able to look
-    assert _row(seeded_sessions).status == "unconfirmed"
+    assert _row(seeded_copy).status == "unconfirmed"
     for later in (LATER, LATER + dt.timedelta(hours=1)):
-        service = _service(seeded_sessions, slack, later)
+        service = _service(seeded_copy, slack, later)
         assert service.recover() == [] and service.catch_up() == []
         assert not service.run("C1", now=later).posted
     assert len(_messages(slack)) == 1
 
 
 def test_crash_between_claim_and_post_without_history_posts_once(
-        seeded_sessions: sessionmaker[Session], slack: FakeSlack) -> None:
-    _subscribe(seeded_sessions)
+        seeded_copy: sessionmaker[Session], slack: FakeSlack) -> None:
+    _subscribe(seeded_copy)
     _no_history(slack)
-    crashed = digests.claim(seeded_sessions, "C1", PERIOD, None, None, "crashed",
+    crashed = digests.claim(seeded_copy, "C1", PERIOD, None, None, "crashed",
                             stale_after=dt.timedelta(minutes=5), now=MONDAY_9_TOKYO)
     assert crashed is not None  # the record says: claimed, nothing sent
-    recovered = _service(seeded_sessions, slack, LATER).recover()
+    recovered = _service(seeded_copy, slack, LATER).recover()
     assert [o.posted for o in recovered] == [True]
-    assert _service(seeded_sessions, slack, LATER).recover() == []
+    assert _service(seeded_copy, slack, LATER).recover() == []
     assert len(_messages(slack)) == 1
-    assert (_row(seeded_sessions).status, _row(seeded_sessions).ts) == \
+    assert (_row(seeded_copy).status, _row(seeded_copy).ts) == \
         ("posted", recovered[0].ts)
 
 
 def test_crash_after_post_joins_a_public_channel_to_find_the_message(
-        seeded_sessions: sessionmaker[Session], slack: FakeSlack,
+        seeded_copy: sessionmaker[Session], slack: FakeSlack,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    _subscribe(seeded_sessions)
+    _subscribe(seeded_copy)
 
     def crash(*_a: object, **_k: object) -> None:
         raise Crash
     with monkeypatch.context() as m:
         m.setattr(digests, "record_posted", crash)
         with pytest.raises(Crash):
-            _service(seeded_sessions, slack).run("C1")
+            _service(seeded_copy, slack).run("C1")
     slack.fail("conversations.history", error="not_in_channel")  # not in it until it joins
-    recovered = _service(seeded_sessions, slack, LATER).recover()
+    recovered = _service(seeded_copy, slack, LATER).recover()
     assert recovered[0].ts == _messages(slack)[0].body["_ts"] and not recovered[0].posted
     assert [c.body["channel"] for c in slack.of("conversations.join")] == ["C1"]
     assert len(_messages(slack)) == 1
-    assert _row(seeded_sessions).status == "posted"
+    assert _row(seeded_copy).status == "posted"
 
 
-def test_timeout_without_history_is_not_posted_again(seeded_sessions: sessionmaker[Session],
+def test_timeout_without_history_is_not_posted_again(seeded_copy: sessionmaker[Session],
                                                      slack: FakeSlack) -> None:
-    _subscribe(seeded_sessions)
+    _subscribe(seeded_copy)
     _no_history(slack)
     slack.fail("chat.postMessage", delay=1.5)  # Slack posts, the answer comes too late
-    outcome = _service(seeded_sessions, slack, timeout=0.5).run("C1")
+    outcome = _service(seeded_copy, slack, timeout=0.5).run("C1")
     assert not outcome.posted and "not posted again" in (outcome.note or "")
     assert len(slack.attempts("chat.postMessage")) == 1
-    assert _row(seeded_sessions).status == "unconfirmed"
+    assert _row(seeded_copy).status == "unconfirmed"
 
 
 def test_post_marks_the_intent_before_slack_sees_the_message(
-        seeded_sessions: sessionmaker[Session], slack: FakeSlack) -> None:
-    _subscribe(seeded_sessions)
+        seeded_copy: sessionmaker[Session], slack: FakeSlack) -> None:
+    _subscribe(seeded_copy)
     seen: list[str] = []
-    service = _service(seeded_sessions, slack)
+    service = _service(seeded_copy, slack)
     real = service.client.chat_postMessage  # type: ignore[union-attr]
 
     def post(**kwargs: Any) -> Any:
-        seen.append(_row(seeded_sessions).status)
+        seen.append(_row(seeded_copy).status)
         return real(**kwargs)
     service.client.chat_postMessage = post  # type: ignore[method-assign,union-attr]
     assert service.run("C1").posted
-    assert seen == ["sending"] and _row(seeded_sessions).status == "posted"
+    assert seen == ["sending"] and _row(seeded_copy).status == "posted"
 
 
 # --------------------------------------------------------------------------- subscribing
-def test_subscribe_joins_a_public_channel(seeded_sessions: sessionmaker[Session],
+def test_subscribe_joins_a_public_channel(seeded_copy: sessionmaker[Session],
                                           slack: FakeSlack) -> None:
-    port = SlackDigest(_service(seeded_sessions, slack))
+    port = SlackDigest(_service(seeded_copy, slack))
     _, text = port.subscribe(channel_id="C1", user_id="U1", args=None, lang="en")
     assert [c.body["channel"] for c in slack.of("conversations.join")] == ["C1"]
     assert "/invite" not in text
-    with seeded_sessions() as s:
+    with seeded_copy() as s:
         sub = digests.get_subscription(s, "C1")
         assert sub is not None and sub.access == "member"
 
 
 def test_subscribe_in_a_private_channel_asks_for_an_invite(
-        seeded_sessions: sessionmaker[Session], slack: FakeSlack) -> None:
+        seeded_copy: sessionmaker[Session], slack: FakeSlack) -> None:
     slack.fail("conversations.join", error="method_not_supported_for_channel_type", times=2)
     slack.fail("conversations.history", error="channel_not_found")
-    service = _service(seeded_sessions, slack)
+    service = _service(seeded_copy, slack)
     port = SlackDigest(service)
     _, text = port.subscribe(channel_id="G1", user_id="U1", args=None, lang="ja")
     assert "`/invite @meetup-bot`" in text
@@ -178,6 +178,6 @@ def test_subscribe_in_a_private_channel_asks_for_an_invite(
     # a private channel the bot is already in: no hint
     _, text = port.subscribe(channel_id="G2", user_id="U1", args=None, lang="en")
     assert "/invite" not in text
-    with seeded_sessions() as s:
+    with seeded_copy() as s:
         sub = digests.get_subscription(s, "G2")
         assert sub is not None and sub.access == "member"

@@ -65,11 +65,11 @@ def _service(sessions: sessionmaker[Session], slack: FakeSlack,
 
 
 def test_subscribe_with_a_topic_posts_only_matching_talks_each_once(
-        seeded_sessions: sessionmaker[Session], slack: FakeSlack) -> None:
-    port = SlackDigest(_service(seeded_sessions, slack))
+        seeded_copy: sessionmaker[Session], slack: FakeSlack) -> None:
+    port = SlackDigest(_service(seeded_copy, slack))
     blocks, text = port.subscribe(channel_id="C1", user_id="U1", args="セキュリティ", lang="ja")
     assert "セキュリティ" in text and check_blocks(blocks) == []
-    with seeded_sessions() as s:
+    with seeded_copy() as s:
         matching = {t.talk_id for t in topic_talks(s, "セキュリティ")}
         sub = digests.get_subscription(s, "C1")
         assert sub is not None and (sub.topic, sub.cron) == ("セキュリティ", "0 9 * * mon")
@@ -78,7 +78,7 @@ def test_subscribe_with_a_topic_posts_only_matching_talks_each_once(
     picked = []
     for week in range(2 * len(matching)):
         now = MONDAY_9_TOKYO + dt.timedelta(days=7 * week, minutes=1)
-        outcome = _service(seeded_sessions, slack, now).run("C1", now=now)
+        outcome = _service(seeded_copy, slack, now).run("C1", now=now)
         assert outcome.posted and outcome.talk is not None and outcome.topic == "セキュリティ"
         picked.append(outcome.talk.id)
     first, second = picked[:len(matching)], picked[len(matching):]
@@ -88,13 +88,13 @@ def test_subscribe_with_a_topic_posts_only_matching_talks_each_once(
 
 
 def test_subscribe_topic_and_schedule_change_only_what_is_given(
-        seeded_sessions: sessionmaker[Session], slack: FakeSlack) -> None:
-    port = SlackDigest(_service(seeded_sessions, slack))
+        seeded_copy: sessionmaker[Session], slack: FakeSlack) -> None:
+    port = SlackDigest(_service(seeded_copy, slack))
     _, text = port.subscribe(channel_id="C2", user_id="U1", args='"service mesh" 0 9 * * fri',
                              lang="en")
     assert "0 9 * * fri" in text and "service mesh" in text
     _, text = port.subscribe(channel_id="C2", user_id="U1", args="0 8 * * tue", lang="en")
-    with seeded_sessions() as s:
+    with seeded_copy() as s:
         sub = digests.get_subscription(s, "C2")
         assert sub is not None and (sub.topic, sub.cron) == ("service mesh", "0 8 * * tue")
     _, shown = port.subscribe(channel_id="C2", user_id="U1", args=None, lang="en")
@@ -102,32 +102,32 @@ def test_subscribe_topic_and_schedule_change_only_what_is_given(
     assert "“service mesh”" in shown
     _, text = port.subscribe(channel_id="C2", user_id="U1", args="all", lang="en")
     assert "every talk" in text
-    with seeded_sessions() as s:
+    with seeded_copy() as s:
         sub = digests.get_subscription(s, "C2")
         assert sub is not None and (sub.topic, sub.cron) == (None, "0 8 * * tue")
 
 
 def test_subscribe_refuses_a_topic_without_talks_and_suggests_close_ones(
-        seeded_sessions: sessionmaker[Session], slack: FakeSlack) -> None:
-    port = SlackDigest(_service(seeded_sessions, slack))
+        seeded_copy: sessionmaker[Session], slack: FakeSlack) -> None:
+    port = SlackDigest(_service(seeded_copy, slack))
     port.subscribe(channel_id="C3", user_id="U1", args="security", lang="en")
     blocks, text = port.subscribe(channel_id="C3", user_id="U1", args="blockchain", lang="en")
     assert "No talk with notes matches “blockchain”" in text and check_blocks(blocks) == []
     assert '`/meetup subscribe "blocking"`' in text  # a close term that does find talks
     _, text = port.subscribe(channel_id="C3", user_id="U1", args="zzqxv", lang="ja")
     assert "「zzqxv」に合う" in text and "こちら" not in text  # nothing close: no suggestions
-    with seeded_sessions() as s:
+    with seeded_copy() as s:
         sub = digests.get_subscription(s, "C3")
         assert sub is not None and sub.topic == "security"  # unchanged
         assert digests.get_subscription(s, "C4") is None
     _, text = port.subscribe(channel_id="C4", user_id="U1", args="zzqxv", lang="en")
-    with seeded_sessions() as s:
+    with seeded_copy() as s:
         assert digests.get_subscription(s, "C4") is None  # refused: not subscribed either
 
 
-def test_app_home_lists_each_channels_topic(seeded_sessions: sessionmaker[Session],
+def test_app_home_lists_each_channels_topic(seeded_copy: sessionmaker[Session],
                                             slack: FakeSlack) -> None:
-    port = SlackDigest(_service(seeded_sessions, slack))
+    port = SlackDigest(_service(seeded_copy, slack))
     port.subscribe(channel_id="C5", user_id="U1", args="セキュリティ", lang="ja")
     port.subscribe(channel_id="C6", user_id="U1", args=None, lang="ja")
     talk, note = port.home_week(lang="ja")
@@ -136,15 +136,15 @@ def test_app_home_lists_each_channels_topic(seeded_sessions: sessionmaker[Sessio
     assert "<#C6> (" not in note
 
 
-def test_cli_digest_json_shows_the_topic(seeded_sessions: sessionmaker[Session],
+def test_cli_digest_json_shows_the_topic(seeded_copy: sessionmaker[Session],
                                          tmp_path: Path, slack: FakeSlack) -> None:
-    port = SlackDigest(_service(seeded_sessions, slack))
+    port = SlackDigest(_service(seeded_copy, slack))
     port.subscribe(channel_id="C7", user_id="U1", args="service mesh", lang="en")
-    url = str(seeded_sessions.kw["bind"].url)
+    url = str(seeded_copy.kw["bind"].url)
     result = CliRunner().invoke(cli, ["digest", "--channel", "C7", "--dry-run", "--json",
                                       "--db", url], env={"DATABASE_URL": ""})
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["channel"] == "C7" and out["topic"] == "service mesh" and not out["posted"]
-    with seeded_sessions() as s:
+    with seeded_copy() as s:
         assert out["talk"]["id"] in {t.talk_id for t in topic_talks(s, "service mesh")}

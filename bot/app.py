@@ -38,6 +38,7 @@ from bot.handlers import (
     StoreClaims,
     register,
 )
+from bot.metrics import MeteredWebClient, Metrics, TimedSearch, bolt_middleware, counted_retries
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("meetup_bot.slack")
@@ -61,17 +62,27 @@ def api_base_url(settings: Settings) -> str:
     return base if base.endswith("/") else base + "/"
 
 
-def build_web_client(settings: Settings) -> WebClient:
-    return WebClient(token=settings.slack_bot_token, base_url=api_base_url(settings), timeout=10,
-                     retry_handlers=retry_handlers())
+def build_web_client(settings: Settings, metrics: Metrics | None = None) -> WebClient:
+    """The app's Web API client; with `metrics`, its errors, retries and answers are counted."""
+    kwargs: dict[str, Any] = {"token": settings.slack_bot_token,
+                              "base_url": api_base_url(settings), "timeout": 10,
+                              "retry_handlers": counted_retries(retry_handlers(), metrics)}
+    if metrics is not None:
+        return MeteredWebClient(metrics=metrics, **kwargs)
+    return WebClient(**kwargs)
 
 
-def build_responder() -> Responder:
+def build_responder(metrics: Metrics | None = None) -> Responder:
     """Posts to a response_url with the same retries as the Web API client."""
     def respond(url: str, payload: dict[str, Any]) -> None:
-        resp = WebhookClient(url, timeout=10, retry_handlers=retry_handlers()).send_dict(payload)
+        handlers = counted_retries(retry_handlers(), metrics, "response_url")
+        resp = WebhookClient(url, timeout=10, retry_handlers=handlers).send_dict(payload)
         if resp.status_code != 200:
             log.warning("response_url answered %s: %s", resp.status_code, resp.body[:200])
+            if metrics is not None:
+                metrics.slack_api_errors.labels("response_url", str(resp.status_code)).inc()
+        elif metrics is not None:
+            metrics.answers.labels("response_url").inc()
     return respond
 
 
@@ -140,13 +151,17 @@ def require_slack_settings(settings: Settings) -> str:
 
 def build_deps(settings: Settings, sessions: sessionmaker[Session], *,
                search: SearchBackend | None = None, digest: DigestPort | None = None,
-               events: EventLog | None = None) -> Deps:
+               events: EventLog | None = None, metrics: Metrics | None = None) -> Deps:
     adder = build_adder(sessions, import_users=settings.import_users,
                         import_allow_hosts=settings.import_allow_hosts,
                         api_base_url=api_base_url(settings), token=settings.slack_bot_token)
-    return Deps(sessions=sessions, search=search or default_search(settings.glossary),
-                language=settings.bot_language, digest=digest, respond=build_responder(),
-                events=events or EventLog(), claim=StoreClaims(sessions), adder=adder)
+    search = search or default_search(settings.glossary)
+    if metrics is not None:
+        search = TimedSearch(search, metrics.observe_search)
+    return Deps(sessions=sessions, search=search,
+                language=settings.bot_language, digest=digest,
+                respond=build_responder(metrics), events=events or EventLog(),
+                claim=StoreClaims(sessions), adder=adder)
 
 
 class _SkipTokenNotice(logging.Filter):
@@ -159,7 +174,8 @@ class _SkipTokenNotice(logging.Filter):
 
 def build_app(settings: Settings, sessions: sessionmaker[Session], client: WebClient | None = None,
               *, search: SearchBackend | None = None, digest: DigestPort | None = None,
-              socket_mode: bool = False, deps: Deps | None = None) -> App:
+              socket_mode: bool = False, deps: Deps | None = None,
+              metrics: Metrics | None = None) -> App:
     """The Bolt app with every listener; calls auth.test once (a bad token fails here)."""
     client = client or build_web_client(settings)
     bolt_log = logging.getLogger("meetup_bot.bolt")
@@ -176,7 +192,10 @@ def build_app(settings: Settings, sessions: sessionmaker[Session], client: WebCl
         listener_executor=ThreadPoolExecutor(LAZY_WORKERS, thread_name_prefix="meetup-lazy"),
         logger=bolt_log,
     )
-    register(app, deps or build_deps(settings, sessions, search=search, digest=digest))
+    if metrics is not None:
+        app.use(bolt_middleware(metrics))
+    register(app, deps or build_deps(settings, sessions, search=search, digest=digest,
+                                     metrics=metrics))
     return app
 
 
@@ -214,6 +233,7 @@ def socket_mode(app: App, app_token: str) -> Iterator[SocketModeHandler]:
 # ---------------------------------------------------------------- the answer worker
 
 _worker_deps: Deps | None = None
+_worker_searches: list[tuple[str, float]] = []  # this task's searches, for the server's metrics
 WORKER_NICENESS = 10
 WORKER_TIMEOUT = 60.0
 
@@ -251,12 +271,17 @@ def _init_worker(database_url: str, language: str | None, niceness: int, parent:
     from store.db import make_engine, make_sessionmaker
 
     sessions = make_sessionmaker(make_engine(database_url))
-    _worker_deps = Deps(sessions=sessions, search=default_search(glossary), language=language)
+    search = TimedSearch(default_search(glossary),
+                         lambda kind, seconds: _worker_searches.append((kind, seconds)))
+    _worker_deps = Deps(sessions=sessions, search=search, language=language)
 
 
-def _run_in_worker(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _run_in_worker(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+                   ) -> tuple[Any, list[tuple[str, float]]]:
+    """fn's result, and the searches it made (kind, seconds): the server counts them."""
     assert _worker_deps is not None, "the worker was not initialised"
-    return fn(_worker_deps, *args, **kwargs)
+    _worker_searches.clear()
+    return fn(_worker_deps, *args, **kwargs), list(_worker_searches)
 
 
 def _warm_up(deps: Deps) -> int:
@@ -266,14 +291,15 @@ def _warm_up(deps: Deps) -> int:
 
 
 @contextmanager
-def answer_worker(deps: Deps, database_url: str, *, workers: int | None = None
-                  ) -> Iterator[Offload]:
+def answer_worker(deps: Deps, database_url: str, *, workers: int | None = None,
+                  metrics: Metrics | None = None) -> Iterator[Offload]:
     """Searches run in a lower-priority process, so acks keep a core of their own under load.
 
     The offload falls back to running here if the worker process dies.
     """
     count = workers or max(1, (os.cpu_count() or 2) - 1)
-    glossary = deps.search.glossary if isinstance(deps.search, GlossarySearch) else None
+    search = deps.search.inner if isinstance(deps.search, TimedSearch) else deps.search
+    glossary = search.glossary if isinstance(search, GlossarySearch) else None
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker,
                                initargs=(database_url, deps.language, WORKER_NICENESS, os.getpid(),
@@ -286,10 +312,14 @@ def answer_worker(deps: Deps, database_url: str, *, workers: int | None = None
             log.warning("the answer worker is gone; answering in the server process")
             return fn(deps, *args, **kwargs)
         try:
-            return future.result(timeout=WORKER_TIMEOUT)
+            result, searches = future.result(timeout=WORKER_TIMEOUT)
         except BrokenExecutor:
             log.warning("the answer worker died; answering in the server process")
             return fn(deps, *args, **kwargs)
+        if metrics is not None:
+            for kind, seconds in searches:
+                metrics.observe_search(kind, seconds)
+        return result
 
     for _ in range(count):
         pool.submit(_run_in_worker, _warm_up, (), {})

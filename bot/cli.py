@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -109,19 +110,52 @@ def _echo_json(value: object) -> None:
 def cli(ctx: click.Context, verbose: bool, db_url: str | None) -> None:
     """meetup-bot: meetup and conference notes that answer back inside Slack."""
     ctx.ensure_object(dict)["db_url"] = db_url
+    try:
+        settings: Settings | None = Settings.from_env()
+    except SettingsError as exc:
+        if "LOG_FORMAT" in str(exc):
+            raise click.ClickException(str(exc)) from None
+        settings = None  # the subcommand that needs the settings says what is wrong
+    secrets = [s for s in (settings.slack_bot_token, settings.slack_signing_secret,
+                           settings.slack_app_token) if s] if settings else []
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
-                                      verbose=verbose))
+    if settings is not None and settings.log_format == "json":
+        handler.setFormatter(JsonLogFormatter(verbose=verbose, secrets=secrets))
+    else:
+        handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                          verbose=verbose, secrets=secrets))
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+
+
+# Slack tokens (bot, user, app-level, refresh …) and passwords in URLs, wherever they appear.
+_SECRET_PATTERNS = (
+    (re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+"), r"\1-…"),
+    (re.compile(r"(://[^:/@\s]+):[^@\s]+@"), r"\1:***@"),
+)
+
+
+def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
+    """`text` without Slack tokens, URL passwords and the given secret values."""
+    for secret in secrets:
+        if len(secret) >= 8:
+            text = text.replace(secret, "***")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class LogFormatter(logging.Formatter):
     """Without -v, a database error in a log record shows as its driver's first line:
-    SQLAlchemy's text carries the SQL statement and its parameters (report text, tokens)."""
+    SQLAlchemy's text carries the SQL statement and its parameters (report text, tokens).
+    Slack tokens, URL passwords and the settings' secrets never reach the log."""
 
-    def __init__(self, fmt: str, *, verbose: bool) -> None:
+    def __init__(self, fmt: str, *, verbose: bool, secrets: list[str] | None = None) -> None:
         super().__init__(fmt)
         self.verbose = verbose
+        self.secrets = list(secrets or [])
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
 
     def formatException(self, ei: Any) -> str:
         exc, chain = ei[1], list[BaseException]()
@@ -140,6 +174,35 @@ class LogFormatter(logging.Formatter):
 
 
 _SQL_DETAIL = re.compile(r"\n\[SQL: .*?(?:\(Background on this error at: [^)]*\)|$)", re.S)
+# What every LogRecord has; anything else on a record came as `extra=` and is logged too.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "taskName"}
+
+
+class JsonLogFormatter(LogFormatter):
+    """LOG_FORMAT=json: one JSON object per line (time, level, logger, message, the record's
+    extra fields, the exception), redacted like the text format."""
+
+    def __init__(self, *, verbose: bool, secrets: list[str] | None = None) -> None:
+        super().__init__("%(message)s", verbose=verbose, secrets=secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if not self.verbose:
+            message = _SQL_DETAIL.sub("", message)
+        entry: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC)
+            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname, "logger": record.name, "message": message}
+        for key, value in vars(record).items():
+            if key not in _RECORD_FIELDS and key not in entry:
+                entry[key] = value if isinstance(value, (int, float, bool, type(None))) \
+                    else str(value)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return redact(json.dumps(entry, ensure_ascii=False), self.secrets)
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?://|[^\\/])")
@@ -399,6 +462,7 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
         socket_mode,
     )
     from bot.digest import ScheduleError, build_slack_digest, ensure_settings_subscription
+    from bot.metrics import Metrics
     from bot.notes import content_folders, import_content, schedule_reimport
     from bot.server import SlackWSGI, announce, run, store_health
 
@@ -412,17 +476,19 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
     # What the notes' imports did is worth a line even without -v.
     logging.getLogger("meetup_bot.notes").setLevel(logging.INFO)
     url = db_url or settings.database_url
+    metrics = Metrics()  # this app's own registry: GET /metrics
     with open_store(url) as (_engine, sessions):
         try:
             check_slack(settings)
             # Before the app answers anyone: the notes as they are now (rejected files are
             # logged; the others are imported and the server starts all the same).
-            import_content(settings, sessions, folders)
+            import_content(settings, sessions, folders, metrics=metrics)
             ensure_settings_subscription(settings, sessions)
-            digest = build_slack_digest(settings, sessions, with_scheduler=True)
-            deps = build_deps(settings, sessions, digest=digest)
-            app = build_app(settings, sessions, build_web_client(settings), deps=deps,
-                            socket_mode=mode == "socket")
+            digest = build_slack_digest(settings, sessions, with_scheduler=True,
+                                        metrics=metrics)
+            deps = build_deps(settings, sessions, digest=digest, metrics=metrics)
+            app = build_app(settings, sessions, build_web_client(settings, metrics), deps=deps,
+                            socket_mode=mode == "socket", metrics=metrics)
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from None
         except ScheduleError as exc:
@@ -431,19 +497,21 @@ def serve_cmd(port: int | None, host: str, db_url: str | None) -> None:
         port = settings.port if port is None else port
         scheduler = digest.scheduler
         assert scheduler is not None
-        schedule_reimport(scheduler.scheduler, settings, sessions)
+        schedule_reimport(scheduler.scheduler, settings, sessions, metrics)
         scheduler.start()  # the digest jobs, and at once any young digest missed while down
         try:
-            with answer_worker(deps, url) as offload, lazy_work_drained(app):
+            with answer_worker(deps, url, metrics=metrics) as offload, lazy_work_drained(app):
                 deps.offload = offload
                 if mode == "socket":
                     assert settings.slack_app_token is not None
-                    run(SlackWSGI(None, None, health), host=host, port=port,
+                    run(SlackWSGI(None, None, health, metrics), host=host, port=port,
                         services=[socket_mode(app, settings.slack_app_token)],
-                        on_listen=announce("Socket Mode connected; health check"))
+                        on_listen=announce("Socket Mode connected; health check",
+                                           as_json=settings.log_format == "json"))
                 else:
-                    run(SlackWSGI(app, settings.slack_signing_secret, health), host=host,
-                        port=port, on_listen=announce("HTTP mode"))
+                    run(SlackWSGI(app, settings.slack_signing_secret, health, metrics), host=host,
+                        port=port, on_listen=announce("HTTP mode",
+                                                      as_json=settings.log_format == "json"))
         finally:
             scheduler.shutdown()
 

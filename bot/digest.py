@@ -7,6 +7,8 @@ import functools
 import hashlib
 import logging
 import os
+import re
+import shlex
 import socket
 import time
 import uuid
@@ -22,11 +24,13 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks import Reply, TalkView, digest_blocks, escape_mrkdwn, notice_blocks
+from bot.blocks import Reply, TalkView, digest_blocks, escape_mrkdwn, notice_blocks, one_line
 from bot.i18n import Lang, t
+from bot.metrics import MeteredWebClient, Metrics
 from store import digests
 from store.models import Talk
 from store.queries import talk_options
+from store.topics import MAX_TOPIC, topic_suggestions, topic_talks
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,10 @@ DIGEST_EVENT_TYPE = "meetup_digest"
 CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived",
                             "channel_is_archived", "restricted_action", "missing_scope",
                             "invalid_auth", "account_inactive", "not_authed"})
+
+
+# Slack errors that mean the bot is not in the channel: someone has to /invite it.
+INVITE_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
 
 
 class ScheduleError(ValueError):
@@ -90,6 +98,64 @@ def parse_period_key(key: str) -> dt.datetime:
     return dt.datetime.strptime(key, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
 
 
+# --------------------------------------------------------------------------- /meetup subscribe
+# A crontab field: numbers, *, ranges, steps and lists, or month and weekday names in them.
+_CRON_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr",
+               "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_CRON_ATOM = rf"(?:\d+|\*|\?|{'|'.join(_CRON_NAMES)})"
+_CRON_FIELD = re.compile(rf"{_CRON_ATOM}(?:[-,/]{_CRON_ATOM})*", re.IGNORECASE)
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "「": '"', "」": '"', "『": '"',
+                         "』": '"', "＂": '"'})
+# `/meetup subscribe all` goes back to every talk
+ALL_TOPICS = frozenset({"all", "すべて", "全て", "全部", "ぜんぶ"})
+
+
+@dataclass(frozen=True)
+class SubscribeArgs:
+    """What `/meetup subscribe` was given: a topic (ALL: back to every talk) and a crontab;
+    None where the user gave nothing, which keeps what the channel has."""
+
+    topic: str | None = None
+    cron: str | None = None
+    clear_topic: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.topic is None and self.cron is None and not self.clear_topic
+
+
+def _looks_like_cron(word: str) -> bool:
+    return bool(_CRON_FIELD.fullmatch(word))
+
+
+def parse_subscribe(text: str | None) -> SubscribeArgs:
+    """`[TOPIC] [CRON]`: the crontab is the trailing run of crontab-like words (at least two;
+    a word with `*` makes the whole text a crontab); the rest is the topic, quotes grouping
+    its words. One word alone ("2024", "monitoring") is a topic."""
+    text = " ".join((text or "").translate(_QUOTES).split())
+    if not text:
+        return SubscribeArgs()
+    try:
+        lexer = shlex.shlex(text, posix=True)
+        lexer.whitespace_split, lexer.commenters, lexer.quotes = True, "", '"'
+        words = list(lexer)  # only double quotes group: "what's new" keeps its apostrophe
+        quoted = '"' in text
+    except ValueError:  # an unbalanced quote: take the words as they are
+        words, quoted = text.replace('"', " ").split(), False
+    tail = 0
+    while tail < len(words) and _looks_like_cron(words[len(words) - 1 - tail]):
+        tail += 1
+    if (quoted and tail == len(words)) or (tail < 2 and "*" not in "".join(words[-1:])):
+        tail = 0  # a quoted topic alone is a topic, and so is one word ("2024")
+    if not quoted and any("*" in w for w in words[:len(words) - tail]):
+        tail = len(words)  # "0 9 * * everyday": a crontab gone wrong, not a topic
+    cron = " ".join(words[len(words) - tail:]) if tail else None
+    topic = " ".join(words[:len(words) - tail]).strip() or None
+    if topic is not None and topic.lower() in ALL_TOPICS:
+        return SubscribeArgs(None, cron, clear_topic=True)
+    return SubscribeArgs(topic, cron)
+
+
 # --------------------------------------------------------------------------- picking
 @dataclass(frozen=True)
 class Candidate:
@@ -134,6 +200,7 @@ class DigestOutcome:
     period: str
     talk: Talk | None
     related: list[Talk] = field(default_factory=list)
+    topic: str | None = None
     posted: bool = False
     ts: str | None = None
     note: str | None = None  # why nothing was posted (already posted, no talks, Slack said …)
@@ -142,7 +209,8 @@ class DigestOutcome:
     def as_dict(self) -> dict[str, Any]:
         from store.queries import talk_dict
 
-        return {"channel": self.channel, "talk": talk_dict(self.talk) if self.talk else None,
+        return {"channel": self.channel, "topic": self.topic,
+                "talk": talk_dict(self.talk) if self.talk else None,
                 "posted": self.posted, "ts": self.ts}
 
 
@@ -172,6 +240,8 @@ class DigestService:
         lang: str = "ja",
         max_attempts: int = 5,
         sleep: Callable[[float], None] = time.sleep,
+        glossary: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.sessions = sessions
         self.client = client
@@ -185,6 +255,8 @@ class DigestService:
         self.lang = lang
         self.max_attempts = max_attempts
         self.sleep = sleep
+        self.glossary = glossary  # the search glossary topics are matched with (None: default)
+        self.metrics = metrics
 
     # ------------------------------------------------------------------ reading
     def schedule_of(self, channel: str | None) -> tuple[str, str]:
@@ -200,17 +272,40 @@ class DigestService:
         fire = current_period(parse_schedule(cron, tz), now or self.clock())
         return period_key(fire or (now or self.clock()))
 
+    def topic_of(self, session: Session, channel: str | None) -> str | None:
+        sub = digests.get_subscription(session, channel) if channel else None
+        return sub.topic if sub is not None else None
+
+    def eligible(self, session: Session, topic: str | None) -> list[Candidate]:
+        """The talks a digest may feature: with notes, and matching the topic if there is one."""
+        if topic:
+            found = topic_talks(session, topic, glossary=self._glossary())
+            return sorted((Candidate(f.talk_id, f.event_id) for f in found),
+                          key=lambda c: c.talk_id)
+        rows = session.execute(
+            select(Talk.id, Talk.event_id).where(Talk.has_notes.is_(True)).order_by(Talk.id)
+        ).all()
+        return [Candidate(r.id, r.event_id) for r in rows]
+
+    def _glossary(self) -> Any:
+        if self.glossary is None:
+            return None
+        from store.search import load_glossary
+
+        return load_glossary(self.glossary)
+
+    def suggest_topics(self, session: Session, topic: str) -> list[str]:
+        return topic_suggestions(session, topic, glossary=self._glossary())
+
     def choose(self, session: Session, channel: str, period: str) -> Talk | None:
-        """The talk for (channel, period): the one already claimed, else a fresh pick."""
+        """The talk for (channel, period): the one already claimed, else a fresh pick among
+        the channel's eligible talks (its topic's, when it has one)."""
         existing = digests.find_post(session, channel, period)
         if existing is not None and existing.talk_id is not None:
             talk = _load_talk(session, existing.talk_id)
             if talk is not None:
                 return talk
-        rows = session.execute(
-            select(Talk.id, Talk.event_id).where(Talk.has_notes.is_(True)).order_by(Talk.id)
-        ).all()
-        eligible = [Candidate(r.id, r.event_id) for r in rows]
+        eligible = self.eligible(session, self.topic_of(session, channel))
         past = [Candidate(p.talk_id, p.event_id or 0)
                 for p in digests.history(session, channel, before_period=period)
                 if p.talk_id is not None]
@@ -225,11 +320,12 @@ class DigestService:
             talk = self.choose(session, key, period)
             related = self._related(session, talk)
             post = digests.find_post(session, key, period)
-        outcome = DigestOutcome(key, period, talk, related)
+            topic = self.topic_of(session, channel)
+        outcome = DigestOutcome(key, period, talk, related, topic=topic)
         if post is not None and post.ts:
             outcome.ts = post.ts
         if talk is None:
-            outcome.note = "no talk with notes in the store"
+            outcome.note = _nothing_to_post(topic)
         return outcome
 
     def _related(self, session: Session, talk: Talk | None) -> list[Talk]:
@@ -250,27 +346,46 @@ class DigestService:
         with self.sessions() as session:
             talk = self.choose(session, channel, period)
             existing = digests.find_post(session, channel, period)
+            topic = self.topic_of(session, channel)
         if talk is None:
-            return DigestOutcome(channel, period, None, note="no talk with notes in the store")
-        if existing is not None and existing.status != "claimed":
-            return DigestOutcome(channel, period, talk, ts=existing.ts,
+            return DigestOutcome(channel, period, None, topic=topic, note=_nothing_to_post(topic))
+        if existing is not None and existing.status not in digests.OPEN:
+            return DigestOutcome(channel, period, talk, topic=topic, ts=existing.ts,
                                  note=f"already {existing.status} for this period")
         won = digests.claim(self.sessions, channel, period, talk.id, talk.event_id, self.owner,
                             stale_after=self.stale_after, now=now)
         if won is None:
-            return DigestOutcome(channel, period, talk, note="another copy holds this period")
+            return DigestOutcome(channel, period, talk, topic=topic,
+                                 note="another copy holds this period")
         with self.sessions() as session:
             if won.talk_id is not None and won.talk_id != talk.id:
                 talk = _load_talk(session, won.talk_id) or talk
             related = self._related(session, talk)
-        outcome = DigestOutcome(channel, period, talk, related)
+        outcome = DigestOutcome(channel, period, talk, related, topic=topic)
         if won.taken_over:
-            found = self._find_posted(channel, period, won)
+            # The record says whether the crashed copy had started posting; the channel's
+            # history, where the bot may read it, says whether the message got there.
+            found, known = self._find_posted(channel, period)
             if found:
                 digests.record_posted(self.sessions, won.id, found)
                 outcome.ts, outcome.note = found, "found the message a crashed copy had posted"
+                self._count("recovered")
                 return outcome
+            if won.in_doubt and not known:
+                return self._unconfirmed(won, outcome, "a crashed copy may have posted it")
         return self._post(won, outcome)
+
+    def _unconfirmed(self, won: digests.Claim, outcome: DigestOutcome, why: str
+                     ) -> DigestOutcome:
+        """The message may be in the channel and nothing can tell: not posted again (a
+        digest is never posted twice; one may go missing). Inviting the bot lets it look."""
+        digests.record_unconfirmed(self.sessions, won.id, why)
+        self._count("unconfirmed")
+        log.warning("digest for %s in %s not posted again: %s, and the bot cannot read the "
+                    "channel's history (invite it to the channel to let it check)",
+                    won.period, won.channel_id, why)
+        outcome.note = f"not posted again: {why} (no history access to check)"
+        return outcome
 
     def _post(self, won: digests.Claim, outcome: DigestOutcome) -> DigestOutcome:
         if self.client is None:
@@ -279,6 +394,9 @@ class DigestService:
             TalkView.from_talk(outcome.talk),  # type: ignore[arg-type]
             [TalkView.from_talk(t) for t in outcome.related], lang=self.lang)  # type: ignore[arg-type]
         delay = 1.0
+        # The intent, before anything goes to Slack: a crash from here on leaves a claim whose
+        # message may be in the channel, and whoever takes it over knows to look first.
+        digests.mark_sending(self.sessions, won.id)
         for attempt in range(1, self.max_attempts + 1):
             try:
                 resp = self.client.chat_postMessage(
@@ -290,6 +408,7 @@ class DigestService:
                 with self.sessions() as session, session.begin():
                     digests.mark_ok(session, won.channel_id)
                 log.info("digest posted to %s for %s (ts %s)", won.channel_id, won.period, ts)
+                self._count("posted")
                 outcome.posted, outcome.ts = True, ts
                 return outcome
             except SlackApiError as exc:
@@ -301,6 +420,9 @@ class DigestService:
                     wait = _retry_after(exc) if status == 429 else delay
                     log.warning("Slack answered %s for %s; retry %d in %.1fs", status,
                                 won.channel_id, attempt, wait)
+                    if self.metrics is not None:
+                        self.metrics.count_retry(
+                            "chat.postMessage", "rate_limited" if status == 429 else "server_error")
                     self.sleep(wait)
                     delay = min(delay * 2, 60.0)
                     continue
@@ -311,15 +433,26 @@ class DigestService:
                             type(exc).__name__)
                 self.sleep(delay)
                 delay = min(delay * 2, 60.0)
-                found = self._find_posted(won.channel_id, won.period, won)
+                if self.metrics is not None:
+                    self.metrics.count_retry("chat.postMessage", "connection")
+                if _not_sent(exc):
+                    continue  # refused before any byte went out: nothing can be there
+                found, known = self._find_posted(won.channel_id, won.period)
                 if found:
                     digests.record_posted(self.sessions, won.id, found)
                     outcome.posted, outcome.ts = True, found
                     return outcome
+                if not known:
+                    return self._unconfirmed(won, outcome, "Slack did not answer the post")
         # Out of attempts: the claim stays, and a later round takes it over once stale.
         outcome.note = "Slack did not answer; will retry"
         outcome.failed = True
+        self._count("failed")
         return outcome
+
+    def _count(self, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.count_digest(outcome)
 
     def _refused(self, won: digests.Claim, outcome: DigestOutcome, error: str
                  ) -> DigestOutcome:
@@ -330,25 +463,47 @@ class DigestService:
             log.error("digest for %s refused by Slack: %s (marked failing; retried next "
                       "period)", won.channel_id, error)
         outcome.note, outcome.failed = f"Slack refused: {error}", True
+        self._count("failed")
         return outcome
 
-    def _find_posted(self, channel: str, period: str, won: digests.Claim) -> str | None:
-        """The ts of a digest for this period already in the channel (posted before a crash)."""
+    def _find_posted(self, channel: str, period: str) -> tuple[str | None, bool]:
+        """(the ts of this period's digest in the channel, True when the channel's history
+        could be read): (ts, True) found; (None, True) surely not there; (None, False)
+        unknown. A public channel the bot is not in is joined to read it."""
         if self.client is None:
-            return None
+            return None, False
         oldest = parse_period_key(period) - dt.timedelta(minutes=1)
-        try:
-            resp = self.client.conversations_history(
-                channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=100,
-                include_all_metadata=True)
-        except (SlackApiError, OSError, TimeoutError):
-            return None  # without history access we cannot know; post
+        resp = None
+        for attempt in (1, 2):
+            try:
+                resp = self.client.conversations_history(
+                    channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=100,
+                    include_all_metadata=True)
+                break
+            except SlackApiError as exc:
+                error = str(exc.response.get("error") or exc.response.status_code)
+                if attempt == 1 and error == "not_in_channel" and self._join(channel):
+                    continue
+                log.info("cannot read the history of %s: %s", channel, error)
+                return None, False
+            except (OSError, TimeoutError):
+                return None, False
+        if resp is None:
+            return None, False
         for msg in resp.get("messages") or []:
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == DIGEST_EVENT_TYPE and \
                     (meta.get("event_payload") or {}).get("period") == period:
-                return str(msg.get("ts"))
-        return None
+                return str(msg.get("ts")), True
+        return None, True
+
+    def _join(self, channel: str) -> bool:
+        try:
+            assert self.client is not None
+            self.client.conversations_join(channel=channel)
+            return True
+        except (SlackApiError, OSError, TimeoutError):
+            return False
 
     # ------------------------------------------------------------------ rounds
     def recover(self, now: dt.datetime | None = None) -> list[DigestOutcome]:
@@ -386,6 +541,18 @@ class DigestService:
         with self.sessions() as session:
             return [(s.channel_id, s.cron, s.timezone)
                     for s in digests.list_subscriptions(session)]
+
+
+def _nothing_to_post(topic: str | None) -> str:
+    if topic:
+        return f"no talk with notes matches the topic {topic!r}"
+    return "no talk with notes in the store"
+
+
+def _not_sent(exc: BaseException) -> bool:
+    """True when the request surely never reached Slack (the connection was refused)."""
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError)
 
 
 def _retry_after(exc: SlackApiError) -> float:
@@ -477,13 +644,16 @@ class DigestScheduler:
 
 
 # --------------------------------------------------------------------------- wiring
-def digest_client(token: str, api_url: str | None = None) -> WebClient:
+def digest_client(token: str, api_url: str | None = None, metrics: Metrics | None = None
+                  ) -> WebClient:
     """The client the digest posts with. No retry handlers: `DigestService._post` retries
     429/5xx itself and looks at the channel before retrying a timeout, so that a retry can
     never make a second message."""
     kwargs: dict[str, Any] = {"token": token, "timeout": 10}
     if api_url:
         kwargs["base_url"] = api_url if api_url.endswith("/") else api_url + "/"
+    if metrics is not None:
+        return MeteredWebClient(metrics=metrics, **kwargs)
     return WebClient(**kwargs)
 
 
@@ -494,6 +664,7 @@ def make_digest_service(settings: Any, sessions: sessionmaker[Session],
     glossary = getattr(settings, "glossary", None)
     if glossary is not None:
         kwargs.setdefault("related", functools.partial(_related_by_search, glossary=glossary))
+        kwargs.setdefault("glossary", glossary)
     return DigestService(
         sessions, client,
         default_cron=settings.digest_cron, default_timezone=settings.digest_timezone,
@@ -538,31 +709,105 @@ class SlackDigest:
         return digest_blocks(TalkView.from_talk(outcome.talk),
                              [TalkView.from_talk(r) for r in outcome.related], lang=lang)
 
-    def subscribe(self, *, channel_id: str, user_id: str, cron: str | None, lang: Lang
+    def subscribe(self, *, channel_id: str, user_id: str, args: str | None, lang: Lang
                   ) -> Reply:
+        """`/meetup subscribe [TOPIC] [CRON]`: what is given changes, the rest stays; with
+        nothing given, a subscribed channel is shown its subscription."""
         if not channel_id or channel_id.startswith("D"):
             return notice_blocks(t(lang, "sub_where"))
-        cron = " ".join((cron or self.service.default_cron).split())
-        tz = self.service.default_timezone
+        wanted = parse_subscribe(args)
+        with self.service.sessions() as session:
+            before = digests.get_subscription(session, channel_id)
+            old = (before.cron, before.timezone, before.topic, before.status,
+                   before.failure_reason, before.access) if before else None
+        if old is not None and wanted.empty:
+            return notice_blocks(self._describe(channel_id, old, lang, "sub_show"))
+        cron = " ".join((wanted.cron or (old[0] if old else self.service.default_cron)).split())
+        tz = old[1] if old else self.service.default_timezone
         try:
             parse_schedule(cron, tz)
         except ScheduleError as exc:
             return notice_blocks(t(lang, "sub_bad", reason=escape_mrkdwn(str(exc))))
+        topic = None if wanted.clear_topic else wanted.topic or (old[2] if old else None)
+        if wanted.topic is not None:
+            refused = self._check_topic(wanted.topic, lang)
+            if refused is not None:
+                return refused
         with self.service.sessions() as session, session.begin():
-            before = digests.get_subscription(session, channel_id)
-            old = (before.cron, before.timezone, before.status, before.failure_reason) \
-                if before else None
-            if old is None or old[:2] != (cron, tz):
-                digests.subscribe(session, channel_id, cron, tz, user_id or None)
+            if old is None or old[:3] != (cron, tz, topic):
+                digests.subscribe(session, channel_id, cron, tz, user_id or None, topic=topic)
+        access = self.channel_access(channel_id)
+        if access is not None:
+            with self.service.sessions() as session, session.begin():
+                digests.set_access(session, channel_id, access)
         if self.scheduler is not None:
             self.scheduler.sync()
-        nxt = _next_fire(cron, tz, self.service.clock())
-        key = "sub_done" if old is None else "sub_same" if old[:2] == (cron, tz) else "sub_changed"
-        text = t(lang, key, cron=escape_mrkdwn(cron), tz=tz, next=nxt)
-        if old is not None and old[:2] == (cron, tz) and old[2] == "failing":
-            text += "\n" + t(lang, "sub_failing", reason=escape_mrkdwn(old[3] or "?"))
-        log.info("channel %s subscribed by %s: %s (%s)", channel_id, user_id, cron, tz)
+        key = "sub_done" if old is None else "sub_same" if old[:3] == (cron, tz, topic) \
+            else "sub_changed"
+        now = (cron, tz, topic, old[3] if old and key == "sub_same" else "ok",
+               old[4] if old and key == "sub_same" else None, access or (old[5] if old else None))
+        log.info("channel %s subscribed by %s: %s (%s), topic %r", channel_id, user_id, cron, tz,
+                 topic)
+        return notice_blocks(self._describe(channel_id, now, lang, key))
+
+    def _check_topic(self, topic: str, lang: Lang) -> Reply | None:
+        """None when the topic matches talks with notes; else the refusal, with suggestions."""
+        shown = escape_mrkdwn(one_line(topic)[:MAX_TOPIC])
+        if len(topic) > MAX_TOPIC:
+            return notice_blocks(t(lang, "sub_topic_long", limit=MAX_TOPIC))
+        with self.service.sessions() as session:
+            if self.service.eligible(session, topic):
+                return None
+            close = self.service.suggest_topics(session, topic)
+        text = t(lang, "sub_topic_none", topic=shown)
+        if close:
+            text += "\n" + t(lang, "sub_topic_try", topics=", ".join(
+                f"`/meetup subscribe \"{escape_mrkdwn(c)}\"`" for c in close))
         return notice_blocks(text)
+
+    def _describe(self, channel_id: str, sub: tuple[Any, ...], lang: Lang, key: str) -> str:
+        cron, tz, topic, status, reason, access = sub
+        text = t(lang, key, cron=escape_mrkdwn(cron), tz=tz,
+                 next=_next_fire(cron, tz, self.service.clock()))
+        if topic:
+            with self.service.sessions() as session:
+                count = len(self.service.eligible(session, topic))
+            text += "\n" + t(lang, "sub_topic", topic=escape_mrkdwn(one_line(topic)),
+                              count=count)
+        else:
+            text += "\n" + t(lang, "sub_all_topics")
+        if status == "failing":
+            text += "\n" + t(lang, "sub_failing", reason=escape_mrkdwn(reason or "?"))
+        if access == "invite":
+            text += "\n" + t(lang, "sub_invite", channel=f"<#{channel_id}>")
+        return text
+
+    def channel_access(self, channel_id: str) -> str | None:
+        """Joins a public channel (conversations.join), so that the bot can read its history;
+        "member" when it is in the channel, "invite" for a private channel it is not in,
+        None when Slack cannot be asked (no client, no answer, a scope missing)."""
+        client = self.service.client
+        if client is None:
+            return None
+        try:
+            client.conversations_join(channel=channel_id)
+            return "member"
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            if error not in ("method_not_supported_for_channel_type", "channel_not_found"):
+                log.warning("could not join %s: %s", channel_id, error)
+                return None
+        except (OSError, TimeoutError) as exc:
+            log.warning("could not join %s: %s", channel_id, type(exc).__name__)
+            return None
+        try:  # private (or not visible): is the bot in it already?
+            client.conversations_history(channel=channel_id, limit=1)
+            return "member"
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            return "invite" if error in ("not_in_channel", "channel_not_found") else None
+        except (OSError, TimeoutError):
+            return None
 
     def unsubscribe(self, *, channel_id: str, user_id: str, lang: Lang) -> Reply:
         with self.service.sessions() as session, session.begin():
@@ -576,24 +821,31 @@ class SlackDigest:
     def home_week(self, *, lang: Lang) -> tuple[TalkView | None, str | None]:
         with self.service.sessions() as session:
             subs = digests.list_subscriptions(session)
-            status = [(s.channel_id, s.status, s.failure_reason) for s in subs]
+            status = [(s.channel_id, s.status, s.failure_reason, s.topic, s.access)
+                      for s in subs]
         channel = self.home_channel or (status[0][0] if status else None)
         outcome = self.service.preview(channel)
         if outcome.talk is None:
             return None, t(lang, "week_no_talk")
         lines = []
         if status:
-            lines.append(t(lang, "home_subs", channels=", ".join(f"<#{c}>" for c, _, _ in status)))
+            lines.append(t(lang, "home_subs", channels=", ".join(
+                f"<#{c}>" + (" " + t(lang, "home_sub_topic", topic=escape_mrkdwn(
+                    one_line(topic)[:MAX_TOPIC])) if topic else "")
+                for c, _, _, topic, _ in status)))
         lines += [t(lang, "home_sub_failing", channel=f"<#{c}>", reason=escape_mrkdwn(r or "?"))
-                  for c, st, r in status if st == "failing"]
+                  for c, st, r, _, _ in status if st == "failing"]
+        lines += [t(lang, "sub_invite", channel=f"<#{c}>")
+                  for c, st, r, _, access in status
+                  if access == "invite" or (st == "failing" and r in INVITE_ERRORS)]
         return TalkView.from_talk(outcome.talk), "\n".join(lines) or None
 
 
 def build_slack_digest(settings: Any, sessions: sessionmaker[Session], *,
-                       with_scheduler: bool) -> SlackDigest:
+                       with_scheduler: bool, metrics: Metrics | None = None) -> SlackDigest:
     """The digest for `serve` (posting, with its scheduler) or for `ask` (previews only)."""
-    client = digest_client(settings.slack_bot_token, settings.slack_api_url) \
+    client = digest_client(settings.slack_bot_token, settings.slack_api_url, metrics) \
         if with_scheduler and settings.slack_bot_token else None
-    service = make_digest_service(settings, sessions, client)
+    service = make_digest_service(settings, sessions, client, metrics=metrics)
     scheduler = DigestScheduler(service) if with_scheduler else None
     return SlackDigest(service, scheduler, home_channel=settings.digest_channel)

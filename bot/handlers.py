@@ -85,8 +85,10 @@ class DigestPort(Protocol):
 
     def week(self, *, channel_id: str | None, lang: Lang) -> Reply: ...
 
-    def subscribe(self, *, channel_id: str, user_id: str, cron: str | None, lang: Lang
-                  ) -> Reply: ...
+    def subscribe(self, *, channel_id: str, user_id: str, args: str | None, lang: Lang
+                  ) -> Reply:
+        """`/meetup subscribe [TOPIC] [CRON]`, `args` being the text after `subscribe`."""
+        ...
 
     def unsubscribe(self, *, channel_id: str, user_id: str, lang: Lang) -> Reply: ...
 
@@ -355,7 +357,7 @@ def answer_digest(deps: Deps, command: Command, lang: Lang, *, channel_id: str |
         return notice_blocks(t(lang, "digest_not_ready"))
     if command.name == "subscribe":
         return deps.digest.subscribe(channel_id=channel_id, user_id=user_id or "",
-                                     cron=command.arg or None, lang=lang)
+                                     args=command.arg or None, lang=lang)
     return deps.digest.unsubscribe(channel_id=channel_id, user_id=user_id or "", lang=lang)
 
 

@@ -72,7 +72,7 @@ LABELS: dict[Lang, dict[str, str]] = {
             "*`/meetup talk 番号`* — 1 件のトークの詳細\n"
             "*`/meetup events`* — イベント一覧\n"
             "*`/meetup week`* — 今週のトーク\n"
-            "*`/meetup subscribe [CRON]`* / *`/meetup unsubscribe`* — このチャンネルへの週次配信\n"
+            "*`/meetup subscribe [トピック] [CRON]`* / *`/meetup unsubscribe`* — このチャンネルへの週次配信 (トピックで絞り込み可)\n"
             "*`/meetup add URL`* — レポートのページを確認して取り込み(ファイルは DM で送信)\n"
             "*`/meetup help`* — このヘルプ\n"
             "チャンネルで <@{bot}> にメンションしても答えます(スレッドで返信)。"
@@ -131,7 +131,7 @@ LABELS: dict[Lang, dict[str, str]] = {
             "*`/meetup talk ID`* — one talk in full\n"
             "*`/meetup events`* — the events, newest first\n"
             "*`/meetup week`* — the talk of the week\n"
-            "*`/meetup subscribe [CRON]`* / *`/meetup unsubscribe`* — the weekly digest here\n"
+            "*`/meetup subscribe [TOPIC] [CRON]`* / *`/meetup unsubscribe`* — the weekly digest here, optionally on a topic\n"
             "*`/meetup add URL`* — preview a report page and import it (or DM me a file)\n"
             "*`/meetup help`* — this help\n"
             "Mention <@{bot}> in a channel and it answers in a thread."
@@ -286,4 +286,33 @@ LABELS["en"].update({
     "why_file_type": "only .md, .markdown, .txt and .html files can be imported",
     "why_file_binary": "it is not a text file",
     "why_file_missing": "the file could not be downloaded",
+
+})
+
+# Labels of topic subscriptions and channel access (bot.digest), kept together.
+LABELS["ja"].update({
+    "sub_show": "このチャンネルは「今週のトーク」を受け取っています: `{cron}` ({tz})。次回は {next}。",
+    "sub_topic": "トピック「{topic}」に合うトーク ({count} 件) から選びます。"
+                 "すべてのトークに戻すには `/meetup subscribe all`。",
+    "sub_all_topics": "すべてのトークから選びます。トピックを絞るには `/meetup subscribe トピック` "
+                      "(例: `/meetup subscribe セキュリティ`)。",
+    "sub_topic_none": "「{topic}」に合う、メモのあるトークがありません。登録は変えていません。",
+    "sub_topic_try": "こちらはどうでしょう: {topics}",
+    "sub_topic_long": "トピックが長すぎます ({limit} 文字まで)。",
+    "sub_invite": "{channel} は非公開チャンネルで、ボットが参加していません。"
+                  "そのチャンネルで `/invite @meetup-bot` を実行してください。",
+    "home_sub_topic": "(トピック: {topic})",
+})
+LABELS["en"].update({
+    "sub_show": "This channel gets the talk of the week: `{cron}` ({tz}). Next: {next}.",
+    "sub_topic": "Only talks on “{topic}” ({count} talks). `/meetup subscribe all` goes back "
+                 "to every talk.",
+    "sub_all_topics": "Picked from every talk. To follow a topic: `/meetup subscribe TOPIC` "
+                      "(e.g. `/meetup subscribe security`).",
+    "sub_topic_none": "No talk with notes matches “{topic}”. The subscription is unchanged.",
+    "sub_topic_try": "Try: {topics}",
+    "sub_topic_long": "That topic is too long (at most {limit} characters).",
+    "sub_invite": "{channel} is a private channel the bot is not in: run "
+                  "`/invite @meetup-bot` there.",
+    "home_sub_topic": "(topic: {topic})",
 })

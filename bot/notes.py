@@ -10,6 +10,7 @@ from apscheduler.job import Job
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.metrics import Metrics
 from bot.settings import Settings, SettingsError
 from store.identity import bundled_content_dir
 from store.importer import ImportResult, import_paths
@@ -47,13 +48,16 @@ def summary(result: ImportResult) -> str:
 
 
 def import_content(settings: Settings, sessions: sessionmaker[Session],
-                   folders: list[str] | None = None, *, quiet: bool = False) -> ImportResult:
+                   folders: list[str] | None = None, *, quiet: bool = False,
+                   metrics: Metrics | None = None) -> ImportResult:
     """Import the notes with pruning and log the outcome; a rejected file is logged, never
     raised (the other files are still imported). SettingsError for a CONTENT_DIR that names
     no folder; StoreError when the store itself fails. `quiet`: an import that changed
     nothing logs at DEBUG only."""
     folders = folders if folders is not None else content_folders(settings)
     result = import_paths(sessions, folders, prune=True)
+    if metrics is not None:
+        metrics.count_import(result.imported, result.unchanged, len(result.rejected))
     where = ", ".join(folders) if settings.content_dir else "the bundled notes"
     changed = result.imported or result.forgotten or result.rejected
     level = (logging.WARNING if result.rejected else logging.INFO if changed or not quiet
@@ -68,14 +72,15 @@ def import_content(settings: Settings, sessions: sessionmaker[Session],
     return result
 
 
-def reimport(settings: Settings, sessions: sessionmaker[Session]) -> ImportResult | None:
+def reimport(settings: Settings, sessions: sessionmaker[Session],
+             metrics: Metrics | None = None) -> ImportResult | None:
     """The interval job: import again; never raises into the scheduler."""
     try:
         # A folder gone since start (an unmounted share) is skipped, not pruned: import_paths
         # rejects it and prunes only folders that exist.
         folders = ([f.strip() for f in settings.content_dir.split(":") if f.strip()]
                    if settings.content_dir else None)
-        return import_content(settings, sessions, folders, quiet=True)
+        return import_content(settings, sessions, folders, quiet=True, metrics=metrics)
     except Exception:
         log.exception("re-importing the notes failed; trying again in %ss",
                       settings.import_interval)
@@ -83,12 +88,14 @@ def reimport(settings: Settings, sessions: sessionmaker[Session]) -> ImportResul
 
 
 def schedule_reimport(scheduler: BaseScheduler, settings: Settings,
-                      sessions: sessionmaker[Session]) -> Job | None:
+                      sessions: sessionmaker[Session], metrics: Metrics | None = None
+                      ) -> Job | None:
     """With IMPORT_INTERVAL, a job on `scheduler` that re-imports every that many seconds
     (one at a time; runs missed while one was busy are merged into one)."""
     if not settings.import_interval:
         return None
     return scheduler.add_job(
         reimport, "interval", seconds=settings.import_interval, args=[settings, sessions],
+        kwargs={"metrics": metrics} if metrics is not None else {},
         id=REIMPORT_JOB, name="re-import the notes", replace_existing=True,
         max_instances=1, coalesce=True)

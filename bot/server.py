@@ -25,6 +25,7 @@ from waitress.server import MultiSocketServer, TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 from bot.handlers import EventLog
+from bot.metrics import Metrics
 from bot.payloads import BadBody, check_body
 from store.health import StoreHealth, probe_store
 
@@ -35,6 +36,7 @@ log = logging.getLogger("meetup_bot.server")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY = 1 << 20  # Slack's payloads are a few kB; anything near this is not from Slack
 REPLAY_WINDOW = 600.0  # longer than the 5 minutes a signature's timestamp stays valid
 WAITRESS_THREADS = 8
@@ -106,11 +108,12 @@ class SlackWSGI:
     """
 
     def __init__(self, app: App | None, signing_secret: str | None,
-                 health: Callable[[], StoreHealth]) -> None:
+                 health: Callable[[], StoreHealth], metrics: Metrics | None = None) -> None:
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._health = health
         self._signatures = EventLog(ttl=REPLAY_WINDOW)
+        self._metrics = metrics
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
                  ) -> Iterable[bytes]:
@@ -122,6 +125,11 @@ class SlackWSGI:
                 return _json(start_response, "200 OK", {"status": "ok"})
             return _json(start_response, "503 Service Unavailable",
                          {"status": health.status, "reason": health.reason})
+        if path == METRICS_PATH and method in ("GET", "HEAD") and self._metrics is not None:
+            body, content_type = self._metrics.render()
+            start_response("200 OK", [("content-type", content_type),
+                                      ("content-length", str(len(body)))])
+            return [body]
         if path == EVENTS_PATH and self._bolt is not None:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "use POST"})
@@ -316,8 +324,13 @@ def run(wsgi: SlackWSGI, *, host: str, port: int, services: Sequence[AbstractCon
             server.close()
 
 
-def announce(mode: str) -> Callable[[str, int], None]:
+def announce(mode: str, *, as_json: bool = False) -> Callable[[str, int], None]:
+    """The start-up line on stderr; with LOG_FORMAT=json a JSON object like the log lines."""
     def say(host: str, port: int) -> None:
-        print(f"meetup-bot: {mode} listening on http://{host}:{port} "
-              f"(POST {EVENTS_PATH}, GET {HEALTH_PATH})", file=sys.stderr, flush=True)
+        text = (f"meetup-bot: {mode} listening on http://{host}:{port} "
+                f"(POST {EVENTS_PATH}, GET {HEALTH_PATH}, GET {METRICS_PATH})")
+        if as_json:
+            text = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                               "level": "INFO", "logger": log.name, "message": text})
+        print(text, file=sys.stderr, flush=True)
     return say

@@ -47,6 +47,8 @@ class Settings:
     # Hosts (comma-separated names) that `add URL` may fetch although they resolve to private
     # addresses: an intranet wiki. Cloud metadata addresses stay refused.
     import_allow_hosts: str | None = None
+    # "text" (one line per record) or "json" (one JSON object per line, for log collectors)
+    log_format: str = "text"
 
     @classmethod
     def from_env(
@@ -71,7 +73,11 @@ class Settings:
                 raw = from_file.get(f.name)
             if raw is None or raw == "":
                 continue
-            if f.name == "import_interval":
+            if f.name == "log_format":
+                values[f.name] = str(raw).strip().lower()
+                if values[f.name] not in ("text", "json"):
+                    raise SettingsError(f"LOG_FORMAT must be text or json, not {raw!r}")
+            elif f.name == "import_interval":
                 values[f.name] = _interval(raw)
             elif f.name in ("import_users", "import_allow_hosts"):
                 values[f.name] = _names(f.name, raw)

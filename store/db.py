@@ -146,6 +146,10 @@ _REVISION_TABLES = (
     ("0006", ("report_events", "talk_sources")),
     ("0007", ("pending_imports",)),
 )
+# Revisions that only add columns: (revision, table, columns), in order, after the above.
+_REVISION_COLUMNS = (
+    ("0008", "subscriptions", ("topic", "access")),
+)
 _SQLITE_INDEX_TABLES = ("search_vocab", "search_fts")  # FTS5, made by 0002 on SQLite
 _DATA_TABLES = ("reports", "slack_events", "subscriptions", "digest_posts")
 
@@ -187,6 +191,12 @@ def _repair_unversioned(conn: Connection) -> None:
     complete = found is not None and not later and (
         conn.dialect.name != "sqlite" or found < "0002"
         or all(t in tables for t in _SQLITE_INDEX_TABLES))
+    if complete and found == _REVISION_TABLES[-1][0]:
+        for rev, table, columns in _REVISION_COLUMNS:
+            have = {c["name"] for c in inspect(conn).get_columns(table)}
+            if not all(c in have for c in columns):
+                break
+            found = rev
     if not complete or found is None:
         raise StoreError(store, "its tables hold data but have no schema version, and they "
                                 "match no version (an upgrade was interrupted): restore a "

@@ -1,9 +1,11 @@
 """Digest bookkeeping in the store: subscriptions, and the (channel, period) claims.
 
 The claim is what makes a digest post exactly once: a row is inserted for (channel, period)
-before posting — the unique constraint lets one copy win — and the message's ts is recorded
-after. A claim left without a ts by a crash can be taken over, by one copy only, once it is
-older than a timeout (compare-and-set on its claimed_at).
+before posting — the unique constraint lets one copy win —, marked "sending" just before the
+message goes to Slack (the intent), and the message's ts is recorded after (the result). A
+claim left without a ts by a crash can be taken over, by one copy only, once it is older than
+a timeout (compare-and-set on its claimed_at); the new owner knows from the mark whether the
+crashed copy may have posted.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Claim:
     period: str
     talk_id: int | None
     taken_over: bool  # True when a stale claim of a crashed copy was taken over
+    # True when the crashed copy had started posting: the message may be in the channel
+    in_doubt: bool = False
 
 
 def now_utc() -> dt.datetime:
@@ -39,19 +43,34 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 # --------------------------------------------------------------------------- subscriptions
+KEEP_TOPIC: str = "\0keep"  # subscribe(topic=KEEP_TOPIC): leave the channel's topic as it is
+
+
 def subscribe(session: Session, channel_id: str, cron: str, timezone: str,
-              user_id: str | None = None, *, now: dt.datetime | None = None) -> Subscription:
-    """Subscribe a channel, or change its schedule; a failing one gets a fresh start."""
+              user_id: str | None = None, *, now: dt.datetime | None = None,
+              topic: str | None = KEEP_TOPIC) -> Subscription:
+    """Subscribe a channel, or change its schedule or topic (None: every talk; by default a
+    subscribed channel keeps its topic); a failing one gets a fresh start."""
     sub = session.scalar(select(Subscription).where(Subscription.channel_id == channel_id))
     if sub is None:
         sub = Subscription(channel_id=channel_id, cron=cron, timezone=timezone,
-                           created_by=user_id, created_at=now or now_utc(), status="ok")
+                           created_by=user_id, created_at=now or now_utc(), status="ok",
+                           topic=None if topic == KEEP_TOPIC else topic)
         session.add(sub)
     else:
         sub.cron, sub.timezone = cron, timezone
         sub.status, sub.failure_reason = "ok", None
+        if topic != KEEP_TOPIC:
+            sub.topic = topic
     session.flush()
     return sub
+
+
+def set_access(session: Session, channel_id: str, access: str | None) -> None:
+    """What the bot found out about the channel: "member", "invite" or None (unknown)."""
+    sub = get_subscription(session, channel_id)
+    if sub is not None:
+        sub.access = access
 
 
 def unsubscribe(session: Session, channel_id: str) -> bool:
@@ -85,9 +104,14 @@ def mark_ok(session: Session, channel_id: str) -> None:
     sub = get_subscription(session, channel_id)
     if sub is not None and sub.status != "ok":
         sub.status, sub.failure_reason = "ok", None
+    if sub is not None and sub.access == "invite":
+        sub.access = "member"  # the post went through: someone invited the bot
 
 
 # --------------------------------------------------------------------------- claims
+OPEN = ("claimed", "sending")  # a claim whose round has not ended (posted, failed …)
+
+
 def history(session: Session, channel_id: str, *, before_period: str | None = None
             ) -> list[DigestPost]:
     """The channel's earlier digests (claimed, posted or failed), oldest first."""
@@ -123,7 +147,7 @@ def claim(sessions: sessionmaker[Session], channel_id: str, period: str, talk_id
             pass
     with sessions() as session, session.begin():
         held = find_post(session, channel_id, period)
-        if held is None or held.status != "claimed" or held.ts is not None:
+        if held is None or held.status not in OPEN or held.ts is not None:
             return None
         old = held.claimed_at
         if _aware(old) > now - stale_after:
@@ -131,14 +155,30 @@ def claim(sessions: sessionmaker[Session], channel_id: str, period: str, talk_id
         # Compare-and-set: of several copies finding the same stale claim, one updates it.
         result = session.execute(
             update(DigestPost)
-            .where(DigestPost.id == held.id, DigestPost.status == "claimed",
+            .where(DigestPost.id == held.id, DigestPost.status == held.status,
                    DigestPost.claimed_at == old)
             .values(claimed_by=owner, claimed_at=now, attempts=DigestPost.attempts + 1)
             .execution_options(synchronize_session=False)
         )
         if getattr(result, "rowcount", 0) != 1:
             return None
-        return Claim(held.id, channel_id, period, held.talk_id, taken_over=True)
+        return Claim(held.id, channel_id, period, held.talk_id, taken_over=True,
+                     in_doubt=held.status == "sending")
+
+
+def mark_sending(sessions: sessionmaker[Session], claim_id: int) -> None:
+    """The intent, recorded before the message goes to Slack: from now on a crash leaves a
+    claim whose message may be in the channel."""
+    with sessions() as session, session.begin():
+        session.execute(update(DigestPost).where(DigestPost.id == claim_id)
+                        .values(status="sending"))
+
+
+def record_unconfirmed(sessions: sessionmaker[Session], claim_id: int, note: str) -> None:
+    """The message may have been posted and nothing can tell: never post it again."""
+    with sessions() as session, session.begin():
+        session.execute(update(DigestPost).where(DigestPost.id == claim_id).values(
+            status="unconfirmed", error=note[:200]))
 
 
 def record_posted(sessions: sessionmaker[Session], claim_id: int, ts: str,
@@ -158,6 +198,6 @@ def record_failed(sessions: sessionmaker[Session], claim_id: int, error: str) ->
 def stale_claims(session: Session, *, stale_after: dt.timedelta,
                  now: dt.datetime | None = None) -> list[DigestPost]:
     now = now or now_utc()
-    rows = session.scalars(select(DigestPost).where(DigestPost.status == "claimed",
+    rows = session.scalars(select(DigestPost).where(DigestPost.status.in_(OPEN),
                                                     DigestPost.ts.is_(None)))
     return [p for p in rows if _aware(p.claimed_at) <= now - stale_after]

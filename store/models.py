@@ -168,6 +168,10 @@ class Subscription(Base):
     # "ok", or "failing" with the reason Slack gave (channel_not_found, not_in_channel …)
     status: Mapped[str] = mapped_column(String(20), default="ok")
     failure_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # A plain search query: the digest picks only talks that match it; None: every talk.
+    topic: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # "member" (the bot can read the channel), "invite" (private: needs /invite), None: unknown
+    access: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class DigestPost(Base):
@@ -183,7 +187,9 @@ class DigestPost(Base):
         ForeignKey("talks.id", ondelete="SET NULL"), nullable=True
     )
     event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # claimed → posted, or failed (Slack refused for good this period)
+    # claimed → sending (the post may have reached Slack) → posted; or failed (Slack refused
+    # for good this period); or unconfirmed (the post may have reached Slack, and neither the
+    # store nor the channel's history can tell: never posted again, at most once)
     status: Mapped[str] = mapped_column(String(20), default="claimed")
     claimed_by: Mapped[str] = mapped_column(String(100))
     claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

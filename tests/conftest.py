@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,4 +120,31 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Se
     factory = make_sessionmaker(eng)
     assert not import_paths(factory, [SEEDS]).rejected
     yield factory
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the seed reports, imported once per session (for `seeded_copy`)."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"the seed reports are not at {SEEDS}")
+    from store.importer import import_paths
+
+    path = tmp_path_factory.mktemp("seeded") / "template.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    result = import_paths(make_sessionmaker(eng), [SEEDS])
+    assert not result.rejected, result.rejected
+    eng.dispose()  # checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def seeded_copy(seeded_template: Path, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """Like `seeded_sessions`, a writable store with the seed reports, but a copy of one
+    imported file (about 10 ms instead of an import of about a second)."""
+    path = tmp_path / "seeded.db"
+    shutil.copyfile(seeded_template, path)
+    eng = make_engine(f"sqlite:///{path}")
+    yield make_sessionmaker(eng)
     eng.dispose()

@@ -188,6 +188,49 @@ def test_command_week_subscribe_unsubscribe(server: Served, slack: FakeSlack,
     engine.dispose()
 
 
+def test_command_subscribe_with_a_topic(server: Served, slack: FakeSlack, db_url: str) -> None:
+    done = _blocks_text(_command(server, slack, 'subscribe "service mesh" 0 9 * * fri',
+                                 name="t-sub"))
+    assert "0 9 * * fri" in done and "service mesh" in done
+    assert [c.body["channel"] for c in slack.of("conversations.join")] == ["C0CHAN1"]
+    shown = _blocks_text(_command(server, slack, "subscribe", name="t-show"))
+    assert "受け取っています" in shown and "service mesh" in shown
+    refused = _blocks_text(_command(server, slack, "subscribe blockchain", name="t-none"))
+    assert "blockchain" in refused and "blocking" in refused
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        sub = session.scalars(select(Subscription)).one()
+        assert (sub.topic, sub.cron, sub.access) == ("service mesh", "0 9 * * fri", "member")
+    _command(server, slack, "unsubscribe", name="t-unsub")
+    engine.dispose()
+
+
+def _samples(server: Served) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    status, body, _ = http("GET", server.url + "/metrics")
+    assert status == 200
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(body.decode())
+            for s in family.samples}
+
+
+def test_metrics_move_after_a_signed_command(server: Served, slack: FakeSlack) -> None:
+    before = _samples(server)
+    command = ("meetup_bot_requests_total", (("kind", "command"),))
+    acks = ("meetup_bot_ack_seconds_count", (("kind", "command"),))
+    searches = ("meetup_bot_search_seconds_count", (("kind", "query"),))
+    answers = ("meetup_bot_answers_total", (("via", "response_url"),))
+    _command(server, slack, "gVisor", name="m-q")
+    assert slack.wait_until(lambda _c: _samples(server).get(answers, 0) > before.get(answers, 0))
+    after = _samples(server)
+    assert after[command] == before.get(command, 0) + 1
+    assert after[acks] == before.get(acks, 0) + 1
+    assert after[searches] >= before.get(searches, 0) + 1  # timed in the answer worker
+    assert after[answers] == before.get(answers, 0) + 1
+    assert ("meetup_bot_import_files_total", (("result", "rejected"),)) in after
+
+
 def test_mention_replies_in_thread_once_despite_retries(server: Served, slack: FakeSlack
                                                         ) -> None:
     event = mention_event("Kubernetes", ts="1700000100.000100")

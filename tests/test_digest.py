@@ -370,10 +370,10 @@ def test_slack_digest_subscribe_and_unsubscribe_take_effect_at_once(
     sched.scheduler.start(paused=True)
     port = SlackDigest(service, sched)
     try:
-        _blocks, text = port.subscribe(channel_id="C5", user_id="U1", cron=None, lang="ja")
+        _blocks, text = port.subscribe(channel_id="C5", user_id="U1", args=None, lang="ja")
         assert "0 9 * * mon" in text and "2026-11-30 09:00" in text
         assert [j.id for j in sched.scheduler.get_jobs()] == ["digest:C5"]
-        _, text = port.subscribe(channel_id="C5", user_id="U1", cron="0 8 * * fri", lang="en")
+        _, text = port.subscribe(channel_id="C5", user_id="U1", args="0 8 * * fri", lang="en")
         assert "now `0 8 * * fri`" in text
         job = sched.scheduler.get_job("digest:C5")
         assert job is not None and job.trigger.get_next_fire_time(None, MONDAY_9_TOKYO) == \
@@ -386,11 +386,11 @@ def test_slack_digest_subscribe_and_unsubscribe_take_effect_at_once(
         sched.shutdown()
 
 
-@pytest.mark.parametrize("cron", ["every monday", "0 9 * *", "61 9 * * mon", "* * * * * *"])
+@pytest.mark.parametrize("cron", ["0 9 * * everyday", "0 9 * *", "61 9 * * mon", "* * * * * *"])
 def test_slack_digest_subscribe_explains_a_bad_schedule(
         seeded_sessions: sessionmaker[Session], slack: FakeSlack, cron: str) -> None:
     port = SlackDigest(_service(seeded_sessions, slack))
-    blocks, text = port.subscribe(channel_id="C5", user_id="U1", cron=cron, lang="ja")
+    blocks, text = port.subscribe(channel_id="C5", user_id="U1", args=cron, lang="ja")
     assert "使えません" in text and check_blocks(blocks) == []
     with seeded_sessions() as s:
         assert digests.list_subscriptions(s) == []
@@ -403,8 +403,8 @@ def test_slack_digest_failing_channel_is_visible(seeded_sessions: sessionmaker[S
     service = _service(seeded_sessions, slack)
     assert service.run("C6").failed
     port = SlackDigest(service)
-    _, text = port.subscribe(channel_id="C6", user_id="U1", cron=None, lang="en")
-    assert "already subscribed" in text and "not_in_channel" in text
+    _, text = port.subscribe(channel_id="C6", user_id="U1", args=None, lang="en")
+    assert "gets the talk of the week" in text and "not_in_channel" in text
     talk, note = port.home_week(lang="en")
     assert talk is not None and note is not None
     assert "<#C6>" in note and "failing (not_in_channel)" in note
@@ -424,5 +424,5 @@ def test_slack_digest_week_shows_the_pick_with_related_talks(
 def test_slack_digest_dm_cannot_subscribe(seeded_sessions: sessionmaker[Session],
                                           slack: FakeSlack) -> None:
     _, text = SlackDigest(_service(seeded_sessions, slack)).subscribe(
-        channel_id="D123", user_id="U1", cron=None, lang="en")
+        channel_id="D123", user_id="U1", args=None, lang="en")
     assert "inside a channel" in text

@@ -1,5 +1,6 @@
 """Two copies of the bot in two processes fire the same digest periods against one
-PostgreSQL store and one fake Slack: every channel gets exactly one message per period."""
+PostgreSQL store and one fake Slack: every channel gets exactly one message per period, and a
+channel with a topic gets only the topic's talks, each once before any repeats."""
 
 from __future__ import annotations
 
@@ -10,17 +11,21 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import digests
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.importer import import_paths
+from store.models import DigestPost
+from store.topics import topic_talks
 from tests.conftest import ROOT
 from tests.digest_worker import ROUND_SECONDS
 from tests.fakes.slack_api import FakeSlack
 
 ROUNDS = 20
-CHANNELS = ("C0A", "C0B")
+CHANNELS = ("C0A", "C0B", "C0T")
+TOPICS = {"C0T": "セキュリティ"}
 
 
 def test_two_processes_post_exactly_once_per_channel_and_period(pg_url: str,
@@ -31,7 +36,8 @@ def test_two_processes_post_exactly_once_per_channel_and_period(pg_url: str,
     assert not import_paths(sessions, [seeds_dir]).rejected
     with sessions() as s, s.begin():
         for channel in CHANNELS:
-            digests.subscribe(s, channel, "0 9 * * mon", "Asia/Tokyo")
+            digests.subscribe(s, channel, "0 9 * * mon", "Asia/Tokyo",
+                              topic=TOPICS.get(channel))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     lines: list[str] = []
     with FakeSlack() as slack:
@@ -58,4 +64,13 @@ def test_two_processes_post_exactly_once_per_channel_and_period(pg_url: str,
     assert lines.count("posted") == ROUNDS * len(CHANNELS)
     assert set(lines) - {"posted"} <= {"not posted: another copy holds this period",
                                        "not posted: already posted for this period"}
+    with sessions() as s:
+        matching = {t.talk_id for t in topic_talks(s, TOPICS["C0T"])}
+        picks = list(s.scalars(select(DigestPost.talk_id).where(DigestPost.channel_id == "C0T")
+                               .order_by(DigestPost.period)))
+    assert 2 <= len(matching) < ROUNDS // 2 and len(picks) == ROUNDS
+    assert set(picks) == matching
+    for start in range(0, ROUNDS - len(matching) + 1, len(matching)):
+        window = picks[start:start + len(matching)]
+        assert sorted(window) == sorted(matching), picks  # each once, then a new round
     engine.dispose()

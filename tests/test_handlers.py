@@ -180,9 +180,9 @@ def test_answer_digest_seam_is_used(deps: Deps) -> None:
         def week(self, *, channel_id: str | None, lang: str) -> Any:
             return ([{"type": "section", "text": {"type": "mrkdwn", "text": "pick"}}], "pick")
 
-        def subscribe(self, *, channel_id: str, user_id: str, cron: str | None, lang: str
+        def subscribe(self, *, channel_id: str, user_id: str, args: str | None, lang: str
                       ) -> Any:
-            return ([{"type": "section", "text": {"type": "mrkdwn", "text": f"sub {cron}"}}],
+            return ([{"type": "section", "text": {"type": "mrkdwn", "text": f"sub {args}"}}],
                     "sub")
 
         def unsubscribe(self, *, channel_id: str, user_id: str, lang: str) -> Any:

@@ -177,7 +177,7 @@ def test_serve_http_health_and_sigterm(slack: FakeSlack, db_url: str) -> None:
         status, body, _ = http("GET", served.url + "/healthz")
         assert status == 200 and json.loads(body) == {"status": "ok"}
         served.proc.send_signal(signal.SIGTERM)
-        assert served.proc.wait(timeout=10) == 0
+        assert served.proc.wait(timeout=30) == 0
     assert SECRET not in served.stderr() and TOKEN not in served.stderr()
     assert [c.method for c in slack.calls] == ["auth.test", "auth.test"]
     assert slack.calls[0].headers["authorization"] == f"Bearer {TOKEN}"
@@ -362,6 +362,7 @@ def test_manifest_matches_the_app() -> None:
     assert settings_["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "app_mentions:read", "im:history", "files:read",
-            "usergroups:read"} <= scopes
+            "usergroups:read", "channels:join", "channels:history",
+            "groups:history"} <= scopes  # files, user groups, conversations.join, history
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert len(manifest["display_information"]["description"]) <= 140

@@ -37,8 +37,8 @@ def serve_env(**values: str) -> dict[str, str]:
     """The test's environment without any Slack or store settings, plus `values`."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SLACK_", "DIGEST_")) and k not in (
-               "DATABASE_URL", "PORT", "BOT_LANGUAGE", "CONTENT_DIR", "IMPORT_INTERVAL", "IMPORT_USERS",
-               "IMPORT_ALLOW_HOSTS",
+               "DATABASE_URL", "PORT", "BOT_LANGUAGE", "CONTENT_DIR", "IMPORT_INTERVAL", "LOG_FORMAT",
+               "IMPORT_USERS", "IMPORT_ALLOW_HOSTS",
                "GLOSSARY")}
     env.update(values)
     env["PYTHONUNBUFFERED"] = "1"

@@ -157,6 +157,10 @@ class FakeSlack:
             body["_ts"] = body.get("ts") or ts
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts") or ts,
                     "message": {"text": body.get("text"), "ts": ts}}
+        if method == "conversations.join":
+            channel = str(body.get("channel") or "")
+            return {"ok": True, "channel": {"id": channel, "is_channel": True,
+                                            "is_member": True}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "views.publish":

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import logging
 import os
+import re
 import socket
 import time
 import uuid
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Reply, TalkView, digest_blocks, escape_mrkdwn, notice_blocks
-from bot.i18n import Lang, t
+from bot.i18n import Lang, choose_language, t
 from store import digests
 from store.models import Talk
 from store.queries import talk_options
@@ -38,26 +39,68 @@ CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"
 
 
 class ScheduleError(ValueError):
-    """A crontab or time zone that cannot be used; the message is for the user."""
+    """A crontab or time zone that cannot be used. `message(lang)` says why in the user's
+    language (bot.i18n keys `sched_*`); str() is the English text, for logs and the CLI."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: Lang) -> str:
+        values = dict(self.values)
+        field_name = values.get("field")
+        if isinstance(field_name, str):
+            values["field"] = t(lang, f"cron_{field_name}")
+            values["allowed"] = t(lang, f"cron_allowed_{field_name}")
+        return t(lang, self.key, **values)
 
 
 # --------------------------------------------------------------------------- schedules
+# A crontab's five fields, as APScheduler's CronTrigger names them.
+CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
+_WEEKDAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NUMBER = re.compile(r"(?<![/\d])([0-7])(?!\d)")
+
+
+def _crontab_weekdays(value: str) -> str:
+    """Crontab's weekday numbers (0 and 7 Sunday, 1 Monday) as names: APScheduler 3 reads
+    0 as Monday, so `0 9 * * 1` would otherwise fire on Tuesdays. Steps (`*/2`) stay numbers."""
+    return _WEEKDAY_NUMBER.sub(lambda m: _WEEKDAY_NAMES[int(m.group(1))], value.lower())
+
+
 def parse_schedule(cron: str, timezone: str) -> CronTrigger:
-    """The APScheduler trigger for a five-field crontab in `timezone`."""
+    """The APScheduler trigger for a five-field crontab in `timezone`.
+
+    Refused, naming what is wrong: an unknown time zone, other than five fields, a field
+    out of its range (named), a schedule that never fires, and one that fires more often
+    than once an hour (a digest is a weekly-ish note, never a stream).
+    """
     try:
         tz = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"unknown time zone {timezone!r}") from None
-    fields = cron.split()
-    if len(fields) != 5:
-        raise ScheduleError(
-            f"a schedule has five fields (minute hour day month weekday), not {len(fields)}")
+        raise ScheduleError("sched_tz", tz=timezone[:60]) from None
+    values = cron.split()
+    if len(values) != 5:
+        raise ScheduleError("sched_count", count=len(values))
+    values[4] = _crontab_weekdays(values[4])
+    for name, value, typed in zip(CRON_FIELDS, values, cron.split(), strict=True):
+        try:
+            CronTrigger(timezone=tz, **{name: value})
+        except ValueError:
+            raise ScheduleError("sched_field", field=name, value=typed[:30]) from None
     try:
-        trigger = CronTrigger.from_crontab(" ".join(fields), timezone=tz)
-    except ValueError as exc:
-        raise ScheduleError(f"not a valid crontab: {exc}") from None
-    if trigger.get_next_fire_time(None, dt.datetime.now(tz)) is None:
-        raise ScheduleError("this schedule never fires")
+        trigger = CronTrigger(timezone=tz, **dict(zip(CRON_FIELDS, values, strict=True)))
+    except ValueError:
+        raise ScheduleError("sched_never") from None
+    first = trigger.get_next_fire_time(None, dt.datetime.now(tz))
+    if first is None:
+        raise ScheduleError("sched_never")
+    hour = first.replace(minute=0, second=0, microsecond=0)
+    per_hour = len(fire_times_between(trigger, hour, hour + dt.timedelta(minutes=59, seconds=59),
+                                      limit=61))
+    if per_hour > 1:
+        raise ScheduleError("sched_too_often", count=per_hour)
     return trigger
 
 
@@ -499,7 +542,7 @@ def make_digest_service(settings: Any, sessions: sessionmaker[Session],
         default_cron=settings.digest_cron, default_timezone=settings.digest_timezone,
         grace=dt.timedelta(hours=settings.digest_grace_hours),
         stale_after=dt.timedelta(seconds=settings.digest_claim_timeout),
-        lang="en" if (settings.bot_language or "").lower().startswith("en") else "ja",
+        lang=choose_language(settings.bot_language),
         **kwargs)
 
 
@@ -547,7 +590,7 @@ class SlackDigest:
         try:
             parse_schedule(cron, tz)
         except ScheduleError as exc:
-            return notice_blocks(t(lang, "sub_bad", reason=escape_mrkdwn(str(exc))))
+            return notice_blocks(t(lang, "sub_bad", reason=escape_mrkdwn(exc.message(lang))))
         with self.service.sessions() as session, session.begin():
             before = digests.get_subscription(session, channel_id)
             old = (before.cron, before.timezone, before.status, before.failure_reason) \

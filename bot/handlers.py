@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import logging
@@ -43,7 +44,8 @@ from bot.blocks import (
     shared_talk_blocks,
     talk_blocks,
 )
-from bot.i18n import Lang, normalise_language, pick_language, t
+from bot.i18n import Lang, choose_language, normalise_language, t
+from bot.locales import UserLocales
 from store.errors import MeetupBotError
 from store.intent import is_noise
 from store.models import Talk
@@ -163,6 +165,14 @@ class Deps:
     events: EventLog = field(default_factory=EventLog)
     offload: Offload | None = None
     claim: Callable[[str], bool] | None = None  # across copies (StoreClaims); None: memory only
+    locales: UserLocales = field(default_factory=UserLocales)
+
+    def language_of(self, user_id: str | None, client: WebClient | None = None) -> Lang:
+        """The language to answer `user_id` in: BOT_LANGUAGE, else their Slack locale,
+        else Japanese (also when users.info fails)."""
+        if normalise_language(self.language) is not None:
+            return choose_language(self.language)
+        return choose_language(None, self.locales.locale(client, user_id))
 
     def compute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`fn(self, *args, **kwargs)`, in the offload worker when there is one."""
@@ -236,11 +246,11 @@ def _session(deps: Deps) -> Iterator[Session]:
 
 def answer(deps: Deps, text: str | None, *, channel_id: str | None = None,
            user_id: str | None = None, shareable: bool = True,
-           bot_user_id: str | None = None) -> Reply:
-    """What the bot says to `/meetup TEXT` (also to a mention or DM with TEXT)."""
+           bot_user_id: str | None = None, lang: Lang | None = None) -> Reply:
+    """What the bot says to `/meetup TEXT` (also to a mention or DM with TEXT), in `lang`
+    (the asker's language, bot.handlers.Deps.language_of; default: BOT_LANGUAGE or Japanese)."""
     command = parse_command(text)
-    lang = pick_language(command.arg if command.name in ("search", "speaker") else "",
-                         deps.language)
+    lang = lang or choose_language(deps.language)
     if command.name == "help":
         return help_blocks(lang=lang, bot_user_id=bot_user_id)
     if command.name == "events":
@@ -333,14 +343,17 @@ def answer_digest(deps: Deps, command: Command, lang: Lang, *, channel_id: str |
     return deps.digest.unsubscribe(channel_id=channel_id, user_id=user_id or "", lang=lang)
 
 
-def answer_share(deps: Deps, value: str, user_id: str) -> tuple[Reply, bool] | None:
+def answer_share(deps: Deps, value: str, user_id: str, lang: Lang | None = None
+                 ) -> tuple[Reply, bool] | None:
     """What "Share" does: (the message to post in the channel, True), or (an ephemeral
     answer to the user, False) when the talk is no longer in the store; None when the value
-    is not one of ours."""
+    is not one of ours. `lang`: the language of whoever pressed it (default: the one the
+    button was made in)."""
     decoded = decode_share(value)
     if decoded is None:
         return None
-    talk_id, lang = decoded
+    talk_id, made_in = decoded
+    lang = lang or made_in
     with _session(deps) as session:
         talk = get_talk(session, talk_id)
         view = TalkView.from_talk(talk) if talk is not None else None
@@ -349,9 +362,10 @@ def answer_share(deps: Deps, value: str, user_id: str) -> tuple[Reply, bool] | N
     return shared_talk_blocks(view, user_id, lang=lang), True
 
 
-def home(deps: Deps, *, bot_user_id: str | None = None) -> dict[str, Any]:
-    """The App Home view."""
-    lang: Lang = normalise_language(deps.language) or "ja"
+def home(deps: Deps, *, bot_user_id: str | None = None, lang: Lang | None = None
+         ) -> dict[str, Any]:
+    """The App Home view, in `lang` (default: BOT_LANGUAGE or Japanese)."""
+    lang = lang or choose_language(deps.language)
     with _session(deps) as session:
         views = [EventView.from_event(e) for e in list_events(session)[:10]]
     week_talk: TalkView | None = None
@@ -420,21 +434,25 @@ def register(app: App, deps: Deps) -> None:
             return BoltResponse(status=200, body="")
         return next()
 
-    def handle_command(body: dict[str, Any], respond: Callable[..., Any],
+    def handle_command(body: dict[str, Any], respond: Callable[..., Any], client: WebClient,
                        context: dict[str, Any]) -> None:
         text = body.get("text", "")
-        lang = pick_language(clean_text(text), deps.language)
+        lang = deps.language_of(body.get("user_id"), client)
         blocks, fallback = safely(lang, "/meetup", lambda: reply_to(
             deps, text, channel_id=body.get("channel_id"), user_id=body.get("user_id"),
-            bot_user_id=context.get("bot_user_id")))
+            bot_user_id=context.get("bot_user_id"), lang=lang))
         _send(deps, respond, body.get("response_url"),
               {"response_type": "ephemeral", "blocks": blocks, "text": fallback})
 
-    def handle_more(body: dict[str, Any], respond: Callable[..., Any]) -> None:
+    def handle_more(body: dict[str, Any], respond: Callable[..., Any], client: WebClient
+                    ) -> None:
         action = (body.get("actions") or [{}])[0]
-        page = Page.decode(str(action.get("value", "")))
-        if page is None:
+        decoded = Page.decode(str(action.get("value", "")))
+        if decoded is None:
             return
+        # the next page in the language of whoever asks for it
+        page = dataclasses.replace(
+            decoded, lang=deps.language_of((body.get("user") or {}).get("id"), client))
         ephemeral = bool((body.get("container") or {}).get("is_ephemeral", True))
         blocks, fallback = safely(page.lang, "More", lambda: deps.compute(
             answer_page, page, shareable=ephemeral))
@@ -445,12 +463,11 @@ def register(app: App, deps: Deps) -> None:
                      ) -> None:
         action = (body.get("actions") or [{}])[0]
         user_id = (body.get("user") or {}).get("id", "")
-        decoded = decode_share(str(action.get("value", "")))
-        lang: Lang = decoded[1] if decoded else "ja"
+        lang = deps.language_of(user_id, client)
         outcome: list[bool] = []
 
         def share() -> Reply:
-            found = deps.compute(answer_share, str(action.get("value", "")), user_id)
+            found = deps.compute(answer_share, str(action.get("value", "")), user_id, lang)
             if found is None:
                 return [], ""
             outcome.append(found[1])
@@ -486,10 +503,10 @@ def register(app: App, deps: Deps) -> None:
         if not deps.events.claim(key) or not _claimed_everywhere(deps, key):
             return  # the same message again: re-delivered, or as an app_mention and a DM event
         text = event.get("text", "")
-        lang = pick_language(clean_text(text), deps.language)
+        lang = deps.language_of(event.get("user"), client)
         blocks, fallback = safely(lang, "mention", lambda: reply_to(
             deps, text, channel_id=event.get("channel"), user_id=event.get("user"),
-            shareable=False, bot_user_id=bot_user_id))
+            shareable=False, bot_user_id=bot_user_id, lang=lang))
         thread_ts = event.get("thread_ts") or (
             None if event.get("channel_type") == "im" else event["ts"])
         kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
@@ -510,7 +527,8 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         try:
-            view = home(deps, bot_user_id=context.get("bot_user_id"))
+            view = home(deps, bot_user_id=context.get("bot_user_id"),
+                        lang=deps.language_of(event["user"], client))
         except (SQLAlchemyError, MeetupBotError, TimeoutError):
             log.exception("App Home failed")
             return

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 Lang = Literal["ja", "en"]
 LANGUAGES: tuple[Lang, ...] = ("ja", "en")
 
-# Kana, CJK ideographs and full-width forms: any of these makes a query Japanese.
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
-
 
 def normalise_language(value: str | None) -> Lang | None:
-    """`BOT_LANGUAGE` as a language, or None (choose by the query); unknown values mean None."""
+    """`BOT_LANGUAGE` as a language, or None (each user's own); unknown values mean None."""
     if value is None:
         return None
     v = value.strip().lower()
@@ -25,14 +20,19 @@ def normalise_language(value: str | None) -> Lang | None:
     return None
 
 
-def pick_language(text: str | None, setting: str | None = None) -> Lang:
-    """English when the setting says so or the text has Latin letters and nothing Japanese."""
-    fixed = normalise_language(setting)
-    if fixed is not None:
-        return fixed
-    if text and _LATIN_LETTER.search(text) and not _JAPANESE.search(text):
-        return "en"
-    return "ja"
+def language_of_locale(locale: str | None) -> Lang | None:
+    """A Slack locale (`ja-JP`, `en-US`, `fr-FR` …) as a label language: ja* is Japanese,
+    every other locale English (the one other language the labels have); None when unknown."""
+    if not locale or not locale.strip():
+        return None
+    return "ja" if locale.strip().lower().startswith("ja") else "en"
+
+
+def choose_language(setting: str | None, locale: str | None = None) -> Lang:
+    """The language of one answer: the workspace's `BOT_LANGUAGE`, else the user's Slack
+    locale, else Japanese. What the user typed never decides it: a Japanese team asks about
+    "gVisor" too."""
+    return normalise_language(setting) or language_of_locale(locale) or "ja"
 
 
 LABELS: dict[Lang, dict[str, str]] = {
@@ -176,6 +176,22 @@ LABELS["ja"].update({
     "week_no_talk": "メモのあるトークがまだありません。`meetup-bot import` でレポートを取り込んでください。",
     "home_subs": "配信先: {channels}",
     "home_sub_failing": "{channel} への配信が失敗しています ({reason})",
+    "sched_tz": "タイムゾーン「{tz}」は使えません",
+    "sched_count": "crontab は5項目(分 時 日 月 曜日)ですが、{count} 項目でした",
+    "sched_field": "{field}の項目「{value}」が正しくありません。{field}に書けるのは {allowed} です",
+    "sched_never": "このスケジュールでは一度も配信されません",
+    "sched_too_often": ("このスケジュールでは1時間に {count} 回配信されます。配信は1時間に1回まで"
+                        "なので、分の項目には数を1つだけ書いてください"),
+    "cron_minute": "分",
+    "cron_hour": "時",
+    "cron_day": "日",
+    "cron_month": "月",
+    "cron_day_of_week": "曜日",
+    "cron_allowed_minute": "0〜59",
+    "cron_allowed_hour": "0〜23",
+    "cron_allowed_day": "1〜31",
+    "cron_allowed_month": "1〜12 または jan〜dec",
+    "cron_allowed_day_of_week": "0〜7(0 と 7 は日曜)または sun〜sat",
 })
 LABELS["en"].update({
     "related_header": "Related talks",
@@ -191,4 +207,20 @@ LABELS["en"].update({
     "week_no_talk": "There are no talks with notes yet: import reports with `meetup-bot import`.",
     "home_subs": "Digest channels: {channels}",
     "home_sub_failing": "The digest to {channel} is failing ({reason})",
+    "sched_tz": "“{tz}” is not a time zone",
+    "sched_count": "a schedule has five fields (minute hour day month weekday), not {count}",
+    "sched_field": "the {field} field “{value}” is not valid: the {field} takes {allowed}",
+    "sched_never": "this schedule never fires",
+    "sched_too_often": ("this schedule would post {count} times an hour; a digest goes out at "
+                        "most once an hour, so give the minute field a single number"),
+    "cron_minute": "minute",
+    "cron_hour": "hour",
+    "cron_day": "day of month",
+    "cron_month": "month",
+    "cron_day_of_week": "weekday",
+    "cron_allowed_minute": "0–59",
+    "cron_allowed_hour": "0–23",
+    "cron_allowed_day": "1–31",
+    "cron_allowed_month": "1–12 or jan–dec",
+    "cron_allowed_day_of_week": "0–7 (0 and 7 are Sunday) or sun–sat",
 })

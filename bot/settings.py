@@ -27,6 +27,7 @@ class Settings:
     digest_channel: str | None = None
     digest_cron: str = "0 9 * * mon"
     digest_timezone: str = "Asia/Tokyo"
+    # `ja` or `en`: every answer in that language; unset: each user's Slack locale.
     bot_language: str | None = None
     # A digest missed while no copy ran is still posted at start-up within this many hours.
     digest_grace_hours: float = 12.0
@@ -64,7 +65,9 @@ class Settings:
                 raw = from_file.get(f.name)
             if raw is None or raw == "":
                 continue
-            if f.name == "import_interval":
+            if f.name == "bot_language":
+                values[f.name] = _language(raw)
+            elif f.name == "import_interval":
                 values[f.name] = _interval(raw)
             elif f.name in ("port", "digest_claim_timeout", "digest_grace_hours"):
                 convert = float if f.name == "digest_grace_hours" else int
@@ -78,6 +81,14 @@ class Settings:
             else:
                 values[f.name] = str(raw)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _language(raw: object) -> str:
+    """BOT_LANGUAGE: `ja` or `en` (a typo must not silently mean "each user's locale")."""
+    value = str(raw).strip().lower()
+    if value not in ("ja", "en"):
+        raise SettingsError(f"BOT_LANGUAGE must be ja or en, not {raw!r}")
+    return value
 
 
 def _interval(raw: object) -> int | None:

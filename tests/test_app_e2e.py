@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,12 +29,18 @@ from tests.fakes.slack_api import (
 )
 
 SECRET = "e2e-signing-secret"
+# Words that only the Japanese labels use (talk titles in either language may appear anywhere).
+JAPANESE_LABELS = re.compile("検索結果|さんのトーク|件中|チャンネルに共有|出典|見つかりません")
 ACK_BUDGET = 3.0  # Slack's limit for an answer to any request
+
+
+JA_USER, EN_USER = "U0JAUSER", "U0ENUSER"  # Slack locales ja-JP and en-US; U0USER1 has none
 
 
 @pytest.fixture(scope="module")
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
+        fake.locales.update({JA_USER: "ja-JP", EN_USER: "en-US"})
         yield fake
 
 
@@ -83,8 +90,9 @@ def _post(server: Served, body: bytes, *, content_type: str = "application/x-www
     return status, answer
 
 
-def _command(server: Served, slack: FakeSlack, text: str, name: str = "r") -> dict[str, Any]:
-    status, answer = _post(server, command_body(text, slack.response_url(name)))
+def _command(server: Served, slack: FakeSlack, text: str, name: str = "r", *,
+             user: str = "U0USER1") -> dict[str, Any]:
+    status, answer = _post(server, command_body(text, slack.response_url(name), user_id=user))
     assert status == 200 and answer in (b"", b"null")
     sent = [c for c in slack.wait_until(
         lambda calls: any(c.path.endswith("/" + name) for c in calls)) and slack.calls
@@ -117,14 +125,15 @@ def test_command_help(server: Served, slack: FakeSlack, text: str) -> None:
 
 
 def test_command_query_more_and_share(server: Served, slack: FakeSlack) -> None:
-    sent = _command(server, slack, "Kubernetes", name="q1")
+    sent = _command(server, slack, "Kubernetes", name="q1", user=EN_USER)
     text = _blocks_text(sent)
     assert "Talks matching" in text and SHARE_TALK in text
     more = [b for b in sent["blocks"] if b["type"] == "actions"]
     assert more, "the seeds hold more than five Kubernetes talks, so there is a next page"
     value = more[0]["elements"][0]["value"]
 
-    status, _ = _post(server, action_body(MORE_RESULTS, value, slack.response_url("more")))
+    status, _ = _post(server, action_body(MORE_RESULTS, value, slack.response_url("more"),
+                                          user_id=EN_USER))
     assert status == 200
     slack.wait_until(lambda calls: any(c.path.endswith("/more") for c in calls))
     [page2] = [c.body for c in slack.calls if c.path.endswith("/more")]
@@ -144,8 +153,55 @@ def test_command_japanese_query(server: Served, slack: FakeSlack) -> None:
 
 
 def test_command_nothing_found_is_friendly(server: Served, slack: FakeSlack) -> None:
-    text = _blocks_text(_command(server, slack, "qqqzzzxxx", name="none"))
+    text = _blocks_text(_command(server, slack, "qqqzzzxxx", name="none", user=EN_USER))
     assert "No talk matches" in text and "/meetup" in text
+    text = _blocks_text(_command(server, slack, "qqqzzzxxx", name="none-ja"))
+    assert "見つかりませんでした" in text and "No talk" not in text
+
+
+@pytest.mark.parametrize("query", ["gVisor", "speaker Ian Lewis", "Kubernetes"])
+def test_language_follows_the_users_locale_not_the_query(server: Served, slack: FakeSlack,
+                                                         query: str) -> None:
+    """The same ASCII query: Japanese labels for a ja-JP user, English for an en-US one,
+    Japanese for a user whose locale Slack does not tell (users.info fails)."""
+    slug = query.replace(" ", "-")
+    ja = _blocks_text(_command(server, slack, query, name=f"loc-ja-{slug}", user=JA_USER))
+    en = _blocks_text(_command(server, slack, query, name=f"loc-en-{slug}", user=EN_USER))
+    unknown = _blocks_text(_command(server, slack, query, name=f"loc-x-{slug}"))
+    for text in (ja, unknown):
+        assert re.search("の検索結果|さんのトーク|見つかりませんでした", text), text
+        assert not re.search("Talks matching|Talks by|No talk", text), text
+    assert re.search("Talks matching|Talks by|No talk", en), en
+    assert not JAPANESE_LABELS.search(en), en
+    asked = [c for c in slack.calls if c.method == "users.info"]
+    assert {c.body["user"] for c in asked} <= {JA_USER, EN_USER, "U0USER1"}
+    assert all(c.body.get("include_locale") in ("1", "true") for c in asked)
+    assert len([c for c in asked if c.body["user"] == EN_USER]) <= 1  # cached per user
+
+
+def test_mention_and_app_home_follow_the_users_locale(server: Served, slack: FakeSlack) -> None:
+    event = mention_event("Kubernetes", ts="1700000400.000100", user=EN_USER)
+    _post(server, event_body(event, event_id="EvLang1"), content_type="application/json")
+    [post] = slack.wait_for("chat.postMessage")
+    assert "Talks matching" in _blocks_text(post.body)
+    for user, expected in ((EN_USER, "Latest events"), (JA_USER, "最近のイベント")):
+        slack.reset()
+        home = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
+                "event_ts": "1700000300.000200"}
+        _post(server, event_body(home, event_id=f"EvLangHome{user}"),
+              content_type="application/json")
+        [publish] = slack.wait_for("views.publish")
+        assert expected in json.dumps(publish.body["view"], ensure_ascii=False)
+
+
+def test_bot_language_overrides_every_users_locale(slack: FakeSlack, db_url: str) -> None:
+    env = serve_env(SLACK_BOT_TOKEN="xoxb-e2e", SLACK_SIGNING_SECRET=SECRET,
+                    SLACK_API_URL=slack.base_url.rstrip("/"), DATABASE_URL=db_url,
+                    BOT_LANGUAGE="ja")
+    with serve(env) as served:
+        text = _blocks_text(_command(served, slack, "Kubernetes", name="ov-en", user=EN_USER))
+        assert "「Kubernetes」の検索結果" in text and "Talks matching" not in text
+        assert slack.attempts("users.info") == []  # the setting decides: Slack is not asked
 
 
 def test_command_events(server: Served, slack: FakeSlack) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -85,14 +86,48 @@ def test_current_period_honours_cron_and_time_zone() -> None:
     ("cron", "tz", "message"),
     [
         ("0 9 * *", "Asia/Tokyo", "five fields"),
-        ("0 25 * * mon", "Asia/Tokyo", "not a valid crontab"),
-        ("0 9 * * funday", "Asia/Tokyo", "not a valid crontab"),
-        ("0 9 * * mon", "Mars/Olympus", "unknown time zone"),
+        ("0 25 * * mon", "Asia/Tokyo", "the hour field “25”"),
+        ("61 9 * * mon", "Asia/Tokyo", "the minute field “61”"),
+        ("0 9 32 * *", "Asia/Tokyo", "the day of month field “32”"),
+        ("0 9 * 13 *", "Asia/Tokyo", "the month field “13”"),
+        ("0 9 * * funday", "Asia/Tokyo", "the weekday field “funday”"),
+        ("0 9 31 2 *", "Asia/Tokyo", "never fires"),
+        ("*/30 * * * *", "Asia/Tokyo", "2 times an hour"),
+        ("* 9 * * mon", "Asia/Tokyo", "60 times an hour"),
+        ("0,15 9 * * mon", "Asia/Tokyo", "at most once an hour"),
+        ("0 9 * * mon", "Mars/Olympus", "not a time zone"),
     ],
 )
 def test_parse_schedule_rejects_with_a_reason(cron: str, tz: str, message: str) -> None:
     with pytest.raises(ScheduleError, match=message):
         parse_schedule(cron, tz)
+
+
+@pytest.mark.parametrize(("cron", "ja"), [
+    ("0 25 * * mon", "時の項目「25」"), ("0 9 * * funday", "曜日の項目「funday」"),
+    ("0 9 * 13 *", "月の項目「13」"), ("*/30 * * * *", "1時間に 2 回"),
+    ("0 9 *", "3 項目"),
+])
+def test_schedule_error_speaks_the_users_language(cron: str, ja: str) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule(cron, "Asia/Tokyo")
+    assert ja in caught.value.message("ja")
+    japanese = caught.value.message("ja").replace("funday", "").replace("crontab", "")
+    assert not re.search(r"[A-Za-z]{4,}", japanese)
+    assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", caught.value.message("en"))
+
+
+@pytest.mark.parametrize(("cron", "weekday"), [
+    ("0 9 * * 1", "Mon"), ("0 9 * * 0", "Sun"), ("0 9 * * 7", "Sun"), ("0 9 * * 5", "Fri"),
+    ("0 * * * *", None), ("0 9 * * mon-fri", None),
+])
+def test_parse_schedule_reads_weekday_numbers_as_crontab_does(cron: str, weekday: str | None
+                                                             ) -> None:
+    fire = parse_schedule(cron, "Asia/Tokyo").get_next_fire_time(
+        None, dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
+    assert fire is not None
+    if weekday is not None:
+        assert fire.strftime("%a %H:%M") == f"{weekday} 09:00"
 
 
 # --------------------------------------------------------------------------- claims

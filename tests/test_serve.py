@@ -361,6 +361,6 @@ def test_manifest_matches_the_app() -> None:
     assert settings_["interactivity"]["request_url"].endswith(EVENTS_PATH)
     assert settings_["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "app_mentions:read", "im:history"} <= scopes
+    assert {"commands", "chat:write", "app_mentions:read", "im:history", "users:read"} <= scopes
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert len(manifest["display_information"]["description"]) <= 140

@@ -55,6 +55,7 @@ class TalkView:
     title: str
     speakers: tuple[str, ...] = ()
     affiliations: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()
     event_name: str = ""
     event_date: dt.date | None = None
     summary: str = ""
@@ -72,11 +73,13 @@ class TalkView:
             title=talk.title,
             speakers=tuple(talk.speakers or ()),
             affiliations=tuple(talk.affiliations or ()),
+            handles=tuple(talk.handles or ()),
             event_name=event.name if event is not None else "",
             event_date=event.date if event is not None else None,
             summary=talk.summary or "",
             notes=talk.notes or "",
             has_notes=bool(talk.has_notes),
+            # the talk's own link (slides, video), else its event's page
             url=talk.url or (event.url if event is not None else None),
             source=sources[0].report.shown if sources else "",
         )
@@ -260,12 +263,21 @@ def _date(value: dt.date | None, lang: Lang) -> str:
     return value.isoformat() if value else t(lang, "date_unknown")
 
 
+def _same_person(a: str, b: str) -> bool:
+    return a.strip().lstrip("@").casefold() == b.strip().lstrip("@").casefold()
+
+
 def _speakers(talk: TalkView) -> str:
-    names = ", ".join(talk.speakers)
-    if talk.affiliations:
-        names = f"{names} ({', '.join(talk.affiliations)})" if names else ", ".join(
-            talk.affiliations)
-    return names
+    """Names, then handles that are not already a name (`@x` is never shown twice), then
+    affiliations: `Ian Lewis @IanMLewis (Google)`."""
+    names = list(dict.fromkeys(n for n in talk.speakers if n.strip()))
+    handles = [h for h in dict.fromkeys(talk.handles)
+               if h.strip() and not any(_same_person(h, n) for n in names)]
+    who = " ".join(x for x in (", ".join(names), " ".join(handles)) if x)
+    orgs = ", ".join(dict.fromkeys(a for a in talk.affiliations if a.strip()))
+    if orgs:
+        who = f"{who} ({orgs})" if who else orgs
+    return who
 
 
 def _meta_line(talk: TalkView, lang: Lang) -> str:
@@ -278,37 +290,77 @@ def _meta_line(talk: TalkView, lang: Lang) -> str:
 
 
 def _source_line(talk: TalkView, lang: Lang) -> str:
+    """The talk's number and the report it came from (the link is on the title)."""
     bits = [f"#{talk.id}"]
-    if talk.url and _URL.match(talk.url):
-        bits.append(_link(talk.url, t(lang, "link")))
     if talk.source:
         bits.append(f"{t(lang, 'source')}: {cut_escaped(PurePath(talk.source).name, 200)}")
     return " · ".join(bits)
 
 
-def _talk_section(talk: TalkView, lang: Lang, hit: HitView | None = None, *,
-                  summary_limit: int = 350, with_summary: bool = True) -> str:
-    """Title (linked when the talk has a URL), who and where, then the summary and the match.
+def _adds_to(talk: TalkView, snippet: str) -> bool:
+    """Whether a search snippet says something the title and speaker line do not."""
+    core = one_line(snippet).strip(ELLIPSIS + " /")
+    if not core or core.casefold() in one_line(talk.title).casefold():
+        return False
+    people = (*talk.speakers, *talk.handles, *talk.affiliations)
+    parts = [p.strip(ELLIPSIS + " ") for p in core.split(" / ")]
+    return not all(any(_same_person(p, x) for x in people) for p in parts if p)
 
-    A snippet that only repeats the title or the speakers is left out; one taken from the
-    summary replaces it (it is the same text with the match in bold).
-    """
-    title = cut(one_line(talk.title), 200) or t(lang, "untitled")
-    lines = [f"*{_link(talk.url, title)}*", _meta_line(talk, lang)]
-    core = one_line(hit.snippet).strip(ELLIPSIS + " ") if hit is not None else ""
-    people = " / ".join((*talk.speakers, *talk.affiliations))
-    show_snippet = bool(core) and core not in one_line(talk.title) and core not in people
-    summary = one_line(talk.summary)
-    if show_snippet and core in summary:
-        summary = ""
+
+def _talk_section(talk: TalkView, lang: Lang, hit: HitView | None = None, *,
+                  summary_limit: int = 350, with_summary: bool = True,
+                  with_title: bool = True) -> str:
+    """Title (linked to the talk's own link, else its event's page), who and where, then
+    either the matched snippet (the match in bold) or the summary: never both, as the
+    snippet is mostly the summary again."""
+    lines = []
+    if with_title:
+        title = cut(one_line(talk.title), 200) or t(lang, "untitled")
+        lines.append(f"*{_link(talk.url, title)}*")
+    lines.append(_meta_line(talk, lang))
+    snippet = hit is not None and _adds_to(talk, hit.snippet)
     if not talk.has_notes:
         lines.append(f"_{t(lang, 'no_notes')}_")
-    elif summary and with_summary:
-        lines.append(cut_escaped(summary, summary_limit))
-    if show_snippet and hit is not None:
-        quoted = highlighted(hit.snippet, hit.highlights)
-        lines.append(f"> {quoted}" if summary or not talk.has_notes else quoted)
+    if snippet and hit is not None:
+        lines.append(highlighted(hit.snippet, hit.highlights))
+    elif talk.has_notes and with_summary and _summary(talk):
+        lines.append(cut_escaped(_summary(talk), summary_limit))
     return "\n".join(lines)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return one_line(a).strip(" …:：").casefold() == one_line(b).strip(" …:：").casefold()
+
+
+def _summary(talk: TalkView) -> str:
+    """The summary without points that only say the title again."""
+    points = [p for p in one_line(talk.summary).split(" / ") if not _same_text(p, talk.title)]
+    return " / ".join(points)
+
+
+_SOURCE_MARK = re.compile(r"^\[([^\[\]\n]+)\]$")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _notes(talk: TalkView) -> str:
+    """The notes as shown: lines that repeat the title dropped; the `[report]` line above
+    each report's part of merged notes shows the report's file name, not its path."""
+    lines = []
+    for line in talk.notes.strip().splitlines():
+        mark = _SOURCE_MARK.match(line.strip())
+        if mark:
+            line = f"[{PurePath(mark.group(1)).name}]"
+        elif _same_text(_LIST_MARK.sub("", line), talk.title):
+            continue
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def _title_line(talk: TalkView, lang: Lang) -> str:
+    """`Title — speakers` for notifications, without a dangling dash when nobody spoke."""
+    title = one_line(talk.title) or t(lang, "untitled")
+    who = one_line(_speakers(talk))
+    return f"{title} — {who}" if who else title
 
 
 def _fallback(text: str) -> str:
@@ -375,10 +427,10 @@ def no_results_blocks(
 
 def talk_blocks(talk: TalkView, *, lang: Lang = "ja", shareable: bool = True) -> Reply:
     """One talk in full: title, speakers, event, summary and the notes (cut to fit)."""
-    notes = talk.notes.strip() if talk.has_notes else ""
-    # The summary is the notes' first points: with the notes shown, it would say things twice.
-    blocks: list[Block] = [_header(talk.title or t(lang, "untitled")),
-                           _section(_talk_section(talk, lang, summary_limit=1000,
+    notes = _notes(talk) if talk.has_notes else ""
+    # The title once, as a link (a header cannot link); the summary is the notes' first
+    # points: with the notes shown, it would say things twice.
+    blocks: list[Block] = [_section(_talk_section(talk, lang, summary_limit=1000,
                                                   with_summary=not notes))]
     if notes:
         blocks.append(_section(cut_escaped(notes, 2500)))
@@ -386,7 +438,7 @@ def talk_blocks(talk: TalkView, *, lang: Lang = "ja", shareable: bool = True) ->
     if shareable:
         blocks.append({"type": "actions", "elements": [
             _button(t(lang, "share"), SHARE_TALK, encode_share(talk.id, lang))]})
-    return fit(blocks), _fallback(f"{talk.title} — {_speakers(talk)}")
+    return fit(blocks), _fallback(_title_line(talk, lang))
 
 
 def shared_talk_blocks(talk: TalkView, user_id: str, *, lang: Lang = "ja") -> Reply:
@@ -395,7 +447,7 @@ def shared_talk_blocks(talk: TalkView, user_id: str, *, lang: Lang = "ja") -> Re
     by = t(lang, "shared_by", user=who) if who else ""
     blocks: list[Block] = [_section(_talk_section(talk, lang, summary_limit=800)),
                            _context(*(x for x in (by, _source_line(talk, lang)) if x))]
-    return fit(blocks), _fallback(f"{talk.title} — {_speakers(talk)}")
+    return fit(blocks), _fallback(_title_line(talk, lang))
 
 
 def events_blocks(events: Sequence[EventView], *, lang: Lang = "ja", limit: int = 20,

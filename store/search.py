@@ -1429,8 +1429,8 @@ def search_speaker(session: Session, name: str, *, limit: int = 5,
         talk = talks.get(tid)
         if talk is None:
             continue
-        line = " / ".join([*(talk.speakers or []), *(talk.handles or []),
-                           *(talk.affiliations or [])])
+        line = " / ".join(_distinct_people([*(talk.speakers or []), *(talk.handles or []),
+                                            *(talk.affiliations or [])]))
         snippet, spans = snippet_for(line, pattern)
         hits.append(TalkHit(talk, score, snippet, spans))
     suggestions: list[str] = []
@@ -1439,6 +1439,18 @@ def search_speaker(session: Session, name: str, *, limit: int = 5,
         order = sorted(close.items(), key=lambda kv: (-kv[1], people.display[kv[0]]))
         suggestions = list(dict.fromkeys(people.display[i] for i, _ in order))[:5]
     return SearchResult(hits, len(ranked), suggestions)
+
+
+def _distinct_people(names: Sequence[str]) -> list[str]:
+    """Each person once: a handle equal to a name (`@x` and `x`, any case) is not repeated."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        key = name.strip().lstrip("@").casefold()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
 
 
 # --------------------------------------------------------------------------- suggestions

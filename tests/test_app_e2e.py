@@ -27,6 +27,7 @@ from tests.fakes.slack_api import (
     mention_event,
     signed_headers,
 )
+from tests.repetition import repetitions
 
 SECRET = "e2e-signing-secret"
 # Words that only the Japanese labels use (talk titles in either language may appear anywhere).
@@ -392,3 +393,39 @@ def test_forgotten_talk_answers_that_it_is_gone(server: Served, slack: FakeSlack
     [answer] = [c.body for c in slack.calls if c.path.endswith("/gone-share")]
     assert answer["response_type"] == "ephemeral" and "ありません" in _blocks_text(answer)
     assert len([c for c in slack.calls if c.path.endswith("chat.postMessage")]) == posts
+
+
+def _home(server: Served, slack: FakeSlack, user: str, event_id: str) -> dict[str, Any]:
+    slack.reset()
+    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
+             "event_ts": "1700000300.000900"}
+    _post(server, event_body(event, event_id=event_id), content_type="application/json")
+    [publish] = slack.wait_for("views.publish")
+    view: dict[str, Any] = publish.body["view"]
+    return view
+
+
+def test_no_message_kind_repeats_itself(server: Served, slack: FakeSlack, db_url: str) -> None:
+    """Every block of every kind of answer, for every talk in the store: no summary or
+    sentence twice, no `@x / @x`, no dangling separator (also in the notification text)."""
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        talks = session.scalars(select(Talk).order_by(Talk.id)).all()
+        speakers = sorted({s for t in talks for s in (t.speakers or [])})[:12]
+        ids = [t.id for t in talks]
+    engine.dispose()
+    asks = [f"talk {i}" for i in ids] + [f"speaker {s}" for s in speakers] + [
+        "Kubernetes", "gVisor", "セキュリティ", "service mesh", "Istio", "qqqzzz", "events",
+        "events 2019", "week", "help", ""]
+    found: dict[str, list[str]] = {}
+    for n, ask in enumerate(asks):
+        user = (JA_USER, EN_USER)[n % 2]
+        sent = _command(server, slack, ask, name=f"rep{n}", user=user)
+        problems = repetitions(sent["blocks"], sent["text"])
+        if problems:
+            found[ask] = problems
+    for user in (JA_USER, EN_USER):
+        view = _home(server, slack, user, f"EvRepHome{user}")
+        if problems := repetitions(view["blocks"]):
+            found[f"App Home {user}"] = problems
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

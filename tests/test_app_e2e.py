@@ -429,3 +429,11 @@ def test_no_message_kind_repeats_itself(server: Served, slack: FakeSlack, db_url
         if problems := repetitions(view["blocks"]):
             found[f"App Home {user}"] = problems
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_speaker_suggests_only_close_names(server: Served, slack: FakeSlack) -> None:
+    typo = _blocks_text(_command(server, slack, "speaker Yan Luis", name="sp-typo", user=JA_USER))
+    assert "もしかして" in typo and "`Ian Lewis`" in typo
+    far = _blocks_text(_command(server, slack, "speaker Lewis Carroll", name="sp-far",
+                                user=EN_USER))
+    assert "No talks by" in far and "Did you mean" not in far

@@ -114,6 +114,16 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class ChannelPick:
+    """A subscribed channel's talk of the week (None: no talk with notes yet), and why its
+    digest is failing, if it is."""
+
+    channel_id: str
+    talk: TalkView | None
+    failing: str | None = None
+
+
+@dataclass(frozen=True)
 class Page:
     """Where the "More" button leads: the same query, the next offset, the same language."""
 
@@ -508,16 +518,55 @@ def week_blocks(talk: TalkView | None, *, lang: Lang = "ja", note: str | None = 
     return fit(blocks), _fallback(f"{t(lang, 'week_header')}: {talk.title}")
 
 
+MAX_PICKS = 10  # channels whose pick is shown in one message or App Home
+
+
+def _pick_blocks(pick: ChannelPick, lang: Lang) -> list[Block]:
+    """One channel's pick: which channel, then the talk (or why there is none)."""
+    channel = f"<#{pick.channel_id}>" if re.fullmatch(r"[CGD][A-Z0-9]{1,20}", pick.channel_id) \
+        else escape_mrkdwn(pick.channel_id)
+    head = f"*{t(lang, 'week_in_channel', channel=channel)}*"
+    if pick.talk is None:
+        blocks = [_section(f"{head}\n{t(lang, 'week_no_talk')}")]
+    else:
+        blocks = [_section(f"{head}\n" + _talk_section(pick.talk, lang, summary_limit=300)),
+                  _context(_source_line(pick.talk, lang))]
+    if pick.failing:
+        blocks.append(_context(t(lang, "home_sub_failing", channel=channel,
+                                 reason=f"`{escape_mrkdwn(pick.failing[:100])}`")))
+    return blocks
+
+
+def _picks_blocks(picks: Sequence[ChannelPick], lang: Lang) -> list[Block]:
+    blocks: list[Block] = []
+    for pick in picks[:MAX_PICKS]:
+        blocks += _pick_blocks(pick, lang)
+    if len(picks) > MAX_PICKS:
+        blocks.append(_context(t(lang, "week_more_channels", count=len(picks) - MAX_PICKS)))
+    return blocks
+
+
+def channel_picks_blocks(picks: Sequence[ChannelPick], *, lang: Lang = "ja") -> Reply:
+    """The talk of the week of every subscribed channel (`/meetup week` outside a channel)."""
+    if not picks:
+        return notice_blocks(t(lang, "week_no_channels"))
+    blocks: list[Block] = [_header(t(lang, "week_header")), *_picks_blocks(picks, lang)]
+    titles = "; ".join(p.talk.title for p in picks[:MAX_PICKS] if p.talk is not None)
+    return fit(blocks), _fallback(f"{t(lang, 'week_header')}: {titles}" if titles
+                                  else t(lang, "week_header"))
+
+
 def home_view(
     events: Sequence[EventView],
     *,
     lang: Lang = "ja",
-    week_talk: TalkView | None = None,
+    week_picks: Sequence[ChannelPick] = (),
     week_note: str | None = None,
     bot_user_id: str | None = None,
     event_limit: int = 10,
 ) -> dict[str, Any]:
-    """The App Home tab: how to use the bot, the latest events, the talk of the week."""
+    """The App Home tab: how to use the bot, the latest events, and each subscribed
+    channel's talk of the week (`week_note` when there is none to show)."""
     help_section = help_blocks(lang=lang, bot_user_id=bot_user_id)[0][1]
     blocks: list[Block] = [_header(t(lang, "home_header")), help_section, _DIVIDER,
                            _header(t(lang, "home_latest"))]
@@ -526,13 +575,10 @@ def home_view(
     else:
         blocks.append(_section(t(lang, "events_empty")))
     blocks += [_DIVIDER, _header(t(lang, "home_week"))]
-    if week_talk is not None:
-        blocks += [_section(_talk_section(week_talk, lang, summary_limit=600)),
-                   _context(_source_line(week_talk, lang))]
-        if week_note:  # where the digest goes, and any channel it is failing in
-            blocks.append(_context(cut(week_note, MAX_SECTION_TEXT)))
+    if week_picks:
+        blocks += _picks_blocks(week_picks, lang)
     else:
-        blocks.append(_section(week_note or t(lang, "week_none")))
+        blocks.append(_section(week_note or t(lang, "week_no_channels")))
     return {"type": "home", "blocks": fit(blocks, surface="home")}
 
 

@@ -23,7 +23,15 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks import Reply, TalkView, digest_blocks, escape_mrkdwn, notice_blocks
+from bot.blocks import (
+    ChannelPick,
+    Reply,
+    TalkView,
+    channel_picks_blocks,
+    digest_blocks,
+    escape_mrkdwn,
+    notice_blocks,
+)
 from bot.i18n import Lang, choose_language, t
 from store import digests
 from store.models import Talk
@@ -185,7 +193,9 @@ class DigestOutcome:
     def as_dict(self) -> dict[str, Any]:
         from store.queries import talk_dict
 
-        return {"channel": self.channel, "talk": talk_dict(self.talk) if self.talk else None,
+        return {"channel": self.channel, "period": self.period,
+                "talk": talk_dict(self.talk) if self.talk else None,
+                "related": [talk_dict(r) for r in self.related],
                 "posted": self.posted, "ts": self.ts}
 
 
@@ -575,11 +585,34 @@ class SlackDigest:
         self.home_channel = home_channel
 
     def week(self, *, channel_id: str | None, lang: Lang) -> Reply:
-        outcome = self.service.preview(channel_id)
-        if outcome.talk is None:
-            return notice_blocks(t(lang, "week_no_talk"))
-        return digest_blocks(TalkView.from_talk(outcome.talk),
-                             [TalkView.from_talk(r) for r in outcome.related], lang=lang)
+        """In a channel, that channel's pick (what its digest posts, or would); elsewhere
+        (a DM, `meetup-bot ask`) every subscribed channel's pick, as the App Home shows."""
+        if channel_id and not channel_id.startswith("D"):
+            outcome = self.service.preview(channel_id)
+            if outcome.talk is None:
+                return notice_blocks(t(lang, "week_no_talk"))
+            return digest_blocks(TalkView.from_talk(outcome.talk),
+                                 [TalkView.from_talk(r) for r in outcome.related], lang=lang)
+        return channel_picks_blocks(self.picks(), lang=lang)
+
+    def picks(self) -> list[ChannelPick]:
+        """Each subscribed channel (and DIGEST_CHANNEL) with its pick for the current period:
+        the one pick function there is, `DigestService.preview`."""
+        with self.service.sessions() as session:
+            status = [(s.channel_id, s.status, s.failure_reason)
+                      for s in digests.list_subscriptions(session)]
+        if self.home_channel and self.home_channel not in {c for c, _, _ in status}:
+            status.insert(0, (self.home_channel, "ok", None))
+        out = []
+        for channel, state, reason in status:
+            try:
+                talk = self.service.preview(channel).talk
+            except ScheduleError as exc:  # a stored schedule that no longer parses
+                log.error("subscription of %s has a bad schedule: %s", channel, exc)
+                continue
+            out.append(ChannelPick(channel, TalkView.from_talk(talk) if talk else None,
+                                   (reason or "?") if state == "failing" else None))
+        return out
 
     def subscribe(self, *, channel_id: str, user_id: str, cron: str | None, lang: Lang
                   ) -> Reply:
@@ -616,20 +649,12 @@ class SlackDigest:
             log.info("channel %s unsubscribed by %s", channel_id, user_id)
         return notice_blocks(t(lang, "unsub_done" if removed else "unsub_none"))
 
-    def home_week(self, *, lang: Lang) -> tuple[TalkView | None, str | None]:
-        with self.service.sessions() as session:
-            subs = digests.list_subscriptions(session)
-            status = [(s.channel_id, s.status, s.failure_reason) for s in subs]
-        channel = self.home_channel or (status[0][0] if status else None)
-        outcome = self.service.preview(channel)
-        if outcome.talk is None:
-            return None, t(lang, "week_no_talk")
-        lines = []
-        if status:
-            lines.append(t(lang, "home_subs", channels=", ".join(f"<#{c}>" for c, _, _ in status)))
-        lines += [t(lang, "home_sub_failing", channel=f"<#{c}>", reason=escape_mrkdwn(r or "?"))
-                  for c, st, r in status if st == "failing"]
-        return TalkView.from_talk(outcome.talk), "\n".join(lines) or None
+    def home_week(self, *, lang: Lang) -> tuple[list[ChannelPick], str | None]:
+        """App Home: every subscribed channel with its pick (Slack tells the bot nobody's
+        channel memberships without more scopes, so every user sees every subscribed
+        channel), or a note saying how to subscribe one."""
+        picks = self.picks()
+        return picks, None if picks else t(lang, "week_no_channels")
 
 
 def build_slack_digest(settings: Any, sessions: sessionmaker[Session], *,

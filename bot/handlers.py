@@ -27,6 +27,7 @@ from bot.blocks import (
     MORE_RESULTS,
     PAGE_SIZE,
     SHARE_TALK,
+    ChannelPick,
     EventView,
     HitView,
     Page,
@@ -87,8 +88,8 @@ class DigestPort(Protocol):
 
     def unsubscribe(self, *, channel_id: str, user_id: str, lang: Lang) -> Reply: ...
 
-    def home_week(self, *, lang: Lang) -> tuple[TalkView | None, str | None]:
-        """The talk of the week for App Home, or None and a note saying why not."""
+    def home_week(self, *, lang: Lang) -> tuple[list[ChannelPick], str | None]:
+        """App Home: each subscribed channel's talk of the week, or a note saying why none."""
         ...
 
 
@@ -368,11 +369,11 @@ def home(deps: Deps, *, bot_user_id: str | None = None, lang: Lang | None = None
     lang = lang or choose_language(deps.language)
     with _session(deps) as session:
         views = [EventView.from_event(e) for e in list_events(session)[:10]]
-    week_talk: TalkView | None = None
+    week_picks: list[ChannelPick] = []
     week_note: str | None = t(lang, "digest_not_ready")
     if deps.digest is not None:
-        week_talk, week_note = deps.digest.home_week(lang=lang)
-    return home_view(views, lang=lang, week_talk=week_talk, week_note=week_note,
+        week_picks, week_note = deps.digest.home_week(lang=lang)
+    return home_view(views, lang=lang, week_picks=week_picks, week_note=week_note,
                      bot_user_id=bot_user_id)
 
 

@@ -175,6 +175,10 @@ LABELS["ja"].update({
     "unsub_none": "このチャンネルは配信を登録していません。`/meetup subscribe` で登録できます。",
     "week_no_talk": "メモのあるトークがまだありません。`meetup-bot import` でレポートを取り込んでください。",
     "home_subs": "配信先: {channels}",
+    "week_in_channel": "{channel} の今週のトーク",
+    "week_no_channels": ("まだどのチャンネルも「今週のトーク」を登録していません。"
+                         "チャンネルで `/meetup subscribe` を実行すると毎週届きます。"),
+    "week_more_channels": "ほか {count} チャンネル",
     "home_sub_failing": "{channel} への配信が失敗しています ({reason})",
     "sched_tz": "タイムゾーン「{tz}」は使えません",
     "sched_count": "crontab は5項目(分 時 日 月 曜日)ですが、{count} 項目でした",
@@ -206,6 +210,10 @@ LABELS["en"].update({
     "unsub_none": "This channel is not subscribed. `/meetup subscribe` subscribes it.",
     "week_no_talk": "There are no talks with notes yet: import reports with `meetup-bot import`.",
     "home_subs": "Digest channels: {channels}",
+    "week_in_channel": "Talk of the week in {channel}",
+    "week_no_channels": ("No channel gets the talk of the week yet: run `/meetup subscribe` "
+                         "in a channel to get one every week."),
+    "week_more_channels": "and {count} more channels",
     "home_sub_failing": "The digest to {channel} is failing ({reason})",
     "sched_tz": "“{tz}” is not a time zone",
     "sched_count": "a schedule has five fields (minute hour day month weekday), not {count}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -437,3 +438,74 @@ def test_speaker_suggests_only_close_names(server: Served, slack: FakeSlack) -> 
     far = _blocks_text(_command(server, slack, "speaker Lewis Carroll", name="sp-far",
                                 user=EN_USER))
     assert "No talks by" in far and "Did you mean" not in far
+
+
+def _pick_title(blocks: list[dict[str, Any]]) -> str:
+    """The linked title of the first talk in `blocks` (`*<url|title>*` or `*title*`)."""
+    text = html.unescape(json.dumps(blocks, ensure_ascii=False))
+    found = re.search(r"\*<[^|>]+\|([^>]+)>\*|\\n\*([^*<]+)\*", text)
+    assert found, text
+    return found.group(1) or found.group(2)
+
+
+def test_week_pick_is_the_same_in_the_channel_and_in_app_home(server: Served,
+                                                              slack: FakeSlack) -> None:
+    channels = ["C0WEEKA", "C0WEEKB", "C0WEEKC"]
+    for channel in channels:
+        status, _ = _post(server, command_body("subscribe", slack.response_url(f"s-{channel}"),
+                                               user_id=JA_USER, channel_id=channel))
+        assert status == 200
+        slack.wait_until(lambda calls, c=channel: any(x.path.endswith(f"/s-{c}") for x in calls))
+    try:
+        picks = {}
+        for channel in channels:
+            _post(server, command_body("week", slack.response_url(f"w-{channel}"),
+                                       user_id=EN_USER, channel_id=channel))
+            slack.wait_until(lambda calls, c=channel: any(x.path.endswith(f"/w-{c}")
+                                                          for x in calls))
+            [sent] = [c.body for c in slack.calls if c.path.endswith(f"/w-{channel}")]
+            picks[channel] = _pick_title(sent["blocks"])
+        for user in (JA_USER, EN_USER):
+            view = _home(server, slack, user, f"EvWeekHome{user}")
+            sections = [html.unescape(b["text"]["text"]) for b in view["blocks"]
+                        if b["type"] == "section"]
+            for channel, title in picks.items():
+                [mine] = [s for s in sections if f"<#{channel}>" in s]
+                assert title in mine, (channel, title, mine)
+        # outside a channel (a DM), `week` lists the same picks
+        status, _ = _post(server, command_body("week", slack.response_url("w-dm"),
+                                               user_id=JA_USER, channel_id="D0DM"))
+        slack.wait_until(lambda calls: any(x.path.endswith("/w-dm") for x in calls))
+        [dm] = [html.unescape(_blocks_text(c.body)) for c in slack.calls
+                if c.path.endswith("/w-dm")]
+        assert all(f"<#{c}>" in dm and t in dm for c, t in picks.items())
+    finally:
+        for channel in channels:
+            _post(server, command_body("unsubscribe", slack.response_url(f"u-{channel}"),
+                                       user_id=JA_USER, channel_id=channel))
+            slack.wait_until(lambda calls, c=channel: any(x.path.endswith(f"/u-{c}")
+                                                          for x in calls))
+
+
+@pytest.mark.parametrize(("cron", "ja", "en"), [
+    ("0 25 * * mon", "時の項目「25」", "the hour field “25”"),
+    ("61 9 * * mon", "分の項目「61」", "the minute field “61”"),
+    ("0 9 32 * *", "日の項目「32」", "the day of month field “32”"),
+    ("0 9 * 13 *", "月の項目「13」", "the month field “13”"),
+    ("0 9 * * funday", "曜日の項目「funday」", "the weekday field “funday”"),
+    ("*/15 * * * *", "1時間に 4 回", "4 times an hour"),
+    ("0 9 * *", "4 項目", "not 4"),
+])
+def test_schedule_errors_name_the_field_in_the_users_language(
+        server: Served, slack: FakeSlack, cron: str, ja: str, en: str) -> None:
+    slug = re.sub(r"\W", "", cron)
+    in_ja = html.unescape(_blocks_text(_command(server, slack, f"subscribe {cron}",
+                                                name=f"cj{slug}", user=JA_USER)))
+    in_en = html.unescape(_blocks_text(_command(server, slack, f"subscribe {cron}",
+                                                name=f"ce{slug}", user=EN_USER)))
+    assert "使えません" in in_ja and ja in in_ja, in_ja
+    assert "cannot be used" in in_en and en in in_en, in_en
+    assert not re.search(r"[A-Za-z]{5,}", re.sub(r"`[^`]*`|crontab|funday|<[^>]*>|[\"{}:,]|"
+                                                r"\b(?:type|text|section|mrkdwn|blocks?)\b",
+                                                " ", in_ja)), in_ja
+    assert not JAPANESE_LABELS.search(in_en) and "項目" not in in_en

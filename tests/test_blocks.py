@@ -16,10 +16,12 @@ from bot.blocks import (
     MAX_TOTAL_TEXT,
     MORE_RESULTS,
     SHARE_TALK,
+    ChannelPick,
     EventView,
     HitView,
     Page,
     TalkView,
+    channel_picks_blocks,
     check_blocks,
     cut,
     cut_escaped,
@@ -238,13 +240,28 @@ def test_events_blocks_many_events_fit_and_count_the_rest() -> None:
 
 def test_home_view_fits_home_limits() -> None:
     events = [EventView(i, "E" * 400, None, 1) for i in range(200)]
-    view = home_view(events, lang="ja", week_talk=_talk(), bot_user_id="UBOT")
+    picks = [ChannelPick(f"C{i:04d}", _talk(i), "not_in_channel" if i == 3 else None)
+             for i in range(30)]
+    view = home_view(events, lang="ja", week_picks=picks, bot_user_id="UBOT")
     assert view["type"] == "home"
     assert check_blocks(view["blocks"], surface="home") == []
     body = _all_text(view["blocks"])
     assert "今週のトーク" in body and "最近のイベント" in body and "<@UBOT>" in body
+    assert "<#C0000> の今週のトーク" in body and "<#C0003> への配信が失敗" in body
     note = home_view([], lang="en", week_note="not set up yet")
     assert "not set up yet" in _all_text(note["blocks"])
+
+
+def test_home_view_each_channel_with_its_own_pick() -> None:
+    picks = [ChannelPick("C01", _talk(1)), ChannelPick("C02", _talk(2)),
+             ChannelPick("C03", None)]
+    text = "\n".join(_mrkdwn(home_view([], lang="en", week_picks=picks)["blocks"]))
+    first, second, third = (text.index(f"<#C0{i}>") for i in (1, 2, 3))
+    assert first < text.index("Secure Pods 1") < second < text.index("Secure Pods 2") < third
+    assert "no talks with notes yet" in text[third:]
+    blocks, fallback = channel_picks_blocks(picks, lang="ja")
+    assert check_blocks(blocks) == [] and fallback == "今週のトーク: Secure Pods 1; Secure Pods 2"
+    assert "/meetup subscribe" in channel_picks_blocks([], lang="en")[1]
 
 
 def test_help_blocks_in_both_languages() -> None:

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks import check_blocks
+from bot.blocks import check_blocks, home_view
 from bot.digest import (
     Candidate,
     DigestScheduler,
@@ -371,6 +371,14 @@ def test_cli_digest_dry_run_prints_the_pick_without_slack(seeds_dir: Path,
     out = json.loads(result.stdout)
     assert out["channel"] == "C42" and out["posted"] is False and out["ts"] is None
     assert out["talk"]["has_notes"] is True and out["talk"]["title"]
+    related = out["related"]
+    assert related and all(r["id"] != out["talk"]["id"] and r["title"] for r in related)
+    assert all(r["event"]["id"] != out["talk"]["event"]["id"] for r in related)
+    # `/meetup week` in that channel shows the same pick with the same related talks
+    week = _cli(["ask", "--channel", "C42", "--db", db, "week"], {})
+    assert week.returncode == 0, week.stderr
+    for title in [out["talk"]["title"], *(r["title"] for r in related)]:
+        assert title[:40] in " ".join(week.stdout.split()), title
 
 
 def test_cli_digest_posts_to_digest_channel_once(seeds_dir: Path, tmp_path: Path,
@@ -440,9 +448,33 @@ def test_slack_digest_failing_channel_is_visible(seeded_sessions: sessionmaker[S
     port = SlackDigest(service)
     _, text = port.subscribe(channel_id="C6", user_id="U1", cron=None, lang="en")
     assert "already subscribed" in text and "not_in_channel" in text
-    talk, note = port.home_week(lang="en")
-    assert talk is not None and note is not None
-    assert "<#C6>" in note and "failing (not_in_channel)" in note
+    picks, note = port.home_week(lang="en")
+    assert note is None and [(p.channel_id, p.failing) for p in picks] == [
+        ("C6", "not_in_channel")]
+    view = home_view([], lang="en", week_picks=picks)
+    assert "The digest to <#C6> is failing (`not_in_channel`)" in json.dumps(view)
+
+
+def test_slack_digest_week_is_one_pick_per_channel_everywhere(
+        seeded_sessions: sessionmaker[Session], slack: FakeSlack) -> None:
+    """`/meetup week` in a channel, the App Home and `week` outside a channel all show the
+    channel's own pick, and it is the talk the digest then posts there."""
+    for channel in ("C10", "C11", "C12"):
+        _subscribe(seeded_sessions, channel)
+    service = _service(seeded_sessions, slack)
+    port = SlackDigest(service)
+    picks, _ = port.home_week(lang="ja")
+    assert [p.channel_id for p in picks] == ["C10", "C11", "C12"]
+    outside, _ = port.week(channel_id="D1", lang="ja")
+    outside_text = json.dumps(outside, ensure_ascii=False)
+    for pick in picks:
+        assert pick.talk is not None
+        _, in_channel = port.week(channel_id=pick.channel_id, lang="ja")
+        assert in_channel.startswith(f"今週のトーク: {pick.talk.title}")
+        assert f"<#{pick.channel_id}>" in outside_text and pick.talk.title in outside_text
+        posted = service.run(pick.channel_id)
+        assert posted.talk is not None and posted.talk.id == pick.talk.id
+    assert len({p.talk.id for p in picks if p.talk}) > 1 or len(picks) == 1
 
 
 def test_slack_digest_week_shows_the_pick_with_related_talks(

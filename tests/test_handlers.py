@@ -259,7 +259,7 @@ def test_answer_digest_seam_is_used(deps: Deps) -> None:
             return ([{"type": "section", "text": {"type": "mrkdwn", "text": "unsub"}}], "u")
 
         def home_week(self, *, lang: str) -> Any:
-            return None, "n"
+            return [], "n"
 
     deps.digest = Digest()  # type: ignore[assignment]
     assert "pick" in _text(answer(deps, "week"))

@@ -140,6 +140,12 @@ def test_command_query_more_and_share(server: Served, slack: FakeSlack) -> None:
     slack.wait_until(lambda calls: any(c.path.endswith("/more") for c in calls))
     [page2] = [c.body for c in slack.calls if c.path.endswith("/more")]
     assert page2["replace_original"] is True and "6–" in _blocks_text(page2)
+    assert re.search(r"6–\d+ of \d+", _blocks_text(page2))  # the presser's language
+    _post(server, action_body(MORE_RESULTS, value, slack.response_url("more-ja"),
+                              user_id=JA_USER))
+    slack.wait_until(lambda calls: any(c.path.endswith("/more-ja") for c in calls))
+    [page2_ja] = [c.body for c in slack.calls if c.path.endswith("/more-ja")]
+    assert re.search(r"\d+ 件中 6–", _blocks_text(page2_ja))
 
     share = next(b["accessory"]["value"] for b in sent["blocks"] if "accessory" in b)
     status, _ = _post(server, action_body(SHARE_TALK, share, slack.response_url("share"),

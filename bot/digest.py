@@ -67,14 +67,35 @@ class ScheduleError(ValueError):
 # --------------------------------------------------------------------------- schedules
 # A crontab's five fields, as APScheduler's CronTrigger names them.
 CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
-_WEEKDAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY_NUMBER = re.compile(r"(?<![/\d])([0-7])(?!\d)")
+_WEEKDAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_WEEKDAY_PART = re.compile(r"(\*|[0-7])(?:-([0-7]))?(?:/(\d{1,2}))?")
 
 
 def _crontab_weekdays(value: str) -> str:
-    """Crontab's weekday numbers (0 and 7 Sunday, 1 Monday) as names: APScheduler 3 reads
-    0 as Monday, so `0 9 * * 1` would otherwise fire on Tuesdays. Steps (`*/2`) stay numbers."""
-    return _WEEKDAY_NUMBER.sub(lambda m: _WEEKDAY_NAMES[int(m.group(1))], value.lower())
+    """Crontab's numeric weekdays (0 and 7 Sunday, 1 Monday; ranges and steps too) as
+    APScheduler day names: APScheduler 3 reads 0 as Monday, so `0 9 * * 1` would otherwise
+    fire on Tuesdays. Names (`mon-fri`) and anything unreadable are left as they are."""
+    days: list[int] = []
+    for part in value.split(","):
+        m = _WEEKDAY_PART.fullmatch(part)
+        if m is None:
+            return value
+        first, last, step = m.group(1), m.group(2), int(m.group(3) or 1)
+        if step < 1:
+            return value
+        if first == "*":
+            if last is not None:
+                return value
+            low, high = 0, 6
+        else:
+            low = int(first)
+            high = int(last) if last is not None else (low if m.group(3) is None else 7)
+        if low > high:
+            return value  # leave the verdict to APScheduler: it names the field
+        days += [d % 7 for d in range(low, high + 1, step)]
+    if value == "*":
+        return value
+    return ",".join(_WEEKDAY_NAMES[d] for d in sorted(set(days)))
 
 
 def parse_schedule(cron: str, timezone: str) -> CronTrigger:

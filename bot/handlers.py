@@ -171,8 +171,9 @@ class Deps:
     def language_of(self, user_id: str | None, client: WebClient | None = None) -> Lang:
         """The language to answer `user_id` in: BOT_LANGUAGE, else their Slack locale,
         else Japanese (also when users.info fails)."""
-        if normalise_language(self.language) is not None:
-            return choose_language(self.language)
+        fixed = normalise_language(self.language)
+        if fixed is not None:
+            return fixed  # the workspace's choice: Slack need not be asked
         return choose_language(None, self.locales.locale(client, user_id))
 
     def compute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -119,7 +119,8 @@ def test_schedule_error_speaks_the_users_language(cron: str, ja: str) -> None:
 
 @pytest.mark.parametrize(("cron", "weekday"), [
     ("0 9 * * 1", "Mon"), ("0 9 * * 0", "Sun"), ("0 9 * * 7", "Sun"), ("0 9 * * 5", "Fri"),
-    ("0 * * * *", None), ("0 9 * * mon-fri", None),
+    ("0 9 * * 5-7", "Fri"), ("0 9 * * 0-6", "Wed"), ("0 9 * * */2", "Thu"),
+    ("0 9 * * 1,4", "Thu"), ("0 * * * *", None), ("0 9 * * mon-fri", None),
 ])
 def test_parse_schedule_reads_weekday_numbers_as_crontab_does(cron: str, weekday: str | None
                                                              ) -> None:

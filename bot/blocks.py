@@ -521,28 +521,41 @@ def week_blocks(talk: TalkView | None, *, lang: Lang = "ja", note: str | None = 
 MAX_PICKS = 10  # channels whose pick is shown in one message or App Home
 
 
-def _pick_blocks(pick: ChannelPick, lang: Lang) -> list[Block]:
-    """One channel's pick: which channel, then the talk (or why there is none)."""
-    channel = f"<#{pick.channel_id}>" if re.fullmatch(r"[CGD][A-Z0-9]{1,20}", pick.channel_id) \
-        else escape_mrkdwn(pick.channel_id)
-    head = f"*{t(lang, 'week_in_channel', channel=channel)}*"
-    if pick.talk is None:
+def _channel(channel_id: str) -> str:
+    return f"<#{channel_id}>" if re.fullmatch(r"[CGD][A-Z0-9]{1,20}", channel_id) \
+        else escape_mrkdwn(channel_id)
+
+
+def _pick_blocks(picks: Sequence[ChannelPick], lang: Lang) -> list[Block]:
+    """Channels that have the same pick this week: which channels, then the talk (or why
+    there is none), then any of them whose digest is failing."""
+    channels = ", ".join(_channel(p.channel_id) for p in picks)
+    head = f"*{t(lang, 'week_in_channel', channel=channels)}*"
+    talk = picks[0].talk
+    if talk is None:
         blocks = [_section(f"{head}\n{t(lang, 'week_no_talk')}")]
     else:
-        blocks = [_section(f"{head}\n" + _talk_section(pick.talk, lang, summary_limit=300)),
-                  _context(_source_line(pick.talk, lang))]
-    if pick.failing:
-        blocks.append(_context(t(lang, "home_sub_failing", channel=channel,
-                                 reason=f"`{escape_mrkdwn(pick.failing[:100])}`")))
+        blocks = [_section(f"{head}\n" + _talk_section(talk, lang, summary_limit=300)),
+                  _context(_source_line(talk, lang))]
+    for pick in picks:
+        if pick.failing:
+            blocks.append(_context(t(lang, "home_sub_failing", channel=_channel(pick.channel_id),
+                                     reason=f"`{escape_mrkdwn(pick.failing[:100])}`")))
     return blocks
 
 
 def _picks_blocks(picks: Sequence[ChannelPick], lang: Lang) -> list[Block]:
+    """Each pick once: channels whose pick is the same talk share one entry."""
+    groups: dict[int | None, list[ChannelPick]] = {}
+    for pick in picks:
+        groups.setdefault(pick.talk.id if pick.talk is not None else None, []).append(pick)
+    shown = list(groups.values())
     blocks: list[Block] = []
-    for pick in picks[:MAX_PICKS]:
-        blocks += _pick_blocks(pick, lang)
-    if len(picks) > MAX_PICKS:
-        blocks.append(_context(t(lang, "week_more_channels", count=len(picks) - MAX_PICKS)))
+    for group in shown[:MAX_PICKS]:
+        blocks += _pick_blocks(group, lang)
+    if len(shown) > MAX_PICKS:
+        rest = sum(len(g) for g in shown[MAX_PICKS:])
+        blocks.append(_context(t(lang, "week_more_channels", count=rest)))
     return blocks
 
 
@@ -551,7 +564,7 @@ def channel_picks_blocks(picks: Sequence[ChannelPick], *, lang: Lang = "ja") -> 
     if not picks:
         return notice_blocks(t(lang, "week_no_channels"))
     blocks: list[Block] = [_header(t(lang, "week_header")), *_picks_blocks(picks, lang)]
-    titles = "; ".join(p.talk.title for p in picks[:MAX_PICKS] if p.talk is not None)
+    titles = "; ".join(dict.fromkeys(p.talk.title for p in picks if p.talk is not None))
     return fit(blocks), _fallback(f"{t(lang, 'week_header')}: {titles}" if titles
                                   else t(lang, "week_header"))
 

@@ -1124,8 +1124,25 @@ def snippet_for(text_: str, pattern: re.Pattern[str] | None, size: int = _SNIPPE
     return snippet, tuple(highlights)
 
 
+# The `[report]` line merged notes carry above each report's part (store.merge).
+_SOURCE_MARK = re.compile(r"^\[[^\[\]\n]+\]$")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _quotable(notes: str, title: str) -> str:
+    """The notes a snippet may quote: without the `[report]` lines of merged notes and the
+    lines that only repeat the title (the answer shows the title already)."""
+    if not notes:
+        return notes
+    same = " ".join(title.split()).casefold()
+    return "\n".join(
+        ln for ln in notes.splitlines()
+        if not _SOURCE_MARK.match(ln.strip())
+        and " ".join(_LIST_MARK.sub("", ln).split()).casefold() != same)
+
+
 def _snippet(talk: Talk, pattern: re.Pattern[str] | None) -> tuple[str, tuple[tuple[int, int], ...]]:
-    for source in (talk.notes, talk.summary, talk.title):
+    for source in (_quotable(talk.notes or "", talk.title or ""), talk.summary, talk.title):
         if source and pattern is not None:
             folded = fold_same_length(source)
             if pattern.search(folded):

@@ -80,8 +80,11 @@ def _every_message_within_limits(slack: FakeSlack) -> Iterator[None]:
         if "blocks" in call.body:
             assert check_blocks(call.body["blocks"]) == [], (call.method, call.body)
             assert len(call.body.get("text", "")) <= 3000
+            # nothing said twice, in any message of any test
+            assert repetitions(call.body["blocks"], call.body.get("text", "")) == [], call.body
         if "view" in call.body:
             assert check_blocks(call.body["view"]["blocks"], surface="home") == []
+            assert repetitions(call.body["view"]["blocks"]) == [], call.body
 
 
 def _post(server: Served, body: bytes, *, content_type: str = "application/x-www-form-urlencoded",

@@ -264,6 +264,17 @@ def test_home_view_each_channel_with_its_own_pick() -> None:
     assert "/meetup subscribe" in channel_picks_blocks([], lang="en")[1]
 
 
+def test_channels_with_the_same_pick_share_one_entry() -> None:
+    picks = [ChannelPick("C01", _talk(1)), ChannelPick("C02", _talk(2)),
+             ChannelPick("C03", _talk(1), failing="not_in_channel")]
+    blocks = home_view([], lang="ja", week_picks=picks)["blocks"]
+    text = "\n".join(_mrkdwn(blocks))
+    assert text.count("Secure Pods 1") == 1 and "<#C01>, <#C03> の今週のトーク" in text
+    assert "<#C03> への配信が失敗しています (`not_in_channel`)" in text
+    assert channel_picks_blocks(picks, lang="en")[1] == ("Talk of the week: Secure Pods 1; "
+                                                         "Secure Pods 2")
+
+
 def test_help_blocks_in_both_languages() -> None:
     ja, _ = help_blocks(lang="ja")
     en, _ = help_blocks(lang="en", bot_user_id="UBOT")

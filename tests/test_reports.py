@@ -175,10 +175,16 @@ def test_summarise_is_short_and_keeps_first_points() -> None:
     ("目次\n1. はじめに\n2. 構成\n3. まとめ\n\n構成管理を一つにした話。", "構成管理"),
     ("Table of contents:\n- Background\n- Design\n\nThe design keeps one writer.", "The design"),
 ])
+
 def test_summarise_skips_page_chrome_to_the_first_real_point(notes: str, starts: str) -> None:
     summary = summarise(notes)
     assert summary.startswith(starts), summary
     assert "|" not in summary and "Tweet" not in summary and ">" not in summary
+
+
+def test_summarise_drops_a_table_of_contents_inside_the_notes() -> None:
+    notes = "対象: 初めての人\n\nもくじ\n\n- 仕組みとは\n- 作り方\n\n仕組みとは\n状態を見て差を埋める。"
+    assert summarise(notes) == "対象: 初めての人 / 仕組みとは / 状態を見て差を埋める。"
 
 
 @pytest.mark.parametrize("notes", [

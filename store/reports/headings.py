@@ -600,11 +600,12 @@ def _is_chrome(line: str) -> bool:
 
 def summary_points(notes: str, *, skip_tables: bool = True) -> list[str]:
     """The notes' lines a summary may quote: list marks, bare URLs, labelled links and page
-    chrome dropped; a table of contents at the start is skipped with the entries under it,
+    chrome dropped; a table of contents is skipped with the entries under it,
     and so is a program table written as lines (its header cells, then short rows)."""
     lines = [re.sub(r"^\s*[-*+]\s*", "", ln).strip() for ln in notes.splitlines()]
     points: list[str] = []
     in_toc = in_table = False
+    toc_entries = 0
     for n, s in enumerate(lines):
         if in_table and (not s or (not _SENTENCE.search(s) and len(s) <= 80)):
             continue
@@ -617,12 +618,13 @@ def summary_points(notes: str, *, skip_tables: bool = True) -> list[str]:
                 in_table = True
                 continue
         if not s:
-            in_toc = False
+            in_toc = in_toc and not toc_entries  # a blank line ends the contents' entries
             continue
-        if not points and _TOC.match(s):
-            in_toc = True
+        if _TOC.match(s):
+            in_toc, toc_entries = True, 0
             continue
         if in_toc and _TOC_ITEM.match(s) and not re.search(r"[。.!?！？]$", s):
+            toc_entries += 1
             continue  # an entry of the table of contents, not a point of the talk
         in_toc = False
         if _URL.fullmatch(s) or len(s) < 2 or _LABELLED_LINK.match(s) or _is_chrome(s):

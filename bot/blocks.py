@@ -58,6 +58,7 @@ class TalkView:
     title: str
     speakers: tuple[str, ...] = ()
     affiliations: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()
     event_name: str = ""
     event_date: dt.date | None = None
     summary: str = ""
@@ -75,11 +76,13 @@ class TalkView:
             title=talk.title,
             speakers=tuple(talk.speakers or ()),
             affiliations=tuple(talk.affiliations or ()),
+            handles=tuple(talk.handles or ()),
             event_name=event.name if event is not None else "",
             event_date=event.date if event is not None else None,
             summary=talk.summary or "",
             notes=talk.notes or "",
             has_notes=bool(talk.has_notes),
+            # the talk's own link (slides, video), else its event's page
             url=talk.url or (event.url if event is not None else None),
             source=sources[0].report.shown if sources else "",
         )
@@ -111,6 +114,18 @@ class EventView:
     def from_event(cls, event: Event, talk_count: int | None = None) -> EventView:
         count = talk_count if talk_count is not None else len(event.talks or ())
         return cls(event.id, event.name, event.date, count, event.url)
+
+
+@dataclass(frozen=True)
+class ChannelPick:
+    """A subscribed channel's talk of the week (None: no talk with notes yet), and why its
+    digest is failing, if it is."""
+
+    channel_id: str
+    talk: TalkView | None
+    failing: str | None = None
+    topic: str | None = None  # the subscription's topic (None: every talk)
+    invite: bool = False  # a private channel the bot must be /invited to
 
 
 @dataclass(frozen=True)
@@ -263,12 +278,21 @@ def _date(value: dt.date | None, lang: Lang) -> str:
     return value.isoformat() if value else t(lang, "date_unknown")
 
 
+def _same_person(a: str, b: str) -> bool:
+    return a.strip().lstrip("@").casefold() == b.strip().lstrip("@").casefold()
+
+
 def _speakers(talk: TalkView) -> str:
-    names = ", ".join(talk.speakers)
-    if talk.affiliations:
-        names = f"{names} ({', '.join(talk.affiliations)})" if names else ", ".join(
-            talk.affiliations)
-    return names
+    """Names, then handles that are not already a name (`@x` is never shown twice), then
+    affiliations: `Ian Lewis @IanMLewis (Google)`."""
+    names = list(dict.fromkeys(n for n in talk.speakers if n.strip()))
+    handles = [h for h in dict.fromkeys(talk.handles)
+               if h.strip() and not any(_same_person(h, n) for n in names)]
+    who = " ".join(x for x in (", ".join(names), " ".join(handles)) if x)
+    orgs = ", ".join(dict.fromkeys(a for a in talk.affiliations if a.strip()))
+    if orgs:
+        who = f"{who} ({orgs})" if who else orgs
+    return who
 
 
 def _meta_line(talk: TalkView, lang: Lang) -> str:
@@ -281,37 +305,77 @@ def _meta_line(talk: TalkView, lang: Lang) -> str:
 
 
 def _source_line(talk: TalkView, lang: Lang) -> str:
+    """The talk's number and the report it came from (the link is on the title)."""
     bits = [f"#{talk.id}"]
-    if talk.url and _URL.match(talk.url):
-        bits.append(_link(talk.url, t(lang, "link")))
     if talk.source:
         bits.append(f"{t(lang, 'source')}: {cut_escaped(PurePath(talk.source).name, 200)}")
     return " · ".join(bits)
 
 
-def _talk_section(talk: TalkView, lang: Lang, hit: HitView | None = None, *,
-                  summary_limit: int = 350, with_summary: bool = True) -> str:
-    """Title (linked when the talk has a URL), who and where, then the summary and the match.
+def _adds_to(talk: TalkView, snippet: str) -> bool:
+    """Whether a search snippet says something the title and speaker line do not."""
+    core = one_line(snippet).strip(ELLIPSIS + " /")
+    if not core or core.casefold() in one_line(talk.title).casefold():
+        return False
+    people = (*talk.speakers, *talk.handles, *talk.affiliations)
+    parts = [p.strip(ELLIPSIS + " ") for p in core.split(" / ")]
+    return not all(any(_same_person(p, x) for x in people) for p in parts if p)
 
-    A snippet that only repeats the title or the speakers is left out; one taken from the
-    summary replaces it (it is the same text with the match in bold).
-    """
-    title = cut(one_line(talk.title), 200) or t(lang, "untitled")
-    lines = [f"*{_link(talk.url, title)}*", _meta_line(talk, lang)]
-    core = one_line(hit.snippet).strip(ELLIPSIS + " ") if hit is not None else ""
-    people = " / ".join((*talk.speakers, *talk.affiliations))
-    show_snippet = bool(core) and core not in one_line(talk.title) and core not in people
-    summary = one_line(talk.summary)
-    if show_snippet and core in summary:
-        summary = ""
+
+def _talk_section(talk: TalkView, lang: Lang, hit: HitView | None = None, *,
+                  summary_limit: int = 350, with_summary: bool = True,
+                  with_title: bool = True) -> str:
+    """Title (linked to the talk's own link, else its event's page), who and where, then
+    either the matched snippet (the match in bold) or the summary: never both, as the
+    snippet is mostly the summary again."""
+    lines = []
+    if with_title:
+        title = cut(one_line(talk.title), 200) or t(lang, "untitled")
+        lines.append(f"*{_link(talk.url, title)}*")
+    lines.append(_meta_line(talk, lang))
+    snippet = hit is not None and _adds_to(talk, hit.snippet)
     if not talk.has_notes:
         lines.append(f"_{t(lang, 'no_notes')}_")
-    elif summary and with_summary:
-        lines.append(cut_escaped(summary, summary_limit))
-    if show_snippet and hit is not None:
-        quoted = highlighted(hit.snippet, hit.highlights)
-        lines.append(f"> {quoted}" if summary or not talk.has_notes else quoted)
+    if snippet and hit is not None:
+        lines.append(highlighted(hit.snippet, hit.highlights))
+    elif talk.has_notes and with_summary and _summary(talk):
+        lines.append(cut_escaped(_summary(talk), summary_limit))
     return "\n".join(lines)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return one_line(a).strip(" …:：").casefold() == one_line(b).strip(" …:：").casefold()
+
+
+def _summary(talk: TalkView) -> str:
+    """The summary without points that only say the title again."""
+    points = [p for p in one_line(talk.summary).split(" / ") if not _same_text(p, talk.title)]
+    return " / ".join(points)
+
+
+_SOURCE_MARK = re.compile(r"^\[([^\[\]\n]+)\]$")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _notes(talk: TalkView) -> str:
+    """The notes as shown: lines that repeat the title dropped; the `[report]` line above
+    each report's part of merged notes shows the report's file name, not its path."""
+    lines = []
+    for line in talk.notes.strip().splitlines():
+        mark = _SOURCE_MARK.match(line.strip())
+        if mark:
+            line = f"[{PurePath(mark.group(1)).name}]"
+        elif _same_text(_LIST_MARK.sub("", line), talk.title):
+            continue
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def _title_line(talk: TalkView, lang: Lang) -> str:
+    """`Title — speakers` for notifications, without a dangling dash when nobody spoke."""
+    title = one_line(talk.title) or t(lang, "untitled")
+    who = one_line(_speakers(talk))
+    return f"{title} — {who}" if who else title
 
 
 def _fallback(text: str) -> str:
@@ -378,10 +442,10 @@ def no_results_blocks(
 
 def talk_blocks(talk: TalkView, *, lang: Lang = "ja", shareable: bool = True) -> Reply:
     """One talk in full: title, speakers, event, summary and the notes (cut to fit)."""
-    notes = talk.notes.strip() if talk.has_notes else ""
-    # The summary is the notes' first points: with the notes shown, it would say things twice.
-    blocks: list[Block] = [_header(talk.title or t(lang, "untitled")),
-                           _section(_talk_section(talk, lang, summary_limit=1000,
+    notes = _notes(talk) if talk.has_notes else ""
+    # The title once, as a link (a header cannot link); the summary is the notes' first
+    # points: with the notes shown, it would say things twice.
+    blocks: list[Block] = [_section(_talk_section(talk, lang, summary_limit=1000,
                                                   with_summary=not notes))]
     if notes:
         blocks.append(_section(cut_escaped(notes, 2500)))
@@ -389,7 +453,7 @@ def talk_blocks(talk: TalkView, *, lang: Lang = "ja", shareable: bool = True) ->
     if shareable:
         blocks.append({"type": "actions", "elements": [
             _button(t(lang, "share"), SHARE_TALK, encode_share(talk.id, lang))]})
-    return fit(blocks), _fallback(f"{talk.title} — {_speakers(talk)}")
+    return fit(blocks), _fallback(_title_line(talk, lang))
 
 
 def shared_talk_blocks(talk: TalkView, user_id: str, *, lang: Lang = "ja") -> Reply:
@@ -398,7 +462,7 @@ def shared_talk_blocks(talk: TalkView, user_id: str, *, lang: Lang = "ja") -> Re
     by = t(lang, "shared_by", user=who) if who else ""
     blocks: list[Block] = [_section(_talk_section(talk, lang, summary_limit=800)),
                            _context(*(x for x in (by, _source_line(talk, lang)) if x))]
-    return fit(blocks), _fallback(f"{talk.title} — {_speakers(talk)}")
+    return fit(blocks), _fallback(_title_line(talk, lang))
 
 
 def events_blocks(events: Sequence[EventView], *, lang: Lang = "ja", limit: int = 20,
@@ -459,17 +523,73 @@ def week_blocks(talk: TalkView | None, *, lang: Lang = "ja", note: str | None = 
     return fit(blocks), _fallback(f"{t(lang, 'week_header')}: {talk.title}")
 
 
+MAX_PICKS = 10  # channels whose pick is shown in one message or App Home
+
+
+def _channel(channel_id: str) -> str:
+    return f"<#{channel_id}>" if re.fullmatch(r"[CGD][A-Z0-9]{1,20}", channel_id) \
+        else escape_mrkdwn(channel_id)
+
+
+def _pick_blocks(picks: Sequence[ChannelPick], lang: Lang) -> list[Block]:
+    """Channels that have the same pick this week: which channels, then the talk (or why
+    there is none), then any of them whose digest is failing."""
+    channels = ", ".join(_channel(p.channel_id) + (
+        " " + t(lang, "home_sub_topic", topic=escape_mrkdwn(p.topic)) if p.topic else "")
+        for p in picks)
+    head = f"*{t(lang, 'week_in_channel', channel=channels)}*"
+    talk = picks[0].talk
+    if talk is None:
+        blocks = [_section(f"{head}\n{t(lang, 'week_no_talk')}")]
+    else:
+        blocks = [_section(f"{head}\n" + _talk_section(talk, lang, summary_limit=300)),
+                  _context(_source_line(talk, lang))]
+    for pick in picks:
+        if pick.failing:
+            blocks.append(_context(t(lang, "home_sub_failing", channel=_channel(pick.channel_id),
+                                     reason=f"`{escape_mrkdwn(pick.failing[:100])}`")))
+        if pick.invite:
+            blocks.append(_context(t(lang, "sub_invite", channel=_channel(pick.channel_id))))
+    return blocks
+
+
+def _picks_blocks(picks: Sequence[ChannelPick], lang: Lang) -> list[Block]:
+    """Each pick once: channels whose pick is the same talk share one entry."""
+    groups: dict[int | None, list[ChannelPick]] = {}
+    for pick in picks:
+        groups.setdefault(pick.talk.id if pick.talk is not None else None, []).append(pick)
+    shown = list(groups.values())
+    blocks: list[Block] = []
+    for group in shown[:MAX_PICKS]:
+        blocks += _pick_blocks(group, lang)
+    if len(shown) > MAX_PICKS:
+        rest = sum(len(g) for g in shown[MAX_PICKS:])
+        blocks.append(_context(t(lang, "week_more_channels", count=rest)))
+    return blocks
+
+
+def channel_picks_blocks(picks: Sequence[ChannelPick], *, lang: Lang = "ja") -> Reply:
+    """The talk of the week of every subscribed channel (`/meetup week` outside a channel)."""
+    if not picks:
+        return notice_blocks(t(lang, "week_no_channels"))
+    blocks: list[Block] = [_header(t(lang, "week_header")), *_picks_blocks(picks, lang)]
+    titles = "; ".join(dict.fromkeys(p.talk.title for p in picks if p.talk is not None))
+    return fit(blocks), _fallback(f"{t(lang, 'week_header')}: {titles}" if titles
+                                  else t(lang, "week_header"))
+
+
 def home_view(
     events: Sequence[EventView],
     *,
     lang: Lang = "ja",
-    week_talk: TalkView | None = None,
+    week_picks: Sequence[ChannelPick] = (),
     week_note: str | None = None,
     bot_user_id: str | None = None,
     event_limit: int = 10,
     adders: str | None = None,
 ) -> dict[str, Any]:
-    """The App Home tab: how to use the bot, the latest events, the talk of the week."""
+    """The App Home tab: how to use the bot, the latest events, and each subscribed
+    channel's talk of the week (`week_note` when there is none to show)."""
     help_section = help_blocks(lang=lang, bot_user_id=bot_user_id)[0][1]
     blocks: list[Block] = [_header(t(lang, "home_header")), help_section, _DIVIDER,
                            _header(t(lang, "home_latest"))]
@@ -478,13 +598,10 @@ def home_view(
     else:
         blocks.append(_section(t(lang, "events_empty")))
     blocks += [_DIVIDER, _header(t(lang, "home_week"))]
-    if week_talk is not None:
-        blocks += [_section(_talk_section(week_talk, lang, summary_limit=600)),
-                   _context(_source_line(week_talk, lang))]
-        if week_note:  # where the digest goes, and any channel it is failing in
-            blocks.append(_context(cut(week_note, MAX_SECTION_TEXT)))
+    if week_picks:
+        blocks += _picks_blocks(week_picks, lang)
     else:
-        blocks.append(_section(week_note or t(lang, "week_none")))
+        blocks.append(_section(week_note or t(lang, "week_no_channels")))
     if adders:  # who may add reports from Slack (IMPORT_USERS), in mrkdwn of our own
         blocks += [_DIVIDER, _context(cut(t(lang, "home_adders", who=adders),
                                           MAX_SECTION_TEXT))]

@@ -421,8 +421,10 @@ def export_cmd(directory: str, as_json: bool, db_url: str | None) -> None:
 
 @cli.command("ask")
 @click.argument("text", nargs=-1)
+@click.option("--channel", metavar="ID", default=None,
+              help="Answer as in this channel (`week` shows its pick); default: outside any.")
 @db_option
-def ask_cmd(text: tuple[str, ...], db_url: str | None) -> None:
+def ask_cmd(text: tuple[str, ...], channel: str | None, db_url: str | None) -> None:
     """Show what the bot would answer in Slack to `/meetup TEXT`."""
     # Slack is imported only by the commands that talk to it, so the others start fast.
     from bot.app import check_glossary, default_search
@@ -439,7 +441,7 @@ def ask_cmd(text: tuple[str, ...], db_url: str | None) -> None:
                         digest=build_slack_digest(settings, sessions, with_scheduler=False))
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from None
-        blocks, _fallback = answer(deps, " ".join(text))
+        blocks, _fallback = answer(deps, " ".join(text), channel_id=channel)
     click.echo(render_blocks(blocks, color=sys.stdout.isatty()), nl=False)
 
 

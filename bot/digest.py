@@ -24,8 +24,17 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks import Reply, TalkView, digest_blocks, escape_mrkdwn, notice_blocks, one_line
-from bot.i18n import Lang, t
+from bot.blocks import (
+    ChannelPick,
+    Reply,
+    TalkView,
+    channel_picks_blocks,
+    digest_blocks,
+    escape_mrkdwn,
+    notice_blocks,
+    one_line,
+)
+from bot.i18n import Lang, choose_language, t
 from bot.metrics import MeteredWebClient, Metrics
 from store import digests
 from store.models import Talk
@@ -46,26 +55,89 @@ INVITE_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
 
 
 class ScheduleError(ValueError):
-    """A crontab or time zone that cannot be used; the message is for the user."""
+    """A crontab or time zone that cannot be used. `message(lang)` says why in the user's
+    language (bot.i18n keys `sched_*`); str() is the English text, for logs and the CLI."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: Lang) -> str:
+        values = dict(self.values)
+        field_name = values.get("field")
+        if isinstance(field_name, str):
+            values["field"] = t(lang, f"cron_{field_name}")
+            values["allowed"] = t(lang, f"cron_allowed_{field_name}")
+        return t(lang, self.key, **values)
 
 
 # --------------------------------------------------------------------------- schedules
+# A crontab's five fields, as APScheduler's CronTrigger names them.
+CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
+_WEEKDAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_WEEKDAY_PART = re.compile(r"(\*|[0-7])(?:-([0-7]))?(?:/(\d{1,2}))?")
+
+
+def _crontab_weekdays(value: str) -> str:
+    """Crontab's numeric weekdays (0 and 7 Sunday, 1 Monday; ranges and steps too) as
+    APScheduler day names: APScheduler 3 reads 0 as Monday, so `0 9 * * 1` would otherwise
+    fire on Tuesdays. Names (`mon-fri`) and anything unreadable are left as they are."""
+    days: list[int] = []
+    for part in value.split(","):
+        m = _WEEKDAY_PART.fullmatch(part)
+        if m is None:
+            return value
+        first, last, step = m.group(1), m.group(2), int(m.group(3) or 1)
+        if step < 1:
+            return value
+        if first == "*":
+            if last is not None:
+                return value
+            low, high = 0, 6
+        else:
+            low = int(first)
+            high = int(last) if last is not None else (low if m.group(3) is None else 7)
+        if low > high:
+            return value  # leave the verdict to APScheduler: it names the field
+        days += [d % 7 for d in range(low, high + 1, step)]
+    if value == "*":
+        return value
+    return ",".join(_WEEKDAY_NAMES[d] for d in sorted(set(days)))
+
+
 def parse_schedule(cron: str, timezone: str) -> CronTrigger:
-    """The APScheduler trigger for a five-field crontab in `timezone`."""
+    """The APScheduler trigger for a five-field crontab in `timezone`.
+
+    Refused, naming what is wrong: an unknown time zone, other than five fields, a field
+    out of its range (named), a schedule that never fires, and one that fires more often
+    than once an hour (a digest is a weekly-ish note, never a stream).
+    """
     try:
         tz = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"unknown time zone {timezone!r}") from None
-    fields = cron.split()
-    if len(fields) != 5:
-        raise ScheduleError(
-            f"a schedule has five fields (minute hour day month weekday), not {len(fields)}")
+        raise ScheduleError("sched_tz", tz=timezone[:60]) from None
+    values = cron.split()
+    if len(values) != 5:
+        raise ScheduleError("sched_count", count=len(values))
+    values[4] = _crontab_weekdays(values[4])
+    for name, value, typed in zip(CRON_FIELDS, values, cron.split(), strict=True):
+        try:
+            CronTrigger(timezone=tz, **{name: value})
+        except ValueError:
+            raise ScheduleError("sched_field", field=name, value=typed[:30]) from None
     try:
-        trigger = CronTrigger.from_crontab(" ".join(fields), timezone=tz)
-    except ValueError as exc:
-        raise ScheduleError(f"not a valid crontab: {exc}") from None
-    if trigger.get_next_fire_time(None, dt.datetime.now(tz)) is None:
-        raise ScheduleError("this schedule never fires")
+        trigger = CronTrigger(timezone=tz, **dict(zip(CRON_FIELDS, values, strict=True)))
+    except ValueError:
+        raise ScheduleError("sched_never") from None
+    first = trigger.get_next_fire_time(None, dt.datetime.now(tz))
+    if first is None:
+        raise ScheduleError("sched_never")
+    hour = first.replace(minute=0, second=0, microsecond=0)
+    per_hour = len(fire_times_between(trigger, hour, hour + dt.timedelta(minutes=59, seconds=59),
+                                      limit=61))
+    if per_hour > 1:
+        raise ScheduleError("sched_too_often", count=per_hour)
     return trigger
 
 
@@ -209,8 +281,9 @@ class DigestOutcome:
     def as_dict(self) -> dict[str, Any]:
         from store.queries import talk_dict
 
-        return {"channel": self.channel, "topic": self.topic,
+        return {"channel": self.channel, "topic": self.topic, "period": self.period,
                 "talk": talk_dict(self.talk) if self.talk else None,
+                "related": [talk_dict(r) for r in self.related],
                 "posted": self.posted, "ts": self.ts}
 
 
@@ -670,7 +743,7 @@ def make_digest_service(settings: Any, sessions: sessionmaker[Session],
         default_cron=settings.digest_cron, default_timezone=settings.digest_timezone,
         grace=dt.timedelta(hours=settings.digest_grace_hours),
         stale_after=dt.timedelta(seconds=settings.digest_claim_timeout),
-        lang="en" if (settings.bot_language or "").lower().startswith("en") else "ja",
+        lang=choose_language(settings.bot_language),
         **kwargs)
 
 
@@ -703,11 +776,37 @@ class SlackDigest:
         self.home_channel = home_channel
 
     def week(self, *, channel_id: str | None, lang: Lang) -> Reply:
-        outcome = self.service.preview(channel_id)
-        if outcome.talk is None:
-            return notice_blocks(t(lang, "week_no_talk"))
-        return digest_blocks(TalkView.from_talk(outcome.talk),
-                             [TalkView.from_talk(r) for r in outcome.related], lang=lang)
+        """In a channel, that channel's pick (what its digest posts, or would); elsewhere
+        (a DM, `meetup-bot ask`) every subscribed channel's pick, as the App Home shows."""
+        if channel_id and not channel_id.startswith("D"):
+            outcome = self.service.preview(channel_id)
+            if outcome.talk is None:
+                return notice_blocks(t(lang, "week_no_talk"))
+            return digest_blocks(TalkView.from_talk(outcome.talk),
+                                 [TalkView.from_talk(r) for r in outcome.related], lang=lang)
+        return channel_picks_blocks(self.picks(), lang=lang)
+
+    def picks(self) -> list[ChannelPick]:
+        """Each subscribed channel (and DIGEST_CHANNEL) with its pick for the current period:
+        the one pick function there is, `DigestService.preview`."""
+        with self.service.sessions() as session:
+            status = [(s.channel_id, s.status, s.failure_reason, s.topic, s.access)
+                      for s in digests.list_subscriptions(session)]
+        if self.home_channel and self.home_channel not in {c for c, *_ in status}:
+            status.insert(0, (self.home_channel, "ok", None, None, None))
+        out = []
+        for channel, state, reason, topic, access in status:
+            try:
+                talk = self.service.preview(channel).talk
+            except ScheduleError as exc:  # a stored schedule that no longer parses
+                log.error("subscription of %s has a bad schedule: %s", channel, exc)
+                continue
+            out.append(ChannelPick(
+                channel, TalkView.from_talk(talk) if talk else None,
+                (reason or "?") if state == "failing" else None,
+                topic=one_line(topic)[:MAX_TOPIC] if topic else None,
+                invite=access == "invite" or (state == "failing" and reason in INVITE_ERRORS)))
+        return out
 
     def subscribe(self, *, channel_id: str, user_id: str, args: str | None, lang: Lang
                   ) -> Reply:
@@ -727,7 +826,7 @@ class SlackDigest:
         try:
             parse_schedule(cron, tz)
         except ScheduleError as exc:
-            return notice_blocks(t(lang, "sub_bad", reason=escape_mrkdwn(str(exc))))
+            return notice_blocks(t(lang, "sub_bad", reason=escape_mrkdwn(exc.message(lang))))
         topic = None if wanted.clear_topic else wanted.topic or (old[2] if old else None)
         if wanted.topic is not None:
             refused = self._check_topic(wanted.topic, lang)
@@ -818,27 +917,12 @@ class SlackDigest:
             log.info("channel %s unsubscribed by %s", channel_id, user_id)
         return notice_blocks(t(lang, "unsub_done" if removed else "unsub_none"))
 
-    def home_week(self, *, lang: Lang) -> tuple[TalkView | None, str | None]:
-        with self.service.sessions() as session:
-            subs = digests.list_subscriptions(session)
-            status = [(s.channel_id, s.status, s.failure_reason, s.topic, s.access)
-                      for s in subs]
-        channel = self.home_channel or (status[0][0] if status else None)
-        outcome = self.service.preview(channel)
-        if outcome.talk is None:
-            return None, t(lang, "week_no_talk")
-        lines = []
-        if status:
-            lines.append(t(lang, "home_subs", channels=", ".join(
-                f"<#{c}>" + (" " + t(lang, "home_sub_topic", topic=escape_mrkdwn(
-                    one_line(topic)[:MAX_TOPIC])) if topic else "")
-                for c, _, _, topic, _ in status)))
-        lines += [t(lang, "home_sub_failing", channel=f"<#{c}>", reason=escape_mrkdwn(r or "?"))
-                  for c, st, r, _, _ in status if st == "failing"]
-        lines += [t(lang, "sub_invite", channel=f"<#{c}>")
-                  for c, st, r, _, access in status
-                  if access == "invite" or (st == "failing" and r in INVITE_ERRORS)]
-        return TalkView.from_talk(outcome.talk), "\n".join(lines) or None
+    def home_week(self, *, lang: Lang) -> tuple[list[ChannelPick], str | None]:
+        """App Home: every subscribed channel with its pick (Slack tells the bot nobody's
+        channel memberships without more scopes, so every user sees every subscribed
+        channel), or a note saying how to subscribe one."""
+        picks = self.picks()
+        return picks, None if picks else t(lang, "week_no_channels")
 
 
 def build_slack_digest(settings: Any, sessions: sessionmaker[Session], *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import logging
@@ -30,6 +31,7 @@ from bot.blocks import (
     PAGE_SIZE,
     SHARE_TALK,
     UNDO_IMPORT,
+    ChannelPick,
     EventView,
     HitView,
     Page,
@@ -47,7 +49,8 @@ from bot.blocks import (
     shared_talk_blocks,
     talk_blocks,
 )
-from bot.i18n import Lang, normalise_language, pick_language, t
+from bot.i18n import Lang, choose_language, normalise_language, t
+from bot.locales import UserLocales
 from store.errors import MeetupBotError
 from store.intent import is_noise
 from store.models import Talk
@@ -92,8 +95,8 @@ class DigestPort(Protocol):
 
     def unsubscribe(self, *, channel_id: str, user_id: str, lang: Lang) -> Reply: ...
 
-    def home_week(self, *, lang: Lang) -> tuple[TalkView | None, str | None]:
-        """The talk of the week for App Home, or None and a note saying why not."""
+    def home_week(self, *, lang: Lang) -> tuple[list[ChannelPick], str | None]:
+        """App Home: each subscribed channel's talk of the week, or a note saying why none."""
         ...
 
 
@@ -171,6 +174,15 @@ class Deps:
     offload: Offload | None = None
     claim: Callable[[str], bool] | None = None  # across copies (StoreClaims); None: memory only
     adder: Adder | None = None  # `add URL` and shared files (bot.adding); None: not offered
+    locales: UserLocales = field(default_factory=UserLocales)
+
+    def language_of(self, user_id: str | None, client: WebClient | None = None) -> Lang:
+        """The language to answer `user_id` in: BOT_LANGUAGE, else their Slack locale,
+        else Japanese (also when users.info fails)."""
+        fixed = normalise_language(self.language)
+        if fixed is not None:
+            return fixed  # the workspace's choice: Slack need not be asked
+        return choose_language(None, self.locales.locale(client, user_id))
 
     def compute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`fn(self, *args, **kwargs)`, in the offload worker when there is one."""
@@ -240,14 +252,6 @@ def add_target(text: str | None) -> str:
     return rest.strip().split(" ")[0] if rest.strip() else ""
 
 
-def add_language(text: str | None, setting: str | None) -> Lang:
-    """The language of an answer to `add`: BOT_LANGUAGE, else the words around the URL
-    (not the URL, not the word "add"), else Japanese."""
-    words = clean_text(_LINK.sub(" ", text or "")).split(" ")[1:]
-    words = [w for w in words if not re.match(r"(?i)^https?://", w)]
-    return pick_language(" ".join(words), setting)
-
-
 # ---------------------------------------------------------------- answers
 
 
@@ -262,15 +266,15 @@ def _session(deps: Deps) -> Iterator[Session]:
 
 def answer(deps: Deps, text: str | None, *, channel_id: str | None = None,
            user_id: str | None = None, shareable: bool = True,
-           bot_user_id: str | None = None) -> Reply:
-    """What the bot says to `/meetup TEXT` (also to a mention or DM with TEXT)."""
+           bot_user_id: str | None = None, lang: Lang | None = None) -> Reply:
+    """What the bot says to `/meetup TEXT` (also to a mention or DM with TEXT), in `lang`
+    (the asker's language, bot.handlers.Deps.language_of; default: BOT_LANGUAGE or Japanese)."""
     command = parse_command(text)
-    lang = pick_language(command.arg if command.name in ("search", "speaker") else "",
-                         deps.language)
+    lang = lang or choose_language(deps.language)
     if command.name == "help":
         return help_blocks(lang=lang, bot_user_id=bot_user_id)
     if command.name == "add":  # fetched in the listener (bot.adding); here only how to use it
-        return notice_blocks(t(add_language(text, deps.language), "add_usage"))
+        return notice_blocks(t(lang, "add_usage"))
     if command.name == "events":
         return answer_events(deps, lang, named=command.arg)
     if command.name == "talk":
@@ -361,14 +365,17 @@ def answer_digest(deps: Deps, command: Command, lang: Lang, *, channel_id: str |
     return deps.digest.unsubscribe(channel_id=channel_id, user_id=user_id or "", lang=lang)
 
 
-def answer_share(deps: Deps, value: str, user_id: str) -> tuple[Reply, bool] | None:
+def answer_share(deps: Deps, value: str, user_id: str, lang: Lang | None = None
+                 ) -> tuple[Reply, bool] | None:
     """What "Share" does: (the message to post in the channel, True), or (an ephemeral
     answer to the user, False) when the talk is no longer in the store; None when the value
-    is not one of ours."""
+    is not one of ours. `lang`: the language of whoever pressed it (default: the one the
+    button was made in)."""
     decoded = decode_share(value)
     if decoded is None:
         return None
-    talk_id, lang = decoded
+    talk_id, made_in = decoded
+    lang = lang or made_in
     with _session(deps) as session:
         talk = get_talk(session, talk_id)
         view = TalkView.from_talk(talk) if talk is not None else None
@@ -377,17 +384,18 @@ def answer_share(deps: Deps, value: str, user_id: str) -> tuple[Reply, bool] | N
     return shared_talk_blocks(view, user_id, lang=lang), True
 
 
-def home(deps: Deps, *, bot_user_id: str | None = None) -> dict[str, Any]:
-    """The App Home view."""
-    lang: Lang = normalise_language(deps.language) or "ja"
+def home(deps: Deps, *, bot_user_id: str | None = None, lang: Lang | None = None
+         ) -> dict[str, Any]:
+    """The App Home view, in `lang` (default: BOT_LANGUAGE or Japanese)."""
+    lang = lang or choose_language(deps.language)
     with _session(deps) as session:
         views = [EventView.from_event(e) for e in list_events(session)[:10]]
-    week_talk: TalkView | None = None
+    week_picks: list[ChannelPick] = []
     week_note: str | None = t(lang, "digest_not_ready")
     if deps.digest is not None:
-        week_talk, week_note = deps.digest.home_week(lang=lang)
+        week_picks, week_note = deps.digest.home_week(lang=lang)
     adders = deps.adder.policy.describe(lang) if deps.adder is not None else None
-    return home_view(views, lang=lang, week_talk=week_talk, week_note=week_note,
+    return home_view(views, lang=lang, week_picks=week_picks, week_note=week_note,
                      bot_user_id=bot_user_id, adders=adders)
 
 
@@ -452,7 +460,7 @@ def register(app: App, deps: Deps) -> None:
     def answer_add(text: str, client: WebClient, *, user_id: str, channel_id: str | None,
                    team_id: str | None) -> Reply:
         """`add URL`: who may, then the fetch and the preview (after the ack)."""
-        lang = add_language(text, deps.language)
+        lang = deps.language_of(user_id, client)
         adder = deps.adder
 
         def run() -> Reply:
@@ -465,8 +473,8 @@ def register(app: App, deps: Deps) -> None:
 
         return safely(lang, "add", run)
 
-    def handle_command(body: dict[str, Any], respond: Callable[..., Any],
-                       context: dict[str, Any], client: WebClient) -> None:
+    def handle_command(body: dict[str, Any], respond: Callable[..., Any], client: WebClient,
+                       context: dict[str, Any]) -> None:
         text = body.get("text", "")
         if parse_command(text).name == "add":
             blocks, fallback = answer_add(text, client, user_id=body.get("user_id", ""),
@@ -475,18 +483,22 @@ def register(app: App, deps: Deps) -> None:
             _send(deps, respond, body.get("response_url"),
                   {"response_type": "ephemeral", "blocks": blocks, "text": fallback})
             return
-        lang = pick_language(clean_text(text), deps.language)
+        lang = deps.language_of(body.get("user_id"), client)
         blocks, fallback = safely(lang, "/meetup", lambda: reply_to(
             deps, text, channel_id=body.get("channel_id"), user_id=body.get("user_id"),
-            bot_user_id=context.get("bot_user_id")))
+            bot_user_id=context.get("bot_user_id"), lang=lang))
         _send(deps, respond, body.get("response_url"),
               {"response_type": "ephemeral", "blocks": blocks, "text": fallback})
 
-    def handle_more(body: dict[str, Any], respond: Callable[..., Any]) -> None:
+    def handle_more(body: dict[str, Any], respond: Callable[..., Any], client: WebClient
+                    ) -> None:
         action = (body.get("actions") or [{}])[0]
-        page = Page.decode(str(action.get("value", "")))
-        if page is None:
+        decoded = Page.decode(str(action.get("value", "")))
+        if decoded is None:
             return
+        # the next page in the language of whoever asks for it
+        page = dataclasses.replace(
+            decoded, lang=deps.language_of((body.get("user") or {}).get("id"), client))
         ephemeral = bool((body.get("container") or {}).get("is_ephemeral", True))
         blocks, fallback = safely(page.lang, "More", lambda: deps.compute(
             answer_page, page, shareable=ephemeral))
@@ -497,12 +509,11 @@ def register(app: App, deps: Deps) -> None:
                      ) -> None:
         action = (body.get("actions") or [{}])[0]
         user_id = (body.get("user") or {}).get("id", "")
-        decoded = decode_share(str(action.get("value", "")))
-        lang: Lang = decoded[1] if decoded else "ja"
+        lang = deps.language_of(user_id, client)
         outcome: list[bool] = []
 
         def share() -> Reply:
-            found = deps.compute(answer_share, str(action.get("value", "")), user_id)
+            found = deps.compute(answer_share, str(action.get("value", "")), user_id, lang)
             if found is None:
                 return [], ""
             outcome.append(found[1])
@@ -548,7 +559,7 @@ def register(app: App, deps: Deps) -> None:
         if not deps.events.claim(key) or not _claimed_everywhere(deps, key):
             return  # the same message again: re-delivered, or as an app_mention and a DM event
         text = event.get("text", "")
-        lang = pick_language(clean_text(text), deps.language)
+        lang = deps.language_of(event.get("user"), client)
         if parse_command(text).name == "add":
             blocks, fallback = answer_add(text, client, user_id=event["user"],
                                           channel_id=event.get("channel"),
@@ -556,7 +567,7 @@ def register(app: App, deps: Deps) -> None:
         else:
             blocks, fallback = safely(lang, "mention", lambda: reply_to(
                 deps, text, channel_id=event.get("channel"), user_id=event.get("user"),
-                shareable=False, bot_user_id=bot_user_id))
+                shareable=False, bot_user_id=bot_user_id, lang=lang))
         thread_ts = event.get("thread_ts") or (
             None if event.get("channel_type") == "im" else event["ts"])
         kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
@@ -571,7 +582,7 @@ def register(app: App, deps: Deps) -> None:
         if (not user_id or not channel_id or not deps.events.claim(key)
                 or not _claimed_everywhere(deps, key)):
             return
-        lang = add_language("add " + text, deps.language)
+        lang = deps.language_of(user_id, client)
         adder = deps.adder
 
         def run() -> Reply:
@@ -647,7 +658,8 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         try:
-            view = home(deps, bot_user_id=context.get("bot_user_id"))
+            view = home(deps, bot_user_id=context.get("bot_user_id"),
+                        lang=deps.language_of(event["user"], client))
         except (SQLAlchemyError, MeetupBotError, TimeoutError):
             log.exception("App Home failed")
             return

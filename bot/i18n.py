@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 Lang = Literal["ja", "en"]
 LANGUAGES: tuple[Lang, ...] = ("ja", "en")
 
-# Kana, CJK ideographs and full-width forms: any of these makes a query Japanese.
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
-
 
 def normalise_language(value: str | None) -> Lang | None:
-    """`BOT_LANGUAGE` as a language, or None (choose by the query); unknown values mean None."""
+    """`BOT_LANGUAGE` as a language, or None (each user's own); unknown values mean None."""
     if value is None:
         return None
     v = value.strip().lower()
@@ -25,14 +20,19 @@ def normalise_language(value: str | None) -> Lang | None:
     return None
 
 
-def pick_language(text: str | None, setting: str | None = None) -> Lang:
-    """English when the setting says so or the text has Latin letters and nothing Japanese."""
-    fixed = normalise_language(setting)
-    if fixed is not None:
-        return fixed
-    if text and _LATIN_LETTER.search(text) and not _JAPANESE.search(text):
-        return "en"
-    return "ja"
+def language_of_locale(locale: str | None) -> Lang | None:
+    """A Slack locale (`ja-JP`, `en-US`, `fr-FR` …) as a label language: ja* is Japanese,
+    every other locale English (the one other language the labels have); None when unknown."""
+    if not locale or not locale.strip():
+        return None
+    return "ja" if locale.strip().lower().startswith("ja") else "en"
+
+
+def choose_language(setting: str | None, locale: str | None = None) -> Lang:
+    """The language of one answer: the workspace's `BOT_LANGUAGE`, else the user's Slack
+    locale, else Japanese. What the user typed never decides it: a Japanese team asks about
+    "gVisor" too."""
+    return normalise_language(setting) or language_of_locale(locale) or "ja"
 
 
 LABELS: dict[Lang, dict[str, str]] = {
@@ -177,7 +177,27 @@ LABELS["ja"].update({
     "unsub_none": "このチャンネルは配信を登録していません。`/meetup subscribe` で登録できます。",
     "week_no_talk": "メモのあるトークがまだありません。`meetup-bot import` でレポートを取り込んでください。",
     "home_subs": "配信先: {channels}",
+    "week_in_channel": "{channel} の今週のトーク",
+    "week_no_channels": ("まだどのチャンネルも「今週のトーク」を登録していません。"
+                         "チャンネルで `/meetup subscribe` を実行すると毎週届きます。"),
+    "week_more_channels": "ほか {count} チャンネル",
     "home_sub_failing": "{channel} への配信が失敗しています ({reason})",
+    "sched_tz": "タイムゾーン「{tz}」は使えません",
+    "sched_count": "crontab は5項目(分 時 日 月 曜日)ですが、{count} 項目でした",
+    "sched_field": "{field}の項目「{value}」が正しくありません。{field}に書けるのは {allowed} です",
+    "sched_never": "このスケジュールでは一度も配信されません",
+    "sched_too_often": ("このスケジュールでは1時間に {count} 回配信されます。配信は1時間に1回まで"
+                        "なので、分の項目には数を1つだけ書いてください"),
+    "cron_minute": "分",
+    "cron_hour": "時",
+    "cron_day": "日",
+    "cron_month": "月",
+    "cron_day_of_week": "曜日",
+    "cron_allowed_minute": "0〜59",
+    "cron_allowed_hour": "0〜23",
+    "cron_allowed_day": "1〜31",
+    "cron_allowed_month": "1〜12 または jan〜dec",
+    "cron_allowed_day_of_week": "0〜7(0 と 7 は日曜)または sun〜sat",
 })
 LABELS["en"].update({
     "related_header": "Related talks",
@@ -192,7 +212,27 @@ LABELS["en"].update({
     "unsub_none": "This channel is not subscribed. `/meetup subscribe` subscribes it.",
     "week_no_talk": "There are no talks with notes yet: import reports with `meetup-bot import`.",
     "home_subs": "Digest channels: {channels}",
+    "week_in_channel": "Talk of the week in {channel}",
+    "week_no_channels": ("No channel gets the talk of the week yet: run `/meetup subscribe` "
+                         "in a channel to get one every week."),
+    "week_more_channels": "and {count} more channels",
     "home_sub_failing": "The digest to {channel} is failing ({reason})",
+    "sched_tz": "“{tz}” is not a time zone",
+    "sched_count": "a schedule has five fields (minute hour day month weekday), not {count}",
+    "sched_field": "the {field} field “{value}” is not valid: the {field} takes {allowed}",
+    "sched_never": "this schedule never fires",
+    "sched_too_often": ("this schedule would post {count} times an hour; a digest goes out at "
+                        "most once an hour, so give the minute field a single number"),
+    "cron_minute": "minute",
+    "cron_hour": "hour",
+    "cron_day": "day of month",
+    "cron_month": "month",
+    "cron_day_of_week": "weekday",
+    "cron_allowed_minute": "0–59",
+    "cron_allowed_hour": "0–23",
+    "cron_allowed_day": "1–31",
+    "cron_allowed_month": "1–12 or jan–dec",
+    "cron_allowed_day_of_week": "0–7 (0 and 7 are Sunday) or sun–sat",
 })
 
 # Labels of adding reports from Slack (bot.adding), kept together.
@@ -223,8 +263,8 @@ LABELS["ja"].update({
     "home_adders": "レポートを追加できる人: {who}",
     # why a page or file could not be read, by store.fetch / store.remote error code
     "why_fetch_failed": "ページを取得できませんでした",
-    "why_bad_url": "http:// か https:// の URL を指定してください",
-    "why_blocked_address": "社内・ローカルのアドレスのページは取得しません(管理者が IMPORT_ALLOW_HOSTS で許可できます)",
+    "why_bad_url": "`http://` か `https://` で始まる URL を指定してください",
+    "why_blocked_address": "社内・ローカルのアドレスのページは取得しません(管理者が `IMPORT_ALLOW_HOSTS` で許可できます)",
     "why_metadata_address": "クラウドのメタデータアドレスは取得しません",
     "why_too_many_redirects": "リダイレクトが多すぎます(5 回まで)",
     "why_too_large": "ページが大きすぎます(5 MB まで)",
@@ -238,7 +278,7 @@ LABELS["ja"].update({
     "why_not_a_report": "トークが見つかりません。レポートのページではないようです",
     "why_login_page": "ログインページが表示されました。公開されているページを指定してください",
     "why_unreadable": "レポートとして読めませんでした",
-    "why_file_type": "取り込めるのは .md / .markdown / .txt / .html のファイルです",
+    "why_file_type": "取り込めるのは `.md` / `.markdown` / `.txt` / `.html` のファイルです",
     "why_file_binary": "テキストのファイルではありません",
     "why_file_missing": "ファイルを取得できませんでした",
 })
@@ -268,8 +308,8 @@ LABELS["en"].update({
     "add_failed": "Sorry, the import failed. Please try again in a moment.",
     "home_adders": "Who may add reports: {who}",
     "why_fetch_failed": "the page could not be fetched",
-    "why_bad_url": "give an http:// or https:// URL",
-    "why_blocked_address": "pages on internal or local addresses are not fetched (an admin can allow a host with IMPORT_ALLOW_HOSTS)",
+    "why_bad_url": "give a URL starting with `http://` or `https://`",
+    "why_blocked_address": "pages on internal or local addresses are not fetched (an admin can allow a host with `IMPORT_ALLOW_HOSTS`)",
     "why_metadata_address": "cloud metadata addresses are never fetched",
     "why_too_many_redirects": "too many redirects (at most 5)",
     "why_too_large": "the page is too large (at most 5 MB)",
@@ -283,7 +323,7 @@ LABELS["en"].update({
     "why_not_a_report": "no talk found: this does not look like a report",
     "why_login_page": "a login page came back: give a page that is public",
     "why_unreadable": "it could not be read as a report",
-    "why_file_type": "only .md, .markdown, .txt and .html files can be imported",
+    "why_file_type": "only `.md`, `.markdown`, `.txt` and `.html` files can be imported",
     "why_file_binary": "it is not a text file",
     "why_file_missing": "the file could not be downloaded",
 

@@ -28,6 +28,7 @@ class Settings:
     digest_channel: str | None = None
     digest_cron: str = "0 9 * * mon"
     digest_timezone: str = "Asia/Tokyo"
+    # `ja` or `en`: every answer in that language; unset: each user's Slack locale.
     bot_language: str | None = None
     # A digest missed while no copy ran is still posted at start-up within this many hours.
     digest_grace_hours: float = 12.0
@@ -77,6 +78,8 @@ class Settings:
                 values[f.name] = str(raw).strip().lower()
                 if values[f.name] not in ("text", "json"):
                     raise SettingsError(f"LOG_FORMAT must be text or json, not {raw!r}")
+            elif f.name == "bot_language":
+                values[f.name] = _language(raw)
             elif f.name == "import_interval":
                 values[f.name] = _interval(raw)
             elif f.name in ("import_users", "import_allow_hosts"):
@@ -111,6 +114,14 @@ def _names(name: str, raw: object) -> str:
                     if name == "import_users" else "host names")
             raise SettingsError(f"{name.upper()} must list {what}, not {item[:60]!r}")
     return ",".join(names) or ("*" if name == "import_users" else "")
+
+
+def _language(raw: object) -> str:
+    """BOT_LANGUAGE: `ja` or `en` (a typo must not silently mean "each user's locale")."""
+    value = str(raw).strip().lower()
+    if value not in ("ja", "en"):
+        raise SettingsError(f"BOT_LANGUAGE must be ja or en, not {raw!r}")
+    return value
 
 
 def _interval(raw: object) -> int | None:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from store.models import Event, Report, ReportEvent, Talk, TalkSource
-from store.reports import ParsedEvent, ParsedTalk
+from store.reports import ParsedEvent, ParsedTalk, summarise
 
 NAME_KEY_MAX = 200
 DATE_SLACK = dt.timedelta(days=3)
@@ -172,7 +172,7 @@ _PREAMBLE_KEPT = 200  # characters of a split block's own text that make it a ta
 
 
 def _piece(title: str, notes: str, source: ParsedTalk) -> ParsedTalk:
-    summary = " ".join(notes.split())[:300]
+    summary = summarise(notes)
     return ParsedTalk(title=title, notes=notes, summary=summary, has_notes=bool(notes),
                       tags=list(source.tags))
 
@@ -319,7 +319,7 @@ def _split_others(session: Session, report: Report, event: Event,
         session.execute(insert(TalkSource), rows)
         theirs.update(talk.id for talk, _ in pieces)
         if len(preamble) >= _PREAMBLE_KEPT:
-            s.notes, s.summary = preamble, " ".join(preamble.split())[:300]
+            s.notes, s.summary = preamble, summarise(preamble)
         else:
             session.delete(s)
     session.flush()

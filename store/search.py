@@ -1181,8 +1181,25 @@ def snippet_for(text_: str, pattern: re.Pattern[str] | None, size: int = _SNIPPE
     return snippet, tuple(highlights)
 
 
+# The `[report]` line merged notes carry above each report's part (store.merge).
+_SOURCE_MARK = re.compile(r"^\[[^\[\]\n]+\]$")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _quotable(notes: str, title: str) -> str:
+    """The notes a snippet may quote: without the `[report]` lines of merged notes and the
+    lines that only repeat the title (the answer shows the title already)."""
+    if not notes:
+        return notes
+    same = " ".join(title.split()).casefold()
+    return "\n".join(
+        ln for ln in notes.splitlines()
+        if not _SOURCE_MARK.match(ln.strip())
+        and " ".join(_LIST_MARK.sub("", ln).split()).casefold() != same)
+
+
 def _snippet(talk: Talk, pattern: re.Pattern[str] | None) -> tuple[str, tuple[tuple[int, int], ...]]:
-    for source in (talk.notes, talk.summary, talk.title):
+    for source in (_quotable(talk.notes or "", talk.title or ""), talk.summary, talk.title):
         if source and pattern is not None:
             folded = fold_same_length(source)
             if pattern.search(folded):
@@ -1492,16 +1509,57 @@ def search_speaker(session: Session, name: str, *, limit: int = 5,
         talk = talks.get(tid)
         if talk is None:
             continue
-        line = " / ".join([*(talk.speakers or []), *(talk.handles or []),
-                           *(talk.affiliations or [])])
+        line = " / ".join(_distinct_people([*(talk.speakers or []), *(talk.handles or []),
+                                            *(talk.affiliations or [])]))
         snippet, spans = snippet_for(line, pattern)
         hits.append(TalkHit(talk, score, snippet, spans))
-    suggestions: list[str] = []
-    if not ranked:
-        close = _name_scores(people, name[:_MAX_QUERY], 50.0)
-        order = sorted(close.items(), key=lambda kv: (-kv[1], people.display[kv[0]]))
-        suggestions = list(dict.fromkeys(people.display[i] for i, _ in order))[:5]
+    suggestions = _suggest_people(people, name[:_MAX_QUERY]) if not ranked else []
     return SearchResult(hits, len(ranked), suggestions)
+
+
+# A suggested name must be this similar to what was typed (rapidfuzz, 0–100) as a whole
+# spelling, not merely share a word with it ("Lewis Carroll" is no "Ian Lewis"), and within
+# SUGGEST_SPREAD of the best suggestion.
+SUGGEST_MIN = 68.0
+SUGGEST_SPREAD = 8.0
+
+
+def _suggest_people(people: _People, name: str) -> list[str]:
+    """Names close in spelling to `name` (a typo of a whole name, or of one part of it when
+    one word was typed), best first; none when nobody is really close."""
+    q = " ".join(fold(name).lstrip("@").split())[:100]
+    if not q:
+        return []
+    close: dict[int, float] = {}
+    for _, s, i in process.extract(q, people.names, scorer=fuzz.ratio,
+                                   score_cutoff=SUGGEST_MIN, limit=50):
+        close[i] = max(close.get(i, 0.0), s)
+    for _, s, i in process.extract(q.replace(" ", ""), people.squashed, scorer=fuzz.ratio,
+                                   score_cutoff=SUGGEST_MIN, limit=50):
+        close[i] = max(close.get(i, 0.0), s)
+    if len(q) >= 4 and " " not in q:
+        for _, s, w in process.extract(q, people.words, scorer=OSA.normalized_similarity,
+                                       score_cutoff=SUGGEST_MIN / 100.0, limit=50):
+            for i in people.word_names[w]:
+                close[i] = max(close.get(i, 0.0), s * 100.0)
+    if not close:
+        return []
+    best = max(close.values())
+    order = sorted((kv for kv in close.items() if kv[1] >= best - SUGGEST_SPREAD),
+                   key=lambda kv: (-kv[1], people.display[kv[0]]))
+    return list(dict.fromkeys(people.display[i] for i, _ in order))[:5]
+
+
+def _distinct_people(names: Sequence[str]) -> list[str]:
+    """Each person once: a handle equal to a name (`@x` and `x`, any case) is not repeated."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        key = name.strip().lstrip("@").casefold()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
 
 
 # --------------------------------------------------------------------------- suggestions

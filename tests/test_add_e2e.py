@@ -313,7 +313,7 @@ def test_a_file_sent_in_a_dm_is_previewed_once_and_imported(world: World) -> Non
 
 
 @pytest.mark.parametrize(("name", "data", "expect"), [
-    ("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(200), ".md / .markdown / .txt / .html"),
+    ("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(200), "`.md` / `.markdown` / `.txt` / `.html`"),
     ("notes.txt", bytes(range(256)) * 4, "テキストのファイルではありません"),
     ("memo.md", "牛乳と卵を買う。\n明日は雨らしい。\n".encode(), "トークが見つかりません"),
 ])

@@ -6,7 +6,7 @@ import pytest
 
 import store.fetch as fetch_mod
 from bot.adding import AddPolicy, why
-from bot.handlers import add_language, add_target, parse_command
+from bot.handlers import add_target, parse_command
 from bot.i18n import LABELS
 from store.errors import LoginPage, NoTalkFound, ReportError
 
@@ -23,16 +23,6 @@ from store.errors import LoginPage, NoTalkFound, ReportError
 def test_add_target(text: str, url: str) -> None:
     assert parse_command(text).name == "add"
     assert add_target(text) == url
-
-
-@pytest.mark.parametrize(("text", "setting", "lang"), [
-    ("add <https://example.com/report>", None, "ja"),
-    ("add https://example.com/report please", None, "en"),
-    ("追加 https://example.com/report", None, "ja"),
-    ("add https://example.com/report", "en", "en"),
-])
-def test_add_language(text: str, setting: str | None, lang: str) -> None:
-    assert add_language(text, setting) == lang
 
 
 def test_add_policy_from_setting() -> None:

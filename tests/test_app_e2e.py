@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,14 +28,21 @@ from tests.fakes.slack_api import (
     mention_event,
     signed_headers,
 )
+from tests.repetition import repetitions
 
 SECRET = "e2e-signing-secret"
+# Words that only the Japanese labels use (talk titles in either language may appear anywhere).
+JAPANESE_LABELS = re.compile("検索結果|さんのトーク|件中|チャンネルに共有|出典|見つかりません")
 ACK_BUDGET = 3.0  # Slack's limit for an answer to any request
+
+
+JA_USER, EN_USER = "U0JAUSER", "U0ENUSER"  # Slack locales ja-JP and en-US; U0USER1 has none
 
 
 @pytest.fixture(scope="module")
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
+        fake.locales.update({JA_USER: "ja-JP", EN_USER: "en-US"})
         yield fake
 
 
@@ -71,8 +80,11 @@ def _every_message_within_limits(slack: FakeSlack) -> Iterator[None]:
         if "blocks" in call.body:
             assert check_blocks(call.body["blocks"]) == [], (call.method, call.body)
             assert len(call.body.get("text", "")) <= 3000
+            # nothing said twice, in any message of any test
+            assert repetitions(call.body["blocks"], call.body.get("text", "")) == [], call.body
         if "view" in call.body:
             assert check_blocks(call.body["view"]["blocks"], surface="home") == []
+            assert repetitions(call.body["view"]["blocks"]) == [], call.body
 
 
 def _post(server: Served, body: bytes, *, content_type: str = "application/x-www-form-urlencoded",
@@ -83,8 +95,9 @@ def _post(server: Served, body: bytes, *, content_type: str = "application/x-www
     return status, answer
 
 
-def _command(server: Served, slack: FakeSlack, text: str, name: str = "r") -> dict[str, Any]:
-    status, answer = _post(server, command_body(text, slack.response_url(name)))
+def _command(server: Served, slack: FakeSlack, text: str, name: str = "r", *,
+             user: str = "U0USER1") -> dict[str, Any]:
+    status, answer = _post(server, command_body(text, slack.response_url(name), user_id=user))
     assert status == 200 and answer in (b"", b"null")
     sent = [c for c in slack.wait_until(
         lambda calls: any(c.path.endswith("/" + name) for c in calls)) and slack.calls
@@ -117,18 +130,25 @@ def test_command_help(server: Served, slack: FakeSlack, text: str) -> None:
 
 
 def test_command_query_more_and_share(server: Served, slack: FakeSlack) -> None:
-    sent = _command(server, slack, "Kubernetes", name="q1")
+    sent = _command(server, slack, "Kubernetes", name="q1", user=EN_USER)
     text = _blocks_text(sent)
     assert "Talks matching" in text and SHARE_TALK in text
     more = [b for b in sent["blocks"] if b["type"] == "actions"]
     assert more, "the seeds hold more than five Kubernetes talks, so there is a next page"
     value = more[0]["elements"][0]["value"]
 
-    status, _ = _post(server, action_body(MORE_RESULTS, value, slack.response_url("more")))
+    status, _ = _post(server, action_body(MORE_RESULTS, value, slack.response_url("more"),
+                                          user_id=EN_USER))
     assert status == 200
     slack.wait_until(lambda calls: any(c.path.endswith("/more") for c in calls))
     [page2] = [c.body for c in slack.calls if c.path.endswith("/more")]
     assert page2["replace_original"] is True and "6–" in _blocks_text(page2)
+    assert re.search(r"6–\d+ of \d+", _blocks_text(page2))  # the presser's language
+    _post(server, action_body(MORE_RESULTS, value, slack.response_url("more-ja"),
+                              user_id=JA_USER))
+    slack.wait_until(lambda calls: any(c.path.endswith("/more-ja") for c in calls))
+    [page2_ja] = [c.body for c in slack.calls if c.path.endswith("/more-ja")]
+    assert re.search(r"\d+ 件中 6–", _blocks_text(page2_ja))
 
     share = next(b["accessory"]["value"] for b in sent["blocks"] if "accessory" in b)
     status, _ = _post(server, action_body(SHARE_TALK, share, slack.response_url("share"),
@@ -144,8 +164,55 @@ def test_command_japanese_query(server: Served, slack: FakeSlack) -> None:
 
 
 def test_command_nothing_found_is_friendly(server: Served, slack: FakeSlack) -> None:
-    text = _blocks_text(_command(server, slack, "qqqzzzxxx", name="none"))
+    text = _blocks_text(_command(server, slack, "qqqzzzxxx", name="none", user=EN_USER))
     assert "No talk matches" in text and "/meetup" in text
+    text = _blocks_text(_command(server, slack, "qqqzzzxxx", name="none-ja"))
+    assert "見つかりませんでした" in text and "No talk" not in text
+
+
+@pytest.mark.parametrize("query", ["gVisor", "speaker Ian Lewis", "Kubernetes"])
+def test_language_follows_the_users_locale_not_the_query(server: Served, slack: FakeSlack,
+                                                         query: str) -> None:
+    """The same ASCII query: Japanese labels for a ja-JP user, English for an en-US one,
+    Japanese for a user whose locale Slack does not tell (users.info fails)."""
+    slug = query.replace(" ", "-")
+    ja = _blocks_text(_command(server, slack, query, name=f"loc-ja-{slug}", user=JA_USER))
+    en = _blocks_text(_command(server, slack, query, name=f"loc-en-{slug}", user=EN_USER))
+    unknown = _blocks_text(_command(server, slack, query, name=f"loc-x-{slug}"))
+    for text in (ja, unknown):
+        assert re.search("の検索結果|さんのトーク|見つかりませんでした", text), text
+        assert not re.search("Talks matching|Talks by|No talk", text), text
+    assert re.search("Talks matching|Talks by|No talk", en), en
+    assert not JAPANESE_LABELS.search(en), en
+    asked = [c for c in slack.calls if c.method == "users.info"]
+    assert {c.body["user"] for c in asked} <= {JA_USER, EN_USER, "U0USER1"}
+    assert all(c.body.get("include_locale") in ("1", "true") for c in asked)
+    assert len([c for c in asked if c.body["user"] == EN_USER]) <= 1  # cached per user
+
+
+def test_mention_and_app_home_follow_the_users_locale(server: Served, slack: FakeSlack) -> None:
+    event = mention_event("Kubernetes", ts="1700000400.000100", user=EN_USER)
+    _post(server, event_body(event, event_id="EvLang1"), content_type="application/json")
+    [post] = slack.wait_for("chat.postMessage")
+    assert "Talks matching" in _blocks_text(post.body)
+    for user, expected in ((EN_USER, "Latest events"), (JA_USER, "最近のイベント")):
+        slack.reset()
+        home = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
+                "event_ts": "1700000300.000200"}
+        _post(server, event_body(home, event_id=f"EvLangHome{user}"),
+              content_type="application/json")
+        [publish] = slack.wait_for("views.publish")
+        assert expected in json.dumps(publish.body["view"], ensure_ascii=False)
+
+
+def test_bot_language_overrides_every_users_locale(slack: FakeSlack, db_url: str) -> None:
+    env = serve_env(SLACK_BOT_TOKEN="xoxb-e2e", SLACK_SIGNING_SECRET=SECRET,
+                    SLACK_API_URL=slack.base_url.rstrip("/"), DATABASE_URL=db_url,
+                    BOT_LANGUAGE="ja")
+    with serve(env) as served:
+        text = _blocks_text(_command(served, slack, "Kubernetes", name="ov-en", user=EN_USER))
+        assert "「Kubernetes」の検索結果" in text and "Talks matching" not in text
+        assert slack.attempts("users.info") == []  # the setting decides: Slack is not asked
 
 
 def test_command_events(server: Served, slack: FakeSlack) -> None:
@@ -390,3 +457,118 @@ def test_add_refuses_a_page_on_this_machine_by_default(server: Served, slack: Fa
         url = web.add("/r", Page(b"<html><body><h1>x</h1></body></html>"))
         sent = _command(server, slack, f"add <{url}>", name="add-local")
         assert "IMPORT_ALLOW_HOSTS" in _blocks_text(sent) and web.requests == []
+
+
+def _home(server: Served, slack: FakeSlack, user: str, event_id: str) -> dict[str, Any]:
+    slack.reset()
+    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
+             "event_ts": "1700000300.000900"}
+    _post(server, event_body(event, event_id=event_id), content_type="application/json")
+    [publish] = slack.wait_for("views.publish")
+    view: dict[str, Any] = publish.body["view"]
+    return view
+
+
+def test_no_message_kind_repeats_itself(server: Served, slack: FakeSlack, db_url: str) -> None:
+    """Every block of every kind of answer, for every talk in the store: no summary or
+    sentence twice, no `@x / @x`, no dangling separator (also in the notification text)."""
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        talks = session.scalars(select(Talk).order_by(Talk.id)).all()
+        speakers = sorted({s for t in talks for s in (t.speakers or [])})[:12]
+        ids = [t.id for t in talks]
+    engine.dispose()
+    asks = [f"talk {i}" for i in ids] + [f"speaker {s}" for s in speakers] + [
+        "Kubernetes", "gVisor", "セキュリティ", "service mesh", "Istio", "qqqzzz", "events",
+        "events 2019", "week", "help", ""]
+    found: dict[str, list[str]] = {}
+    for n, ask in enumerate(asks):
+        user = (JA_USER, EN_USER)[n % 2]
+        sent = _command(server, slack, ask, name=f"rep{n}", user=user)
+        problems = repetitions(sent["blocks"], sent["text"])
+        if problems:
+            found[ask] = problems
+    for user in (JA_USER, EN_USER):
+        view = _home(server, slack, user, f"EvRepHome{user}")
+        if problems := repetitions(view["blocks"]):
+            found[f"App Home {user}"] = problems
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_speaker_suggests_only_close_names(server: Served, slack: FakeSlack) -> None:
+    typo = _blocks_text(_command(server, slack, "speaker Yan Luis", name="sp-typo", user=JA_USER))
+    assert "もしかして" in typo and "`Ian Lewis`" in typo
+    far = _blocks_text(_command(server, slack, "speaker Lewis Carroll", name="sp-far",
+                                user=EN_USER))
+    assert "No talks by" in far and "Did you mean" not in far
+
+
+def _pick_title(blocks: list[dict[str, Any]]) -> str:
+    """The linked title of the first talk in `blocks` (`*<url|title>*` or `*title*`)."""
+    text = html.unescape(json.dumps(blocks, ensure_ascii=False))
+    found = re.search(r"\*<[^|>]+\|([^>]+)>\*|\\n\*([^*<]+)\*", text)
+    assert found, text
+    return found.group(1) or found.group(2)
+
+
+def test_week_pick_is_the_same_in_the_channel_and_in_app_home(server: Served,
+                                                              slack: FakeSlack) -> None:
+    channels = ["C0WEEKA", "C0WEEKB", "C0WEEKC"]
+    for channel in channels:
+        status, _ = _post(server, command_body("subscribe", slack.response_url(f"s-{channel}"),
+                                               user_id=JA_USER, channel_id=channel))
+        assert status == 200
+        slack.wait_until(lambda calls, c=channel: any(x.path.endswith(f"/s-{c}") for x in calls))
+    try:
+        picks = {}
+        for channel in channels:
+            _post(server, command_body("week", slack.response_url(f"w-{channel}"),
+                                       user_id=EN_USER, channel_id=channel))
+            slack.wait_until(lambda calls, c=channel: any(x.path.endswith(f"/w-{c}")
+                                                          for x in calls))
+            [sent] = [c.body for c in slack.calls if c.path.endswith(f"/w-{channel}")]
+            picks[channel] = _pick_title(sent["blocks"])
+        for user in (JA_USER, EN_USER):
+            view = _home(server, slack, user, f"EvWeekHome{user}")
+            sections = [html.unescape(b["text"]["text"]) for b in view["blocks"]
+                        if b["type"] == "section"]
+            for channel, title in picks.items():
+                [mine] = [s for s in sections if f"<#{channel}>" in s]
+                assert title in mine, (channel, title, mine)
+        # outside a channel (a DM), `week` lists the same picks
+        status, _ = _post(server, command_body("week", slack.response_url("w-dm"),
+                                               user_id=JA_USER, channel_id="D0DM"))
+        slack.wait_until(lambda calls: any(x.path.endswith("/w-dm") for x in calls))
+        [dm] = [html.unescape(_blocks_text(c.body)) for c in slack.calls
+                if c.path.endswith("/w-dm")]
+        assert all(f"<#{c}>" in dm and t in dm for c, t in picks.items())
+    finally:
+        for channel in channels:
+            _post(server, command_body("unsubscribe", slack.response_url(f"u-{channel}"),
+                                       user_id=JA_USER, channel_id=channel))
+            slack.wait_until(lambda calls, c=channel: any(x.path.endswith(f"/u-{c}")
+                                                          for x in calls))
+
+
+@pytest.mark.parametrize(("cron", "ja", "en"), [
+    ("0 25 * * mon", "時の項目「25」", "the hour field “25”"),
+    ("61 9 * * mon", "分の項目「61」", "the minute field “61”"),
+    ("0 9 32 * *", "日の項目「32」", "the day of month field “32”"),
+    ("0 9 * 13 *", "月の項目「13」", "the month field “13”"),
+    ("0 9 * * funday", "曜日の項目「funday」", "the weekday field “funday”"),
+    ("*/15 * * * *", "1時間に 4 回", "4 times an hour"),
+    ("0 9 * *", "4 項目", "not 4"),
+])
+def test_schedule_errors_name_the_field_in_the_users_language(
+        server: Served, slack: FakeSlack, cron: str, ja: str, en: str) -> None:
+    slug = re.sub(r"\W", "", cron)
+    in_ja = html.unescape(_blocks_text(_command(server, slack, f"subscribe {cron}",
+                                                name=f"cj{slug}", user=JA_USER)))
+    in_en = html.unescape(_blocks_text(_command(server, slack, f"subscribe {cron}",
+                                                name=f"ce{slug}", user=EN_USER)))
+    assert "使えません" in in_ja and ja in in_ja, in_ja
+    assert "cannot be used" in in_en and en in in_en, in_en
+    assert not re.search(r"[A-Za-z]{5,}", re.sub(r"`[^`]*`|crontab|funday|<[^>]*>|[\"{}:,]|"
+                                                r"\b(?:type|text|section|mrkdwn|blocks?)\b",
+                                                " ", in_ja)), in_ja
+    assert not JAPANESE_LABELS.search(in_en) and "項目" not in in_en

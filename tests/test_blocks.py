@@ -16,10 +16,12 @@ from bot.blocks import (
     MAX_TOTAL_TEXT,
     MORE_RESULTS,
     SHARE_TALK,
+    ChannelPick,
     EventView,
     HitView,
     Page,
     TalkView,
+    channel_picks_blocks,
     check_blocks,
     cut,
     cut_escaped,
@@ -167,8 +169,65 @@ def test_long_everything_stays_inside_limits() -> None:
                    shared_talk_blocks(huge, "U1")[0], week_blocks(huge)[0]):
         assert check_blocks(blocks) == [], check_blocks(blocks)
         assert text_size(blocks) <= MAX_TOTAL_TEXT
-    header = talk_blocks(huge)[0][0]
-    assert len(header["text"]["text"]) == MAX_HEADER_TEXT and header["text"]["text"][-1] == "…"
+    title = talk_blocks(huge)[0][0]["text"]["text"]
+    assert "T" * 199 + "…" in title and "T" * 200 not in title
+    header = results_blocks("q" * 5000, hits, total=1)[0][0]
+    assert len(header["text"]["text"]) <= MAX_HEADER_TEXT
+
+
+def _sections(blocks: list[dict]) -> str:
+    return "\n".join(_mrkdwn(blocks))
+
+
+def test_hit_shows_the_snippet_or_the_summary_never_both() -> None:
+    talk = _talk(summary="gVisor を使ってコンテナを守る / Sentry がシステムコールを受ける")
+    from_summary = HitView(talk, "…Sentry がシステムコールを受ける", ((1, 7),))
+    text = _sections(results_blocks("Sentry", [from_summary], total=1)[0])
+    assert text.count("システムコールを受ける") == 1 and "\n> " not in text
+    assert "*Sentry*" in text  # the snippet, with the match in bold, stands for the summary
+    only_title = HitView(talk, "Secure Pods 1", ((0, 6),))  # says nothing new: the summary
+    text = _sections(results_blocks("Secure", [only_title], total=1)[0])
+    assert "gVisor を使ってコンテナを守る" in text and text.count("Secure Pods 1") == 1
+    only_people = HitView(_talk(handles=("@IanMLewis",)), "Ian Lewis / @IanMLewis / Google",
+                          ((0, 9),))
+    text = _sections(results_blocks("Ian", [only_people], total=1)[0])
+    assert text.count("Ian Lewis") == 1 and "gVisor を使って" in text
+
+
+def test_talk_blocks_show_the_title_once_and_link_it() -> None:
+    blocks, _ = talk_blocks(_talk(notes=""), lang="ja")
+    body = _all_text(blocks)
+    assert body.count("Secure Pods 1") == 1
+    assert "<https://example.com/k8s11|Secure Pods 1>" in body
+    assert body.count("https://example.com/k8s11") == 1  # not again as a separate link
+
+
+def test_a_handle_equal_to_the_speaker_is_shown_once() -> None:
+    same = _talk(speakers=("@IanMLewis",), handles=("@IanMLewis",), affiliations=())
+    for blocks in (talk_blocks(same)[0], results_blocks("x", [HitView(same)], total=1)[0]):
+        body = _all_text(blocks)
+        assert body.count("@IanMLewis") == 1 and "@IanMLewis / @IanMLewis" not in body
+    other = _talk(speakers=("Ian Lewis",), handles=("@IanMLewis",), affiliations=("Google",))
+    assert "Ian Lewis @IanMLewis (Google)" in _all_text(talk_blocks(other)[0])
+    bare = _talk(speakers=("ianmlewis",), handles=("@IanMLewis",), affiliations=())
+    assert "@IanMLewis" not in _all_text(talk_blocks(bare)[0])
+
+
+def test_fallback_text_has_no_dangling_dash_without_speakers() -> None:
+    nobody = _talk(speakers=(), affiliations=())
+    for _, text in (talk_blocks(nobody), shared_talk_blocks(nobody, "U1")):
+        assert text == "Secure Pods 1"
+    assert talk_blocks(_talk())[1] == "Secure Pods 1 — Ian Lewis (Google)"
+
+
+def test_talk_view_links_the_talks_own_page_else_the_events() -> None:
+    from store.models import Event, Talk
+
+    event = Event(id=1, name="Meetup #1", url="https://example.com/event")
+    own = Talk(id=1, title="A", url="https://speakerdeck.com/x/a", event=event)
+    plain = Talk(id=2, title="B", url=None, event=event)
+    assert TalkView.from_talk(own).url == "https://speakerdeck.com/x/a"
+    assert TalkView.from_talk(plain).url == "https://example.com/event"
 
 
 def test_events_blocks_many_events_fit_and_count_the_rest() -> None:
@@ -181,13 +240,39 @@ def test_events_blocks_many_events_fit_and_count_the_rest() -> None:
 
 def test_home_view_fits_home_limits() -> None:
     events = [EventView(i, "E" * 400, None, 1) for i in range(200)]
-    view = home_view(events, lang="ja", week_talk=_talk(), bot_user_id="UBOT")
+    picks = [ChannelPick(f"C{i:04d}", _talk(i), "not_in_channel" if i == 3 else None)
+             for i in range(30)]
+    view = home_view(events, lang="ja", week_picks=picks, bot_user_id="UBOT")
     assert view["type"] == "home"
     assert check_blocks(view["blocks"], surface="home") == []
     body = _all_text(view["blocks"])
     assert "今週のトーク" in body and "最近のイベント" in body and "<@UBOT>" in body
+    assert "<#C0000> の今週のトーク" in body and "<#C0003> への配信が失敗" in body
     note = home_view([], lang="en", week_note="not set up yet")
     assert "not set up yet" in _all_text(note["blocks"])
+
+
+def test_home_view_each_channel_with_its_own_pick() -> None:
+    picks = [ChannelPick("C01", _talk(1)), ChannelPick("C02", _talk(2)),
+             ChannelPick("C03", None)]
+    text = "\n".join(_mrkdwn(home_view([], lang="en", week_picks=picks)["blocks"]))
+    first, second, third = (text.index(f"<#C0{i}>") for i in (1, 2, 3))
+    assert first < text.index("Secure Pods 1") < second < text.index("Secure Pods 2") < third
+    assert "no talks with notes yet" in text[third:]
+    blocks, fallback = channel_picks_blocks(picks, lang="ja")
+    assert check_blocks(blocks) == [] and fallback == "今週のトーク: Secure Pods 1; Secure Pods 2"
+    assert "/meetup subscribe" in channel_picks_blocks([], lang="en")[1]
+
+
+def test_channels_with_the_same_pick_share_one_entry() -> None:
+    picks = [ChannelPick("C01", _talk(1)), ChannelPick("C02", _talk(2)),
+             ChannelPick("C03", _talk(1), failing="not_in_channel")]
+    blocks = home_view([], lang="ja", week_picks=picks)["blocks"]
+    text = "\n".join(_mrkdwn(blocks))
+    assert text.count("Secure Pods 1") == 1 and "<#C01>, <#C03> の今週のトーク" in text
+    assert "<#C03> への配信が失敗しています (`not_in_channel`)" in text
+    assert channel_picks_blocks(picks, lang="en")[1] == ("Talk of the week: Secure Pods 1; "
+                                                         "Secure Pods 2")
 
 
 def test_help_blocks_in_both_languages() -> None:
@@ -237,3 +322,14 @@ def test_hostile_text_never_breaks_limits_or_escaping(title: str, summary: str, 
                 assert len(b["text"]["text"]) <= MAX_SECTION_TEXT
             for button in ([b["accessory"]] if "accessory" in b else []):
                 assert len(button["value"]) <= MAX_BUTTON_VALUE
+
+
+def test_the_title_is_not_repeated_by_the_summary_or_the_notes() -> None:
+    talk = _talk(title="Container Runtime", summary="Container Runtime / 領域は広い",
+                 notes="[/srv/notes/a.md]\n- Container Runtime\n- 領域は広い\n\n[/srv/notes/b.md]\n"
+                       "ランタイムを分けたい")
+    hit = _all_text(results_blocks("x", [HitView(talk)], total=1)[0])
+    assert hit.count("Container Runtime") == 1 and "領域は広い" in hit
+    full = _all_text(talk_blocks(talk)[0])
+    assert full.count("Container Runtime") == 1 and "領域は広い" in full
+    assert "[a.md]" in full and "[b.md]" in full and "/srv/notes" not in full

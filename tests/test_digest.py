@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks import check_blocks
+from bot.blocks import check_blocks, home_view
 from bot.digest import (
     Candidate,
     DigestScheduler,
@@ -85,14 +86,49 @@ def test_current_period_honours_cron_and_time_zone() -> None:
     ("cron", "tz", "message"),
     [
         ("0 9 * *", "Asia/Tokyo", "five fields"),
-        ("0 25 * * mon", "Asia/Tokyo", "not a valid crontab"),
-        ("0 9 * * funday", "Asia/Tokyo", "not a valid crontab"),
-        ("0 9 * * mon", "Mars/Olympus", "unknown time zone"),
+        ("0 25 * * mon", "Asia/Tokyo", "the hour field “25”"),
+        ("61 9 * * mon", "Asia/Tokyo", "the minute field “61”"),
+        ("0 9 32 * *", "Asia/Tokyo", "the day of month field “32”"),
+        ("0 9 * 13 *", "Asia/Tokyo", "the month field “13”"),
+        ("0 9 * * funday", "Asia/Tokyo", "the weekday field “funday”"),
+        ("0 9 31 2 *", "Asia/Tokyo", "never fires"),
+        ("*/30 * * * *", "Asia/Tokyo", "2 times an hour"),
+        ("* 9 * * mon", "Asia/Tokyo", "60 times an hour"),
+        ("0,15 9 * * mon", "Asia/Tokyo", "at most once an hour"),
+        ("0 9 * * mon", "Mars/Olympus", "not a time zone"),
     ],
 )
 def test_parse_schedule_rejects_with_a_reason(cron: str, tz: str, message: str) -> None:
     with pytest.raises(ScheduleError, match=message):
         parse_schedule(cron, tz)
+
+
+@pytest.mark.parametrize(("cron", "ja"), [
+    ("0 25 * * mon", "時の項目「25」"), ("0 9 * * funday", "曜日の項目「funday」"),
+    ("0 9 * 13 *", "月の項目「13」"), ("*/30 * * * *", "1時間に 2 回"),
+    ("0 9 *", "3 項目"),
+])
+def test_schedule_error_speaks_the_users_language(cron: str, ja: str) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule(cron, "Asia/Tokyo")
+    assert ja in caught.value.message("ja")
+    japanese = caught.value.message("ja").replace("funday", "").replace("crontab", "")
+    assert not re.search(r"[A-Za-z]{4,}", japanese)
+    assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", caught.value.message("en"))
+
+
+@pytest.mark.parametrize(("cron", "weekday"), [
+    ("0 9 * * 1", "Mon"), ("0 9 * * 0", "Sun"), ("0 9 * * 7", "Sun"), ("0 9 * * 5", "Fri"),
+    ("0 9 * * 5-7", "Fri"), ("0 9 * * 0-6", "Wed"), ("0 9 * * */2", "Thu"),
+    ("0 9 * * 1,4", "Thu"), ("0 * * * *", None), ("0 9 * * mon-fri", None),
+])
+def test_parse_schedule_reads_weekday_numbers_as_crontab_does(cron: str, weekday: str | None
+                                                             ) -> None:
+    fire = parse_schedule(cron, "Asia/Tokyo").get_next_fire_time(
+        None, dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
+    assert fire is not None
+    if weekday is not None:
+        assert fire.strftime("%a %H:%M") == f"{weekday} 09:00"
 
 
 # --------------------------------------------------------------------------- claims
@@ -336,6 +372,14 @@ def test_cli_digest_dry_run_prints_the_pick_without_slack(seeds_dir: Path,
     out = json.loads(result.stdout)
     assert out["channel"] == "C42" and out["posted"] is False and out["ts"] is None
     assert out["talk"]["has_notes"] is True and out["talk"]["title"]
+    related = out["related"]
+    assert related and all(r["id"] != out["talk"]["id"] and r["title"] for r in related)
+    assert all(r["event"]["id"] != out["talk"]["event"]["id"] for r in related)
+    # `/meetup week` in that channel shows the same pick with the same related talks
+    week = _cli(["ask", "--channel", "C42", "--db", db, "week"], {})
+    assert week.returncode == 0, week.stderr
+    for title in [out["talk"]["title"], *(r["title"] for r in related)]:
+        assert title[:40] in " ".join(week.stdout.split()), title
 
 
 def test_cli_digest_posts_to_digest_channel_once(seeds_dir: Path, tmp_path: Path,
@@ -405,9 +449,33 @@ def test_slack_digest_failing_channel_is_visible(seeded_sessions: sessionmaker[S
     port = SlackDigest(service)
     _, text = port.subscribe(channel_id="C6", user_id="U1", args=None, lang="en")
     assert "gets the talk of the week" in text and "not_in_channel" in text
-    talk, note = port.home_week(lang="en")
-    assert talk is not None and note is not None
-    assert "<#C6>" in note and "failing (not_in_channel)" in note
+    picks, note = port.home_week(lang="en")
+    assert note is None and [(p.channel_id, p.failing) for p in picks] == [
+        ("C6", "not_in_channel")]
+    view = home_view([], lang="en", week_picks=picks)
+    assert "The digest to <#C6> is failing (`not_in_channel`)" in json.dumps(view)
+
+
+def test_slack_digest_week_is_one_pick_per_channel_everywhere(
+        seeded_sessions: sessionmaker[Session], slack: FakeSlack) -> None:
+    """`/meetup week` in a channel, the App Home and `week` outside a channel all show the
+    channel's own pick, and it is the talk the digest then posts there."""
+    for channel in ("C10", "C11", "C12"):
+        _subscribe(seeded_sessions, channel)
+    service = _service(seeded_sessions, slack)
+    port = SlackDigest(service)
+    picks, _ = port.home_week(lang="ja")
+    assert [p.channel_id for p in picks] == ["C10", "C11", "C12"]
+    outside, _ = port.week(channel_id="D1", lang="ja")
+    outside_text = json.dumps(outside, ensure_ascii=False)
+    for pick in picks:
+        assert pick.talk is not None
+        _, in_channel = port.week(channel_id=pick.channel_id, lang="ja")
+        assert in_channel.startswith(f"今週のトーク: {pick.talk.title}")
+        assert f"<#{pick.channel_id}>" in outside_text and pick.talk.title in outside_text
+        posted = service.run(pick.channel_id)
+        assert posted.talk is not None and posted.talk.id == pick.talk.id
+    assert len({p.talk.id for p in picks if p.talk}) > 1 or len(picks) == 1
 
 
 def test_slack_digest_week_shows_the_pick_with_related_talks(

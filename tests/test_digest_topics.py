@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks import check_blocks
+from bot.blocks import check_blocks, home_view
 from bot.cli import cli
 from bot.digest import DigestService, SlackDigest, SubscribeArgs, parse_subscribe
 from store import digests
@@ -130,10 +130,11 @@ def test_app_home_lists_each_channels_topic(seeded_copy: sessionmaker[Session],
     port = SlackDigest(_service(seeded_copy, slack))
     port.subscribe(channel_id="C5", user_id="U1", args="セキュリティ", lang="ja")
     port.subscribe(channel_id="C6", user_id="U1", args=None, lang="ja")
-    talk, note = port.home_week(lang="ja")
-    assert talk is not None and note is not None
-    assert "<#C5> (トピック: セキュリティ)" in note and "<#C6>" in note
-    assert "<#C6> (" not in note
+    picks, _ = port.home_week(lang="ja")
+    assert [(p.channel_id, p.topic) for p in picks] == [("C5", "セキュリティ"), ("C6", None)]
+    home = json.dumps(home_view([], lang="ja", week_picks=picks), ensure_ascii=False)
+    assert "<#C5> (トピック: セキュリティ)" in home and "<#C6>" in home
+    assert "<#C6> (" not in home
 
 
 def test_cli_digest_json_shows_the_topic(seeded_copy: sessionmaker[Session],

@@ -15,7 +15,8 @@ from bot.app import build_app
 from bot.blocks import MORE_RESULTS, SHARE_TALK, Page, check_blocks, encode_share
 from bot.cli import cli
 from bot.handlers import Deps, EventLog, answer, clean_text, parse_command
-from bot.i18n import pick_language
+from bot.i18n import choose_language, language_of_locale
+from bot.locales import UserLocales
 from bot.settings import Settings
 from bot.terminal import render_blocks
 from store.queries import list_talks
@@ -65,13 +66,75 @@ def test_clean_text_drops_control_characters_and_mentions() -> None:
     assert clean_text("<@UBOT>\u0000 a\tb\n c <#C1|general>") == "a b c general"
 
 
-@pytest.mark.parametrize(("text", "setting", "lang"), [
-    ("kubernetes operator", None, "en"), ("コンテナ security", None, "ja"), ("", None, "ja"),
-    ("12", None, "ja"), ("コンテナ", "en", "en"), ("kubernetes", "ja", "ja"),
-    ("kubernetes", "EN", "en"), ("kubernetes", "klingon", "en"),
+@pytest.mark.parametrize(("setting", "locale", "lang"), [
+    (None, "ja-JP", "ja"), (None, "en-US", "en"), (None, "en-GB", "en"), (None, "fr-FR", "en"),
+    (None, "ja", "ja"), (None, None, "ja"), (None, "", "ja"), ("en", "ja-JP", "en"),
+    ("ja", "en-US", "ja"), ("EN", None, "en"), ("klingon", "en-US", "en"),
 ])
-def test_pick_language(text: str, setting: str | None, lang: str) -> None:
-    assert pick_language(text, setting) == lang
+def test_choose_language_setting_then_locale_then_japanese(
+        setting: str | None, locale: str | None, lang: str) -> None:
+    assert choose_language(setting, locale) == lang
+
+
+def test_language_of_locale_unknown_is_none() -> None:
+    assert language_of_locale(None) is None and language_of_locale("  ") is None
+    assert language_of_locale("ja-JP") == "ja" and language_of_locale("es-ES") == "en"
+
+
+class _Users:
+    """A WebClient stand-in for users.info: counts calls, fails when told to."""
+
+    def __init__(self, locales: dict[str, str], fail: Exception | None = None) -> None:
+        self.locales = locales
+        self.fail = fail
+        self.calls: list[dict[str, Any]] = []
+
+    def users_info(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        if self.fail is not None:
+            raise self.fail
+        return {"ok": True, "user": {"id": kwargs["user"],
+                                     "locale": self.locales[kwargs["user"]]}}
+
+
+def test_user_locales_cached_per_user_until_the_ttl() -> None:
+    now = [0.0]
+    users = _Users({"U1": "en-US", "U2": "ja-JP"})
+    locales = UserLocales(ttl=100, clock=lambda: now[0])
+    client: Any = users
+    assert locales.locale(client, "U1") == "en-US" and locales.locale(client, "U2") == "ja-JP"
+    assert locales.locale(client, "U1") == "en-US"
+    assert [c["user"] for c in users.calls] == ["U1", "U2"]
+    assert all(c["include_locale"] is True for c in users.calls)
+    users.locales["U1"] = "ja-JP"
+    now[0] = 101
+    assert locales.locale(client, "U1") == "ja-JP" and len(users.calls) == 3
+
+
+def test_user_locales_failure_falls_back_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    now = [0.0]
+    users = _Users({}, fail=SlackApiError("no", {"ok": False, "error": "missing_scope"}))
+    locales = UserLocales(failed_ttl=10, clock=lambda: now[0])
+    deps = Deps(sessions=None, search=FakeSearch(), locales=locales)  # type: ignore[arg-type]
+    with caplog.at_level("DEBUG", logger="meetup_bot.slack"):
+        assert deps.language_of("U1", users) == "ja"  # type: ignore[arg-type]
+        assert deps.language_of("U2", users) == "ja"  # type: ignore[arg-type]
+    failures = [r for r in caplog.records if "users.info" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].levelname == "DEBUG"
+    assert "missing_scope" in failures[0].getMessage()
+    calls = len(users.calls)
+    assert deps.language_of("U1", users) == "ja" and len(users.calls) == calls  # cached
+    now[0] = 11
+    deps.language_of("U1", users)
+    assert len(users.calls) == calls + 1  # asked again after the shorter failure TTL
+
+
+def test_bot_language_overrides_without_asking_slack() -> None:
+    users = _Users({"U1": "ja-JP"})
+    deps = Deps(sessions=None, search=FakeSearch(), language="en")  # type: ignore[arg-type]
+    assert deps.language_of("U1", users) == "en" and users.calls == []  # type: ignore[arg-type]
 
 
 def test_event_log_ttl_and_bound() -> None:
@@ -99,14 +162,20 @@ def test_answer_empty_is_help(deps: Deps) -> None:
 
 
 def test_answer_query_pages_and_language(deps: Deps) -> None:
-    reply = answer(deps, "Kubernetes")
+    reply = answer(deps, "Kubernetes", lang="en")
     body = _text(reply)
     assert "Talks matching" in body and check_blocks(reply[0]) == []
     more = [b for b in reply[0] if b["type"] == "actions"]
     if more:
         page = Page.decode(more[0]["elements"][0]["value"])
         assert page is not None and page.offset == 5 and page.lang == "en"
-    assert "の検索結果" in _text(answer(deps, "コンテナ"))
+    assert "の検索結果" in _text(answer(deps, "コンテナ", lang="ja"))
+
+
+def test_answer_ascii_query_stays_japanese_by_default(deps: Deps) -> None:
+    """The words asked about never choose the language: a Japanese team asks about gVisor."""
+    assert "の検索結果" in _text(answer(deps, "Kubernetes"))
+    assert "How to use" not in _text(answer(deps, "speaker Ian Lewis"))
 
 
 def test_answer_bot_language_setting_wins(seeded_sessions: sessionmaker[Session]) -> None:
@@ -133,10 +202,11 @@ def test_answer_talk_by_id(deps: Deps, seeded_sessions: sessionmaker[Session]) -
 
 
 def test_answer_speaker(deps: Deps) -> None:
-    body = _text(answer(deps, "speaker Ian Lewis"))
+    body = _text(answer(deps, "speaker Ian Lewis", lang="en"))
     assert "Talks by Ian Lewis" in body
+    assert "Ian Lewis さんのトーク" in _text(answer(deps, "speaker Ian Lewis"))
     assert "名前" in _text(answer(deps, "speaker"))
-    assert "No talks by" in _text(answer(deps, "speaker Nobody Here"))
+    assert "No talks by" in _text(answer(deps, "speaker Nobody Here", lang="en"))
 
 
 def test_answer_events_filters_by_year_name_and_abbreviation(deps: Deps) -> None:
@@ -189,7 +259,7 @@ def test_answer_digest_seam_is_used(deps: Deps) -> None:
             return ([{"type": "section", "text": {"type": "mrkdwn", "text": "unsub"}}], "u")
 
         def home_week(self, *, lang: str) -> Any:
-            return None, "n"
+            return [], "n"
 
     deps.digest = Digest()  # type: ignore[assignment]
     assert "pick" in _text(answer(deps, "week"))
@@ -329,7 +399,8 @@ def test_search_failure_becomes_a_short_apology(seeded_sessions: sessionmaker[Se
     app = build_app(settings, seeded_sessions, search=FakeSearch(fail=True))
     _dispatch(app, command_body("kubernetes", slack.response_url()))
     [sent] = slack.wait_for("response_url")
-    assert "try again" in json.dumps(sent.body["blocks"]) and "Traceback" not in str(sent.body)
+    assert "もう一度" in json.dumps(sent.body["blocks"], ensure_ascii=False)
+    assert "Traceback" not in str(sent.body)
 
 
 def test_ssl_check_and_unsigned_requests(bolt: App, slack: FakeSlack) -> None:
@@ -361,9 +432,11 @@ def test_render_blocks_for_a_terminal() -> None:
 def test_ask_command_prints_the_answer(seeded_sessions: sessionmaker[Session]) -> None:
     url = seeded_sessions.kw["bind"].url.render_as_string(hide_password=False)
     runner = CliRunner()
-    result = runner.invoke(cli, ["ask", "--db", url, "Kubernetes"])
+    result = runner.invoke(cli, ["ask", "--db", url, "Kubernetes"], env={"BOT_LANGUAGE": "en"})
     assert result.exit_code == 0, result.output
     assert "Talks matching “Kubernetes”" in result.output and "[Share]" in result.output
+    ja = runner.invoke(cli, ["ask", "--db", url, "Kubernetes"])
+    assert "「Kubernetes」の検索結果" in ja.output
     assert "\033" not in result.output  # not a terminal: no colours
     empty = runner.invoke(cli, ["ask", "--db", url])
     assert empty.exit_code == 0 and "meetup-bot の使い方" in empty.output

@@ -162,6 +162,42 @@ def test_summarise_is_short_and_keeps_first_points() -> None:
     assert summary.endswith("…")
 
 
+@pytest.mark.parametrize(("notes", "starts"), [
+    # a program table copied above the notes
+    ("| 時間 | 内容 |\n|---|---|\n| 19:00 | 受付 |\n- 分離カーネルで守る話\n- 速度の比較", "分離カーネル"),
+    ("Time | Talk | Speaker\n19:00 | Opening | -\nThe scheduler now packs pods by cost.",
+     "The scheduler"),
+    # a breadcrumb and share buttons from a blog's frame
+    ("ホーム > ブログ > イベント\nTweet Share\nはてなブックマーク 3\n監視を作り直した。", "監視を"),
+    ("Home › Posts › 2020\nShare | Tweet | Pocket\nWe moved every cron job to one queue.",
+     "We moved"),
+    # a table of contents and its entries
+    ("目次\n1. はじめに\n2. 構成\n3. まとめ\n\n構成管理を一つにした話。", "構成管理"),
+    ("Table of contents:\n- Background\n- Design\n\nThe design keeps one writer.", "The design"),
+])
+
+def test_summarise_skips_page_chrome_to_the_first_real_point(notes: str, starts: str) -> None:
+    summary = summarise(notes)
+    assert summary.startswith(starts), summary
+    assert "|" not in summary and "Tweet" not in summary and ">" not in summary
+
+
+def test_summarise_drops_a_table_of_contents_inside_the_notes() -> None:
+    notes = "対象: 初めての人\n\nもくじ\n\n- 仕組みとは\n- 作り方\n\n仕組みとは\n状態を見て差を埋める。"
+    assert summarise(notes) == "対象: 初めての人 / 仕組みとは / 状態を見て差を埋める。"
+
+
+@pytest.mark.parametrize("notes", [
+    "A > B のときは C を選ぶ、という判断基準の話。",  # an arrow inside a sentence is not a crumb
+    "Share this: configs shared across clusters.",
+    "- 内容\n- gVisor の仕組み",
+    "2019",
+])
+def test_summarise_keeps_real_text_that_looks_like_chrome(notes: str) -> None:
+    assert summarise(notes) == " / ".join(
+        ln.lstrip("- ") for ln in notes.splitlines())
+
+
 def test_parse_report_numbered_bracketed_and_grouped_headings() -> None:
     report = _parse("infra-study-numbered.md")
     assert report.event.name == "第5回 Infra勉強会"

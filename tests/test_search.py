@@ -272,6 +272,26 @@ def test_search_speaker_matches_affiliations_and_handles(seeded: sessionmaker[Se
     assert nobody.hits == [] and nobody.total == 0
 
 
+@pytest.mark.parametrize("name", ["Maria", "Lewis Carroll", "Kubernetes", "Nobody Here",
+                                  "山田 太郎"])
+def test_search_speaker_suggests_nobody_for_a_far_name(seeded: sessionmaker[Session],
+                                                       name: str) -> None:
+    """Sharing a word or a few letters with someone is not being close to their name."""
+    with seeded() as s:
+        result = search_speaker(s, name)
+    assert result.hits == [] and result.suggestions == []
+
+
+@pytest.mark.parametrize(("name", "suggested"), [
+    ("Yan Luis", "Ian Lewis"), ("Ian Lwis Smith", "Ian Lewis"), ("Tim Hakkinen", "Tim Hockin"),
+])
+def test_search_speaker_suggests_the_name_a_typo_meant(seeded: sessionmaker[Session],
+                                                       name: str, suggested: str) -> None:
+    with seeded() as s:
+        result = search_speaker(s, name)
+    assert result.hits == [] and result.suggestions[:1] == [suggested]
+
+
 def test_related_talks_come_from_other_events(seeded: sessionmaker[Session]) -> None:
     with seeded() as s:
         talk = search_talks(s, "Istio Service Mesh").hits[0].talk

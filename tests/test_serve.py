@@ -363,6 +363,6 @@ def test_manifest_matches_the_app() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "app_mentions:read", "im:history", "files:read",
             "usergroups:read", "channels:join", "channels:history",
-            "groups:history"} <= scopes  # files, user groups, conversations.join, history
+            "groups:history", "users:read"} <= scopes  # files, user groups, conversations.join, history
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert len(manifest["display_information"]["description"]) <= 140

@@ -75,3 +75,14 @@ def test_from_env_import_settings_from_yaml_lists(tmp_path: Path) -> None:
 def test_from_env_import_settings_reject_junk(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env, yaml_path="/nonexistent.yaml")
+
+
+@pytest.mark.parametrize(("raw", "value"), [("ja", "ja"), ("EN", "en"), (" en ", "en")])
+def test_from_env_bot_language(raw: str, value: str, tmp_path: Path) -> None:
+    assert Settings.from_env({"BOT_LANGUAGE": raw}, tmp_path / "none.yaml").bot_language == value
+
+
+@pytest.mark.parametrize("raw", ["english", "fr", "jp-JP"])
+def test_from_env_bot_language_rejects_others(raw: str, tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="BOT_LANGUAGE must be ja or en"):
+        Settings.from_env({"BOT_LANGUAGE": raw}, tmp_path / "none.yaml")

@@ -566,15 +566,79 @@ def _is_placeholder(notes: str) -> bool:
     return all(w in _PLACEHOLDER or re.fullmatch(r"[\W_]+", w) for w in words)
 
 
-def summarise(notes: str, limit: int = SUMMARY_MAX) -> str:
-    """The first key points of the notes, joined, at most `limit` characters."""
-    points = []
-    for ln in notes.splitlines():
-        s = re.sub(r"^\s*-\s*", "", ln).strip()
-        if not s or _URL.fullmatch(s) or len(s) < 2 or _LABELLED_LINK.match(s):
+# Lines of a page's frame rather than its notes: share buttons, breadcrumbs, tables of
+# contents, program tables. A summary skips them (only text a reader would quote remains).
+_TABLE_ROW = re.compile(r"^\s*\|.*\||^\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$|^[^|]*(?:\|[^|]*){2,}$")
+_CRUMB = re.compile(r"\s(?:>|›|»|＞|→)\s|^\s*(?:>|›|»|＞)\s")
+_TOC = re.compile(r"^(?:目次|もくじ|table\s+of\s+contents|contents|toc|この記事の内容)\s*[:：]?$",
+                  re.I)
+_CHROME_WORD = re.compile(
+    r"^(?:share|tweet|ツイート|シェア|シェアする|post|like|いいね!?|facebook|twitter|x|line|"
+    r"hatena|はてな|はてブ|はてなブックマーク|b!|pocket|feedly|linkedin|reddit|email|print|"
+    r"印刷|コピー|copy|link|リンクをコピー|home|ホーム|top|トップ|blog|ブログ|"
+    r"\d+|[(（]?\d+[)）]?|on)$", re.I)
+# The header cells of a program table written as lines (発表者 / タイトル, Time / Talk …).
+_TABLE_HEAD = re.compile(r"^(?:発表者|登壇者|スピーカー|講演者|タイトル|題目|発表タイトル|演題|時間|時刻|"
+                         r"所属|speakers?|title|time|session|talk|affiliation)\s*[:：]?$", re.I)
+_SENTENCE = re.compile(r"[。．.!?！？]$")
+_TOC_ITEM = re.compile(r"^(?:\d+(?:\.\d+)*[.)．]?\s*|[・•●○◆■□▶▷→]\s*)?\S.{0,40}$")
+
+
+def _is_chrome(line: str) -> bool:
+    """A line of page furniture: a table row, a breadcrumb, or share/tweet buttons."""
+    if _TABLE_ROW.search(line):
+        return True
+    if len(_CRUMB.findall(line)) >= 2 or (_CRUMB.search(line) and len(line) <= 40
+                                          and not re.search(r"[。.!?！？]$", line)):
+        parts = [p for p in re.split(r"\s(?:>|›|»|＞|→)\s", line) if p.strip()]
+        if all(len(p.strip()) <= 30 for p in parts):
+            return True
+    words = [w for w in re.split(r"[\s|·・/,、]+", line) if w]
+    return bool(words) and all(_CHROME_WORD.match(w) for w in words) and not all(
+        w.isdigit() for w in words)
+
+
+def summary_points(notes: str, *, skip_tables: bool = True) -> list[str]:
+    """The notes' lines a summary may quote: list marks, bare URLs, labelled links and page
+    chrome dropped; a table of contents is skipped with the entries under it,
+    and so is a program table written as lines (its header cells, then short rows)."""
+    lines = [re.sub(r"^\s*[-*+]\s*", "", ln).strip() for ln in notes.splitlines()]
+    points: list[str] = []
+    in_toc = in_table = False
+    toc_entries = 0
+    for n, s in enumerate(lines):
+        if in_table and (not s or (not _SENTENCE.search(s) and len(s) <= 80)):
+            continue
+        in_table = False
+        if skip_tables and _TABLE_HEAD.match(s):
+            following = next((x for x in lines[n + 1:] if x), "")
+            if _TABLE_HEAD.match(following) or (points and _TABLE_HEAD.match(points[-1])):
+                if points and _TABLE_HEAD.match(points[-1]):
+                    points.pop()
+                in_table = True
+                continue
+        if not s:
+            in_toc = in_toc and not toc_entries  # a blank line ends the contents' entries
+            continue
+        if _TOC.match(s):
+            in_toc, toc_entries = True, 0
+            continue
+        if in_toc and _TOC_ITEM.match(s) and not re.search(r"[。.!?！？]$", s):
+            toc_entries += 1
+            continue  # an entry of the table of contents, not a point of the talk
+        in_toc = False
+        if _URL.fullmatch(s) or len(s) < 2 or _LABELLED_LINK.match(s) or _is_chrome(s):
             continue
         points.append(s)
-    text = " / ".join(points)
+    if not points and skip_tables:  # the "table" was all there was: better its lines than nothing
+        return summary_points(notes, skip_tables=False)
+    return points
+
+
+def summarise(notes: str, limit: int = SUMMARY_MAX) -> str:
+    """The first key points of the notes, joined, at most `limit` characters; page chrome
+    (tables, breadcrumbs, a table of contents, share buttons) never starts it."""
+    text = " / ".join(summary_points(notes))
     text = re.sub(r"\s+", " ", text)
     if len(text) <= limit:
         return text

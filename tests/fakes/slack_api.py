@@ -55,6 +55,8 @@ class FakeSlack:
         self.socket_mode_url: str | None = None
         self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list
         self.files: dict[str, tuple[dict[str, Any], bytes]] = {}  # files.info and downloads
+        # users.info: user id -> Slack locale (`ja-JP`, `en-US` …); others are user_not_found
+        self.locales: dict[str, str] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True,
@@ -144,6 +146,15 @@ class FakeSlack:
             return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake",
                     "user": "meetup-bot", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
                     "bot_id": BOT_ID}
+        if method == "users.info":
+            user = str(body.get("user") or "")
+            if user not in self.locales:
+                return {"ok": False, "error": "user_not_found"}
+            info: dict[str, Any] = {"id": user, "team_id": TEAM_ID, "name": user.lower(),
+                                    "is_bot": False, "tz": "Asia/Tokyo"}
+            if str(body.get("include_locale", "")).lower() in ("true", "1"):
+                info["locale"] = self.locales[user]  # Slack sends it only when asked
+            return {"ok": True, "user": info}
         if method == "conversations.history":
             posted = [c for c in self.of("chat.postMessage")
                       if c.body.get("channel") == body.get("channel") and "_ts" in c.body]

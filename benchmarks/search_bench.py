@@ -27,6 +27,11 @@ queries, one session a query as the Slack app uses it:
   linear scan p50 / p99   66 / 164     691 / 1650 ms
   linear scan typo rate     0.960        0.920
   speed ratio, p50          22x          166x
+
+Those columns predate BM25 ranking, the loanword bridge and kanji readings. Re-measured on
+2026-12-03, PostgreSQL 100k: p50 38.1 ms, p99 87.5 ms (108.6 ms before PostgreSQL's counts
+stopped at 2,000 talks), typo hit rate 1.000; the first kanji query of a process loads the
+reading dictionary and the speakers' names (1.4 s, once).
 """
 
 from __future__ import annotations

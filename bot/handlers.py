@@ -461,17 +461,20 @@ def register(app: App, deps: Deps) -> None:
                    team_id: str | None) -> Reply:
         """`add URL`: who may, then the fetch and the preview (after the ack)."""
         lang = deps.language_of(user_id, client)
+        return safely(lang, "add", lambda: adding(
+            client, user_id, lang, lambda adder: adder.preview_url(
+                add_target(text), user_id=user_id, channel_id=channel_id, team_id=team_id,
+                lang=lang)))
+
+    def adding(client: WebClient, user_id: str, lang: Lang,
+               preview: Callable[[Adder], Reply]) -> Reply:
+        """A report offered from Slack (a link or a file): who may add, then its preview."""
         adder = deps.adder
-
-        def run() -> Reply:
-            if adder is None:
-                return notice_blocks(t(lang, "add_failed"))
-            if not adder.allowed(client, user_id):
-                return adder.refused(lang)
-            return adder.preview_url(add_target(text), user_id=user_id, channel_id=channel_id,
-                                     team_id=team_id, lang=lang)
-
-        return safely(lang, "add", run)
+        if adder is None:
+            return notice_blocks(t(lang, "add_failed"))
+        if not adder.allowed(client, user_id):
+            return adder.refused(lang)
+        return preview(adder)
 
     def handle_command(body: dict[str, Any], respond: Callable[..., Any], client: WebClient,
                        context: dict[str, Any]) -> None:
@@ -583,17 +586,10 @@ def register(app: App, deps: Deps) -> None:
                 or not _claimed_everywhere(deps, key)):
             return
         lang = deps.language_of(user_id, client)
-        adder = deps.adder
-
-        def run() -> Reply:
-            if adder is None:
-                return notice_blocks(t(lang, "add_failed"))
-            if not adder.allowed(client, user_id):
-                return adder.refused(lang)
-            return adder.preview_file(client, file_id, user_id=user_id, channel_id=channel_id,
-                                      team_id=team_id, lang=lang)
-
-        blocks, fallback = safely(lang, "file", run)
+        blocks, fallback = safely(lang, "file", lambda: adding(
+            client, user_id, lang, lambda adder: adder.preview_file(
+                client, file_id, user_id=user_id, channel_id=channel_id, team_id=team_id,
+                lang=lang)))
         kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
         client.chat_postMessage(channel=channel_id, blocks=blocks, text=fallback,
                                 unfurl_links=False, unfurl_media=False, **kwargs)

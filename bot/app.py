@@ -285,9 +285,13 @@ def _run_in_worker(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[s
 
 
 def _warm_up(deps: Deps) -> int:
-    """The first search fills the engine's caches; do it before a user waits for it."""
+    """The first searches fill the engine's caches (the vocabulary; the katakana and kanji
+    bridges, whose reading dictionary loads on the first kanji word): do them before a user
+    waits for them."""
     with deps.sessions() as session:
-        return deps.search.search_talks(session, "kubernetes", limit=1).total
+        total = deps.search.search_talks(session, "kubernetes", limit=1).total
+        deps.search.search_talks(session, "コンテナ 運用", limit=1)
+        return total
 
 
 @contextmanager

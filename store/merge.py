@@ -283,8 +283,10 @@ def attach(session: Session, report: Report, event_part: ParsedEvent,
             new.append(talk)
     if new:
         session.flush()  # one flush gives every new talk its id
+    fresh = iter(new)  # the new talks, in the order of the parts that have none
     rows = [{**_source_row(report, part.position, part.talk),
-             "talk_id": (talk or new.pop(0)).id} for part, talk in zip(parts, matched, strict=True)]
+             "talk_id": (talk or next(fresh)).id}
+            for part, talk in zip(parts, matched, strict=True)]
     if rows:
         session.execute(insert(TalkSource), rows)
     if not created:  # a new event has no other report whose blocks could split

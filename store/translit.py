@@ -85,6 +85,7 @@ _EN_RULES = [
     (re.compile(r"wh"), "w"), (re.compile(r"gh"), ""), (re.compile(r"y$"), "i"),
     (re.compile(r"ng"), "n"), (re.compile(r"(?<=[aeiou])r(?![aeiou])"), ""),
     (re.compile(r"(?<=i)gn"), "n"), (re.compile(r"g(?=[ei])"), "j"),
+    (re.compile(r"m(?=[bp])"), "n"),  # compiler: ン before p and b, romanised n (コンパイラ)
 ]
 _JA_RULES = [
     (re.compile(r"shi"), "si"), (re.compile(r"chi"), "ti"), (re.compile(r"tsu"), "tu"),

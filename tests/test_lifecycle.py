@@ -99,6 +99,20 @@ def test_content_and_seeds_give_five_events_each_seed_talk_with_two_sources(
         assert seeds_told == alone.talks
 
 
+def test_seeds_then_content_give_the_same_talks_as_content_then_seeds(
+        any_sessions: sessionmaker[Session], seeds_dir: Path) -> None:
+    """A block an earlier report wrote as one talk is split when a later report tells its
+    parts (the other way round from the test above)."""
+    import_paths(any_sessions, [seeds_dir])
+    result = import_paths(any_sessions, [CONTENT])
+    assert not result.rejected and result.events == 5
+    notes_only = len(list(CONTENT.glob("*.md")))
+    with any_sessions() as s:
+        for talk in s.scalars(select(Talk)):
+            assert len({src.report_id for src in talk.sources}) == 2, talk.title
+        assert s.scalar(select(func.count(Report.id))) == 5 + notes_only
+
+
 def test_changing_or_forgetting_one_of_two_reports_keeps_the_others(
         any_sessions: sessionmaker[Session], tmp_path: Path) -> None:
     a = _report(tmp_path / "a.md", [("Zanzibar authorization", "山田 花子", "tuples from A"),

@@ -30,6 +30,7 @@ def test_romaji(kana: str, expected: str) -> None:
     ("オブザーバビリティ", "observability"), ("スレッド", "thread"), ("ホッキン", "hockin"),
     ("マイクロサービス", "microservices"), ("パフォーマンス", "performance"),
     ("エージェント", "agent"), ("コンテナ", "container"), ("テスト", "test"),
+    ("コンパイラ", "compiler"), ("テンプレート", "template"), ("アンバサダー", "ambassador"),
 ])
 def test_loanwords_sound_like_their_english(kana: str, english: str) -> None:
     assert likeness(kana, english) >= SAME

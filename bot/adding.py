@@ -282,9 +282,15 @@ def _shown(ident: str) -> str:
 
 
 def _loggable(url: str) -> str:
-    """A URL for the log: no query string (it may carry a token)."""
+    """A URL for the log: no user info and no query string (either may carry a token)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme else url[:200]
+    if not parts.scheme:
+        return url[:200]
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
 def build_adder(sessions: sessionmaker[Session], *, import_users: str | None,

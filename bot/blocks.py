@@ -776,13 +776,14 @@ def preview_blocks(view: PreviewView, pending_id: str, *, lang: Lang = "ja") -> 
 
 def imported_blocks(view: PreviewView, ident: str, *, lang: Lang = "ja",
                     unchanged: bool = False) -> Reply:
-    """What Import stored, with Undo (forget that report)."""
+    """What Import stored, with Undo (forget that report). Nothing stored (the report was
+    there already, unchanged): no Undo, which would remove what someone else stored."""
     if unchanged:
         text = t(lang, "add_unchanged", event=cut_escaped(one_line(view.event), 300))
-    else:
-        text = t(lang, "add_imported", event=cut_escaped(one_line(view.event), 300),
-                 date=_date(view.date, lang), count=len(view.talks),
-                 source=_source_text(view.source))
+        return [_section(cut(text, MAX_SECTION_TEXT))], _fallback(text)
+    text = t(lang, "add_imported", event=cut_escaped(one_line(view.event), 300),
+             date=_date(view.date, lang), count=len(view.talks),
+             source=_source_text(view.source))
     blocks: list[Block] = [_section(cut(text, MAX_SECTION_TEXT)), {
         "type": "actions", "elements": [
             _button(t(lang, "add_undo"), UNDO_IMPORT, encode_undo(ident, lang))]}]

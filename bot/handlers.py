@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import html
 import logging
+import os
 import re
 import threading
 import time
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.adding import Adder
+from bot.adding import FILE_SUFFIXES, Adder
 from bot.blocks import (
     CANCEL_IMPORT,
     IMPORT_REPORT,
@@ -545,17 +546,32 @@ def register(app: App, deps: Deps) -> None:
     def reply_in_thread(event: dict[str, Any], client: WebClient, context: dict[str, Any]
                         ) -> None:
         bot_user_id = context.get("bot_user_id")
-        if event.get("files") and event.get("subtype") in (None, "file_share") and not (
+        # report files (by name; a payload without names is asked of Slack) go to the add
+        # flow; a screenshot beside a question leaves the question to be answered
+        reports = [f for f in (event.get("files") or [])[:MAX_FILES]
+                   if isinstance(f, dict) and f.get("id") and (
+                       not f.get("name") or os.path.splitext(str(f["name"]))[1].lower()
+                       in FILE_SUFFIXES)]
+        if reports and event.get("subtype") in (None, "file_share") and not (
                 event.get("bot_id") or event.get("user") == bot_user_id):
-            for shared in (event.get("files") or [])[:MAX_FILES]:
-                if isinstance(shared, dict) and shared.get("id"):
-                    answer_file(str(shared["id"]), client, text=event.get("text", ""),
-                                user_id=str(event.get("user") or ""),
-                                channel_id=event.get("channel"), team_id=context.get("team_id"),
-                                thread_ts=event.get("thread_ts") or (
-                                    None if event.get("channel_type") == "im" else event.get("ts")))
+            for shared in reports:
+                answer_file(str(shared["id"]), client, text=event.get("text", ""),
+                            user_id=str(event.get("user") or ""),
+                            channel_id=event.get("channel"), team_id=context.get("team_id"),
+                            thread_ts=event.get("thread_ts") or (
+                                None if event.get("channel_type") == "im" else event.get("ts")))
             return
-        if (event.get("subtype") or event.get("bot_id") or event.get("user") == bot_user_id
+        subtype = event.get("subtype")
+        if subtype == "file_share" and not event.get("text"):
+            return  # a file that is not a report, and no question with it
+        for other in (event.get("files") or [])[:MAX_FILES]:
+            if isinstance(other, dict) and other.get("id") and event.get("channel"):
+                # the question is the answer: file_shared must not also refuse the file
+                key = f"file:{event['channel']}:{other['id']}"
+                if deps.events.claim(key):
+                    _claimed_everywhere(deps, key)
+        if ((subtype and subtype != "file_share") or event.get("bot_id")
+                or event.get("user") == bot_user_id
                 or not event.get("user") or not event.get("channel") or not event.get("ts")):
             return  # edits, deletions, other bots and ourselves
         key = f"message:{event['channel']}:{event['ts']}"
@@ -610,7 +626,7 @@ def register(app: App, deps: Deps) -> None:
         action = (body.get("actions") or [{}])[0]
         value = str(action.get("value", ""))
         user_id = str((body.get("user") or {}).get("id", ""))
-        lang: Lang = normalise_language(deps.language) or "ja"
+        lang = deps.language_of(user_id, client)
         adder = deps.adder
         if adder is None or not value:
             return

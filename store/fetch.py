@@ -147,8 +147,8 @@ def parse_hosts(value: str | None) -> frozenset[str]:
     """`IMPORT_ALLOW_HOSTS`: host names separated by commas (or spaces), any case."""
     if not value:
         return frozenset()
-    return frozenset(h.strip().lower().rstrip(".") for h in value.replace(" ", ",").split(",")
-                     if h.strip())
+    return frozenset(h.strip().strip("[]").lower().rstrip(".")  # [::1] is the host ::1
+                     for h in value.replace(" ", ",").split(",") if h.strip())
 
 
 @dataclass(frozen=True)
@@ -426,7 +426,8 @@ def _request(conn: _Pinned, parts: SplitResult, host: str, policy: FetchPolicy,
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = {"User-Agent": USER_AGENT, "Accept": "text/html, text/markdown;q=0.9, "
                "text/plain;q=0.8", "Accept-Encoding": "identity", "Connection": "close"}
-    if host in policy.auth_hosts:
+    if host in policy.auth_hosts and (parts.scheme == "https" or host in policy.allow_hosts):
+        # a token never travels in clear text, except to a host the operator configured so
         headers.update(policy.headers)
     assert conn.sock is not None
     conn.sock.settimeout(deadline.left())

@@ -173,6 +173,13 @@ def test_add_preview_import_search_readd_and_undo(world: World) -> None:
     assert "wasm プラグインの権限設計" in _titles(world)
     assert "WebAssembly で動くログ解析パイプライン" not in _titles(world)
 
+    # the same page once more, unchanged: nothing is stored, so there is nothing to undo
+    # (an Undo here would remove the report that is already there)
+    same = _add(world, url, "p3")
+    kept = _click(world, IMPORT_REPORT, _button(same, IMPORT_REPORT), "i3")
+    assert "変更はありません" in _text(kept) and UNDO_IMPORT not in json.dumps(kept)
+    assert _count(world, Report) == 1
+
     undone = _click(world, UNDO_IMPORT, _button(_answer(world, "i2"), UNDO_IMPORT), "u1")
     assert "取り消しました" in _text(undone)
     assert _count(world, Report) == 0 and _titles(world) == set()
@@ -292,6 +299,21 @@ def _dm_file_events(file_id: str, n: int) -> list[bytes]:
     shared = {"type": "file_shared", "channel_id": "D0DM1", "file_id": file_id,
               "user_id": "U0USER1", "file": {"id": file_id}, "event_ts": f"17000000{n}.0002"}
     return [event_body(message, event_id=f"EvM{n}"), event_body(shared, event_id=f"EvF{n}")]
+
+
+def test_a_question_with_a_screenshot_is_answered_not_imported(world: World) -> None:
+    world.slack.add_file("F0SHOT", "shot.png", b"\x89PNG\r\n\x1a\n" + bytes(64))
+    message = {"type": "message", "subtype": "file_share", "channel_type": "im",
+               "channel": "D0DM1", "user": "U0USER1", "text": "kubernetes の監視",
+               "ts": "1700000077.0001", "files": [{"id": "F0SHOT", "name": "shot.png"}]}
+    shared = {"type": "file_shared", "channel_id": "D0DM1", "file_id": "F0SHOT",
+              "user_id": "U0USER1", "file": {"id": "F0SHOT"}, "event_ts": "1700000077.0002"}
+    for n, event in enumerate((message, shared)):
+        _post(world, event_body(event, event_id=f"EvShot{n}"), "application/json")
+    [post] = world.slack.wait_for("chat.postMessage")
+    time.sleep(0.3)
+    assert len(world.slack.of("chat.postMessage")) == 1  # the answer, not also a refusal
+    assert ".md" not in _text(post.body) and not world.slack.of("download")
 
 
 def test_a_file_sent_in_a_dm_is_previewed_once_and_imported(world: World) -> None:

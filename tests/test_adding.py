@@ -51,3 +51,10 @@ def test_why_has_a_label_for_every_refusal(lang: str) -> None:
             reason = why(exc, lang, file=file)  # type: ignore[arg-type]
             assert reason and "reason" not in reason
             assert reason in labels or "500" in reason
+
+
+def test_a_logged_url_keeps_neither_user_info_nor_query() -> None:
+    from bot.adding import _loggable
+
+    assert _loggable("https://ghp_secret@wiki.example:8443/a/b?token=x") == (
+        "https://wiki.example:8443/a/b")

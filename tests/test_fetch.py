@@ -254,3 +254,7 @@ def test_normalise_url() -> None:
 def test_fetch_url_requests_a_path_with_spaces_and_kana(web: PageServer) -> None:
     web.add("/%E5%A0%B1%E5%91%8A%20r", Page(HTML))
     assert "本文" in fetch_url(web.url("/報告 r"), LOCAL).text
+
+
+def test_allowed_hosts_in_brackets_are_the_addresses_inside() -> None:
+    assert parse_hosts("[::1], Wiki.Intra.") == frozenset({"::1", "wiki.intra"})

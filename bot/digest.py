@@ -44,6 +44,8 @@ from store.topics import MAX_TOPIC, topic_suggestions, topic_talks
 log = logging.getLogger(__name__)
 
 DIGEST_EVENT_TYPE = "meetup_digest"
+HISTORY_PAGES = 10  # pages of channel history read to find a digest after a crash
+
 # Slack errors that no retry can fix this period: the subscription is marked failing.
 CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived",
                             "channel_is_archived", "restricted_action", "missing_scope",
@@ -470,7 +472,16 @@ class DigestService:
         # The intent, before anything goes to Slack: a crash from here on leaves a claim whose
         # message may be in the channel, and whoever takes it over knows to look first.
         digests.mark_sending(self.sessions, won.id)
+        since = won.claimed_at
         for attempt in range(1, self.max_attempts + 1):
+            if attempt > 1 and (since := digests.renew(self.sessions, won.id, since,
+                                                     now=self.clock())) is None:
+                # Slack kept us waiting past DIGEST_CLAIM_TIMEOUT and another copy (or a
+                # recovery round) took the claim over: it decides, we must not post too
+                log.warning("the digest claim for %s (%s) was taken over while retrying; "
+                            "leaving it", won.channel_id, won.period)
+                outcome.note = "taken over by another copy while retrying"
+                return outcome
             try:
                 resp = self.client.chat_postMessage(
                     channel=won.channel_id, blocks=blocks, text=text, unfurl_links=False,
@@ -546,29 +557,33 @@ class DigestService:
         if self.client is None:
             return None, False
         oldest = parse_period_key(period) - dt.timedelta(minutes=1)
-        resp = None
-        for attempt in (1, 2):
+        cursor: str | None = None
+        joined = False
+        # a busy channel writes more than a page since the period began: read every page
+        # (up to HISTORY_PAGES; past that, nothing is sure)
+        for _page in range(HISTORY_PAGES):
             try:
                 resp = self.client.conversations_history(
-                    channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=100,
-                    include_all_metadata=True)
-                break
+                    channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=200,
+                    include_all_metadata=True, cursor=cursor or None)
             except SlackApiError as exc:
                 error = str(exc.response.get("error") or exc.response.status_code)
-                if attempt == 1 and error == "not_in_channel" and self._join(channel):
+                if not joined and error == "not_in_channel" and self._join(channel):
+                    joined = True
                     continue
                 log.info("cannot read the history of %s: %s", channel, error)
                 return None, False
             except (OSError, TimeoutError):
                 return None, False
-        if resp is None:
-            return None, False
-        for msg in resp.get("messages") or []:
-            meta = msg.get("metadata") or {}
-            if meta.get("event_type") == DIGEST_EVENT_TYPE and \
-                    (meta.get("event_payload") or {}).get("period") == period:
-                return str(msg.get("ts")), True
-        return None, True
+            for msg in resp.get("messages") or []:
+                meta = msg.get("metadata") or {}
+                if meta.get("event_type") == DIGEST_EVENT_TYPE and \
+                        (meta.get("event_payload") or {}).get("period") == period:
+                    return str(msg.get("ts")), True
+            cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return None, True  # the last page: not there
+        return None, False
 
     def _join(self, channel: str) -> bool:
         try:

@@ -31,6 +31,7 @@ class Claim:
     taken_over: bool  # True when a stale claim of a crashed copy was taken over
     # True when the crashed copy had started posting: the message may be in the channel
     in_doubt: bool = False
+    claimed_at: dt.datetime | None = None  # as this copy wrote it (see `renew`)
 
 
 def now_utc() -> dt.datetime:
@@ -142,7 +143,7 @@ def claim(sessions: sessionmaker[Session], channel_id: str, period: str, talk_id
                                   event_id=event_id, status="claimed", claimed_by=owner,
                                   claimed_at=now, attempts=1)
                 session.add(post)
-            return Claim(post.id, channel_id, period, talk_id, taken_over=False)
+            return Claim(post.id, channel_id, period, talk_id, taken_over=False, claimed_at=now)
         except IntegrityError:
             pass
     with sessions() as session, session.begin():
@@ -163,7 +164,25 @@ def claim(sessions: sessionmaker[Session], channel_id: str, period: str, talk_id
         if getattr(result, "rowcount", 0) != 1:
             return None
         return Claim(held.id, channel_id, period, held.talk_id, taken_over=True,
-                     in_doubt=held.status == "sending")
+                     in_doubt=held.status == "sending", claimed_at=now)
+
+
+def renew(sessions: sessionmaker[Session], claim_id: int, since: dt.datetime | None, *,
+          now: dt.datetime | None = None) -> dt.datetime | None:
+    """Before another attempt at posting: the claim is still the one this copy made at
+    `since` (nobody took it over as stale while Slack made us wait), and it is fresh again.
+    Returns the new claim time, or None: leave it."""
+    now = now or now_utc()
+    if since is None:
+        return now
+    with sessions() as session, session.begin():
+        result = session.execute(
+            update(DigestPost)
+            .where(DigestPost.id == claim_id, DigestPost.claimed_at == since,
+                   DigestPost.ts.is_(None))
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False))
+        return now if getattr(result, "rowcount", 0) == 1 else None
 
 
 def mark_sending(sessions: sessionmaker[Session], claim_id: int) -> None:

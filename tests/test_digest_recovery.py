@@ -185,3 +185,46 @@ def test_subscribe_in_a_private_channel_asks_for_an_invite(
     with seeded_copy() as s:
         sub = digests.get_subscription(s, "G2")
         assert sub is not None and sub.access == "member"
+
+
+def test_a_claim_taken_over_while_slack_makes_us_wait_is_left_to_the_new_owner(
+        seeded_copy: sessionmaker[Session], slack: FakeSlack) -> None:
+    """Slack's 429s kept the first copy waiting past the claim timeout, and a recovery round
+    took its claim over (and posted, as the history showed nothing): the first copy must not
+    post as well when it wakes up."""
+    _subscribe(seeded_copy)
+    slack.fail("chat.postMessage", status=429, retry_after=1)
+    first = _service(seeded_copy, slack)
+    taken: list[object] = []
+
+    def meanwhile(_seconds: float) -> None:
+        taken.extend(_service(seeded_copy, slack, LATER).recover())
+
+    first.sleep = meanwhile
+    outcome = first.run("C1")
+    assert [o.posted for o in taken] == [True]  # type: ignore[attr-defined]
+    assert not outcome.posted and "taken over" in (outcome.note or "")
+    assert len(_messages(slack)) == 1
+
+
+def test_recovery_finds_the_digest_past_the_first_page_of_a_busy_channel(
+        seeded_copy: sessionmaker[Session], slack: FakeSlack,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Posted, then the copy crashed before recording it, then the channel talked on for
+    more than a page of history: the recovery still finds the digest and does not repost."""
+    _subscribe(seeded_copy)
+
+    def crash(*_a: object, **_k: object) -> None:
+        raise Crash
+    with monkeypatch.context() as m:
+        m.setattr(digests, "record_posted", crash)
+        with pytest.raises(Crash):
+            _service(seeded_copy, slack).run("C1")
+    chatter = WebClient(token="xoxb-test", base_url=slack.base_url)
+    for n in range(230):
+        chatter.chat_postMessage(channel="C1", text=f"message {n}")
+    recovered = _service(seeded_copy, slack, LATER).recover()
+    assert [(o.posted, bool(o.ts)) for o in recovered] == [(False, True)]  # found, not reposted
+    assert len(slack.attempts("conversations.history")) == 2  # two pages of 200
+    digests_posted = [c for c in _messages(slack) if c.body.get("metadata")]
+    assert len(digests_posted) == 1

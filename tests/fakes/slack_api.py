@@ -158,11 +158,17 @@ class FakeSlack:
         if method == "conversations.history":
             posted = [c for c in self.of("chat.postMessage")
                       if c.body.get("channel") == body.get("channel") and "_ts" in c.body]
-            return {"ok": True, "has_more": False, "messages": [
+            messages = [
                 {"type": "message", "ts": c.body["_ts"], "text": c.body.get("text"),
                  "bot_id": BOT_ID, **({"metadata": c.body["metadata"]}
                                       if c.body.get("metadata") else {})}
-                for c in reversed(posted)]}
+                for c in reversed(posted)]
+            # pages, newest first, as Slack gives them (`limit`, `cursor`)
+            start = int(str(body.get("cursor") or "0") or 0)
+            size = int(str(body.get("limit") or "100"))
+            page, more = messages[start:start + size], start + size < len(messages)
+            return {"ok": True, "has_more": more, "messages": page,
+                    "response_metadata": {"next_cursor": str(start + size) if more else ""}}
         if method in ("chat.postMessage", "chat.update"):
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             body["_ts"] = body.get("ts") or ts

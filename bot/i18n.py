@@ -264,6 +264,7 @@ LABELS["ja"].update({
     # why a page or file could not be read, by store.fetch / store.remote error code
     "why_fetch_failed": "ページを取得できませんでした",
     "why_bad_url": "`http://` か `https://` で始まる URL を指定してください",
+    "why_url_too_long": "URL が長すぎます(1000 文字まで)。短い URL を指定してください",
     "why_blocked_address": "社内・ローカルのアドレスのページは取得しません(管理者が `IMPORT_ALLOW_HOSTS` で許可できます)",
     "why_metadata_address": "クラウドのメタデータアドレスは取得しません",
     "why_too_many_redirects": "リダイレクトが多すぎます(5 回まで)",
@@ -309,6 +310,7 @@ LABELS["en"].update({
     "home_adders": "Who may add reports: {who}",
     "why_fetch_failed": "the page could not be fetched",
     "why_bad_url": "give a URL starting with `http://` or `https://`",
+    "why_url_too_long": "the URL is too long (at most 1000 characters): give a shorter one",
     "why_blocked_address": "pages on internal or local addresses are not fetched (an admin can allow a host with `IMPORT_ALLOW_HOSTS`)",
     "why_metadata_address": "cloud metadata addresses are never fetched",
     "why_too_many_redirects": "too many redirects (at most 5)",

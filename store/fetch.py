@@ -67,6 +67,12 @@ class BadUrl(FetchError):
     code = "bad_url"
 
 
+class UrlTooLong(BadUrl):
+    """Longer than a report's identity may be (reports.source)."""
+
+    code = "url_too_long"
+
+
 class BlockedAddress(FetchError):
     """The host resolves to (or the socket reached) an address we do not fetch from."""
 
@@ -165,6 +171,9 @@ class Fetched:
 _SAFE = "/%:@!$&'()*+,;=-._~"
 
 
+MAX_URL_CHARS = 1000  # under reports.source's 1,024 characters (and its index's bytes)
+
+
 def normalise_url(url: str) -> str:
     """The URL as a report identity: scheme and host in lower case, no fragment, no default
     port; BadUrl when it is no http(s) URL."""
@@ -196,13 +205,22 @@ def normalise_url(url: str) -> str:
     # every spelling of one page is one identity and the request line stays valid.
     path = quote(parts.path or "/", safe=_SAFE)
     query = quote(parts.query, safe=_SAFE + "?")
-    return urlunsplit((scheme, netloc, path, query, ""))
+    normal = urlunsplit((scheme, netloc, path, query, ""))
+    if len(normal) > MAX_URL_CHARS:  # the report's identity: it must fit reports.source
+        raise UrlTooLong(f"the URL is longer than {MAX_URL_CHARS} characters")
+    return normal
 
 
 def blocked_reason(ip: IPAddress) -> str | None:
     """Why we do not connect to `ip`, or None for a public address."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return blocked_reason(ip.ipv4_mapped)
+    if isinstance(ip, ipaddress.IPv6Address):
+        # an IPv4 address inside IPv6 (mapped, 6to4, Teredo) is judged as that address
+        if ip.ipv4_mapped is not None:
+            return blocked_reason(ip.ipv4_mapped)
+        if ip.sixtofour is not None and (inner := blocked_reason(ip.sixtofour)):
+            return inner
+        if ip.teredo is not None and (inner := blocked_reason(ip.teredo[1])):
+            return inner
     if ip in METADATA:
         return "a cloud metadata address"
     for test, name in ((ip.is_loopback, "a loopback address"),

@@ -236,7 +236,8 @@ def test_fetch_url_sends_credentials_only_to_their_host(web: PageServer) -> None
 @pytest.mark.parametrize(("address", "blocked"), [
     ("8.8.8.8", False), ("2606:4700:4700::1111", False), ("127.0.0.2", True),
     ("172.16.5.4", True), ("198.18.0.1", True), ("::", True), ("ff02::1", True),
-    ("fe80::1", True)])
+    ("fe80::1", True), ("2002:a9fe:a9fe::", True), ("2002:7f00:1::", True),
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", True)])
 def test_blocked_reason(address: str, blocked: bool) -> None:
     assert (blocked_reason(ipaddress.ip_address(address)) is not None) is blocked
 
@@ -258,3 +259,10 @@ def test_fetch_url_requests_a_path_with_spaces_and_kana(web: PageServer) -> None
 
 def test_allowed_hosts_in_brackets_are_the_addresses_inside() -> None:
     assert parse_hosts("[::1], Wiki.Intra.") == frozenset({"::1", "wiki.intra"})
+
+
+def test_a_url_longer_than_an_identity_may_be_is_refused_before_any_request() -> None:
+    long = "https://wiki.example/" + "ページ" * 120  # each kana is 9 characters encoded
+    with pytest.raises(BadUrl) as refused:
+        fetch_url(long, FetchPolicy(), resolve=lambda host, port: ["8.8.8.8"])
+    assert refused.value.code == "url_too_long"

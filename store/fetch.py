@@ -253,7 +253,29 @@ def _check(host: str, ip: IPAddress, policy: FetchPolicy) -> None:
                          "is an intranet wiki")
 
 
-def _vetted(host: str, port: int, policy: FetchPolicy, resolve: Resolver) -> list[IPAddress]:
+def _resolve_within(resolve: Resolver, host: str, port: int, deadline: _Deadline) -> list[str]:
+    """`resolve(host, port)` within the fetch's deadline: getaddrinfo has no timeout of its
+    own, and a resolver that never answers must not hold a listener thread past it."""
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["addresses"] = resolve(host, port)
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="resolve", daemon=True)
+    worker.start()
+    worker.join(deadline.left())
+    if worker.is_alive():
+        raise FetchTimeout(f"the name {host} was not resolved within {deadline.seconds:g} s")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return list(box["addresses"])  # type: ignore[call-overload]
+
+
+def _vetted(host: str, port: int, policy: FetchPolicy, resolve: Resolver,
+            deadline: _Deadline) -> list[IPAddress]:
     try:
         literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -262,7 +284,8 @@ def _vetted(host: str, port: int, policy: FetchPolicy, resolve: Resolver) -> lis
         addresses = [literal]
     else:
         try:
-            addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port)]
+            addresses = [ipaddress.ip_address(a.split("%")[0])
+                         for a in _resolve_within(resolve, host, port, deadline)]
         except (OSError, UnicodeError, ValueError):
             raise Unreachable(f"cannot resolve {host}") from None
         if not addresses:
@@ -398,7 +421,7 @@ def fetch_url(url: str, policy: FetchPolicy | None = None, *,
         port = parts.port or (443 if scheme == "https" else 80)
         if hop == 0 and policy.only_hosts is not None and host not in policy.only_hosts:
             raise BlockedAddress(f"{host} is not the host this download may come from")
-        addresses = _vetted(host, port, policy, resolve)
+        addresses = _vetted(host, port, policy, resolve, deadline)
         sock = _connect(scheme, host, port, addresses, policy, deadline)
         conn = _Pinned(host, port, sock, tls=scheme == "https")
         try:

@@ -266,3 +266,14 @@ def test_a_url_longer_than_an_identity_may_be_is_refused_before_any_request() ->
     with pytest.raises(BadUrl) as refused:
         fetch_url(long, FetchPolicy(), resolve=lambda host, port: ["8.8.8.8"])
     assert refused.value.code == "url_too_long"
+
+
+def test_a_resolver_that_never_answers_is_bounded_by_the_deadline() -> None:
+    def stuck(host: str, port: int) -> list[str]:
+        time.sleep(3)
+        return ["8.8.8.8"]
+
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        fetch_url("https://slow-dns.example/", FetchPolicy(timeout=0.3), resolve=stuck)
+    assert time.monotonic() - started < 2

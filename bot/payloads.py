@@ -182,6 +182,8 @@ def check_body(body: str, content_type: str | None) -> dict[str, Any]:
     _check(parsed, _SHAPES["slack"], "")
     if parsed["type"] == "block_actions":
         _check(parsed, _SHAPES["block_actions"], "")
+        if not parsed["actions"]:  # a click is one action at least; Bolt indexes the first
+            raise BadBody("actions is empty")
     if parsed["type"] == "event_callback" and "event" not in parsed:
         raise BadBody("event is missing")
     if "event" in parsed:

@@ -248,3 +248,17 @@ def test_signed_hostile_shapes_get_400_or_an_answer_never_a_crash(bolt: App) -> 
                 if r.exc_info or r.levelno >= logging.ERROR or "could not handle" in r.msg]
     assert not problems, [(r.name, r.getMessage()[:300]) for r in problems]
     assert 400 in statuses and (200 in statuses or 404 in statuses)
+
+
+def test_signed_block_actions_without_actions_is_not_a_crash(bolt: App) -> None:
+    """Found by the property test above: `actions: []` (no button at all)."""
+    wsgi = SlackWSGI(bolt, SECRET, lambda: None)  # type: ignore[arg-type, return-value]
+    payload = {"type": "block_actions", "team": {"id": "T0001", "domain": "fake"},
+               "user": {"id": "U0USER1", "username": "someone", "team_id": "T0001"},
+               "api_app_id": "A0001", "token": "legacy", "trigger_id": "1.2.3",
+               "container": {"type": "message", "message_ts": "1700000000.000100",
+                             "channel_id": "C0CHAN1", "is_ephemeral": True},
+               "channel": {"id": "C0CHAN1", "name": "general"},
+               "response_url": "http://127.0.0.1:9/r", "actions": []}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    assert _post(wsgi, body, FORM) in (200, 400, 404)

@@ -928,10 +928,18 @@ def _vocab(session: Session, cache: _StoreCache, glossary: Glossary) -> _Vocabul
         if cache.vocab is None or cache.vocab_words != glossary.words:
             cache.vocab = _Vocabulary(_read_vocab(session), glossary.words)
             cache.vocab_words = glossary.words
-            # the talks in all, for idf: counted with the vocabulary, on the first query
+        vocab = cache.vocab
+    _n_docs(session, cache)  # counted with the vocabulary, on the first query, not a later one
+    return vocab
+
+
+def _n_docs(session: Session, cache: _StoreCache) -> int:
+    """The talks in the index (for idf), counted once a store generation."""
+    with cache.lock:
+        if cache.n_docs is None:
             cache.n_docs = int(session.scalar(select(func.count()).select_from(search_docs))
                                or 0)
-        return cache.vocab
+        return cache.n_docs
 
 
 # --------------------------------------------------------------------------- ranking
@@ -1072,11 +1080,7 @@ def _rarity(session: Session, cache: _StoreCache, plan: _Plan) -> list[float]:
     the others are counted in one statement for all of them, and remembered."""
     if len(plan.groups) < 2:
         return [1.0] * len(plan.groups)
-    with cache.lock:
-        if cache.n_docs is None:
-            cache.n_docs = int(session.scalar(select(func.count()).select_from(search_docs))
-                               or 0)
-    n = cache.n_docs
+    n = _n_docs(session, cache)
     vocab_df = cache.vocab.df if cache.vocab is not None else {}
     dfs: list[int | None] = []
     missing: dict[str, list[_Alt]] = {}
@@ -1463,24 +1467,32 @@ def _people(session: Session, cache: _StoreCache) -> _People:
         return cache.people
 
 
-def _name_scores(people: _People, name: str, cutoff: float) -> dict[int, float]:
+def _close_names(people: _People, name: str, cutoff: float, *, whole: Any, part: float,
+                 limit: int) -> dict[int, float]:
+    """Names near `name` (0–100, before any weight): the whole spelling by `whole`, the
+    spelling without spaces, and, for one word of four letters or more, a misspelt part of
+    a name (hockn for Tim Hockin) worth `part` of a whole one."""
     q = " ".join(fold(name).lstrip("@").split())[:100]
     if not q:
         return {}
     scores: dict[int, float] = {}
-    for _, s, i in process.extract(q, people.names, scorer=fuzz.token_set_ratio,
-                                   score_cutoff=cutoff, limit=200):
+    for _, s, i in process.extract(q, people.names, scorer=whole, score_cutoff=cutoff,
+                                   limit=limit):
         scores[i] = max(scores.get(i, 0.0), s)
-    squashed = q.replace(" ", "")
-    for _, s, i in process.extract(squashed, people.squashed, scorer=fuzz.ratio,
-                                   score_cutoff=cutoff, limit=200):
+    for _, s, i in process.extract(q.replace(" ", ""), people.squashed, scorer=fuzz.ratio,
+                                   score_cutoff=cutoff, limit=limit):
         scores[i] = max(scores.get(i, 0.0), s)
     if len(q) >= 4 and " " not in q:
-        # A misspelt part of a name (hockn for Tim Hockin); worth a little less than a whole one.
         for _, s, w in process.extract(q, people.words, scorer=OSA.normalized_similarity,
-                                       score_cutoff=cutoff / 95.0, limit=200):
+                                       score_cutoff=cutoff / part, limit=limit):
             for i in people.word_names[w]:
-                scores[i] = max(scores.get(i, 0.0), s * 95.0)
+                scores[i] = max(scores.get(i, 0.0), s * part)
+    return scores
+
+
+def _name_scores(people: _People, name: str, cutoff: float) -> dict[int, float]:
+    scores = _close_names(people, name, cutoff, whole=fuzz.token_set_ratio, part=95.0,
+                          limit=200)
     return {i: s * people.weight[i] for i, s in scores.items()}
 
 
@@ -1527,21 +1539,7 @@ SUGGEST_SPREAD = 8.0
 def _suggest_people(people: _People, name: str) -> list[str]:
     """Names close in spelling to `name` (a typo of a whole name, or of one part of it when
     one word was typed), best first; none when nobody is really close."""
-    q = " ".join(fold(name).lstrip("@").split())[:100]
-    if not q:
-        return []
-    close: dict[int, float] = {}
-    for _, s, i in process.extract(q, people.names, scorer=fuzz.ratio,
-                                   score_cutoff=SUGGEST_MIN, limit=50):
-        close[i] = max(close.get(i, 0.0), s)
-    for _, s, i in process.extract(q.replace(" ", ""), people.squashed, scorer=fuzz.ratio,
-                                   score_cutoff=SUGGEST_MIN, limit=50):
-        close[i] = max(close.get(i, 0.0), s)
-    if len(q) >= 4 and " " not in q:
-        for _, s, w in process.extract(q, people.words, scorer=OSA.normalized_similarity,
-                                       score_cutoff=SUGGEST_MIN / 100.0, limit=50):
-            for i in people.word_names[w]:
-                close[i] = max(close.get(i, 0.0), s * 100.0)
+    close = _close_names(people, name, SUGGEST_MIN, whole=fuzz.ratio, part=100.0, limit=50)
     if not close:
         return []
     best = max(close.values())
@@ -1638,7 +1636,7 @@ def related_talks(session: Session, talk: Talk, *, limit: int = 3,
     glossary = glossary if glossary is not None else load_glossary()
     cache = _cache(session)
     vocab = _vocab(session, cache, glossary)
-    n_docs = int(session.scalar(select(func.count()).select_from(search_docs)) or 1)
+    n_docs = _n_docs(session, cache) or 1
     candidates = sorted(_topic_words(talk, talk.event).items(), key=lambda kv: (-kv[1], kv[0]))
     chosen: list[tuple[float, _Group]] = []
     for (word,), weight in candidates[:30]:

@@ -52,6 +52,17 @@ def _row(sessions: sessionmaker[Session]) -> DigestPost:
         return s.scalars(select(DigestPost)).one()
 
 
+def _post_then_crash(sessions: sessionmaker[Session], slack: FakeSlack,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy posts C1's digest and dies before it records the message's ts."""
+    def crash(*_a: object, **_k: object) -> None:
+        raise Crash
+    with monkeypatch.context() as m:
+        m.setattr(digests, "record_posted", crash)
+        with pytest.raises(Crash):
+            _service(sessions, slack).run("C1")
+
+
 def _no_history(slack: FakeSlack) -> None:
     """The bot is not in the channel and cannot join it: every history read is refused."""
     slack.fail("conversations.history", error="not_in_channel", times=1000)
@@ -69,12 +80,7 @@ def test_crash_between_post_and_record_without_history_posts_once(
     _subscribe(seeded_copy)
     _no_history(slack)
 
-    def crash(*_a: object, **_k: object) -> None:
-        raise Crash
-    with monkeypatch.context() as m:
-        m.setattr(digests, "record_posted", crash)
-        with pytest.raises(Crash):
-            _service(seeded_copy, slack).run("C1")
+    _post_then_crash(seeded_copy, slack, monkeypatch)
     assert len(_messages(slack)) == 1
     assert (_row(seeded_copy).status, _row(seeded_copy).ts) == ("sending", None)
     # Another copy (or this one restarted) finds the stale claim: in doubt, history refused.
@@ -111,12 +117,7 @@ def test_crash_after_post_joins_a_public_channel_to_find_the_message(
         monkeypatch: pytest.MonkeyPatch) -> None:
     _subscribe(seeded_copy)
 
-    def crash(*_a: object, **_k: object) -> None:
-        raise Crash
-    with monkeypatch.context() as m:
-        m.setattr(digests, "record_posted", crash)
-        with pytest.raises(Crash):
-            _service(seeded_copy, slack).run("C1")
+    _post_then_crash(seeded_copy, slack, monkeypatch)
     slack.fail("conversations.history", error="not_in_channel")  # not in it until it joins
     recovered = _service(seeded_copy, slack, LATER).recover()
     assert recovered[0].ts == _messages(slack)[0].body["_ts"] and not recovered[0].posted
@@ -214,12 +215,7 @@ def test_recovery_finds_the_digest_past_the_first_page_of_a_busy_channel(
     more than a page of history: the recovery still finds the digest and does not repost."""
     _subscribe(seeded_copy)
 
-    def crash(*_a: object, **_k: object) -> None:
-        raise Crash
-    with monkeypatch.context() as m:
-        m.setattr(digests, "record_posted", crash)
-        with pytest.raises(Crash):
-            _service(seeded_copy, slack).run("C1")
+    _post_then_crash(seeded_copy, slack, monkeypatch)
     chatter = WebClient(token="xoxb-test", base_url=slack.base_url)
     for n in range(230):
         chatter.chat_postMessage(channel="C1", text=f"message {n}")

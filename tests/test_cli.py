@@ -28,11 +28,11 @@ def test_cli_import_seeds_json_then_unchanged(seeds_dir: Path, tmp_path: Path) -
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert summary == {"files": 5, "imported": 5, "unchanged": 0, "rejected": [],
-                       "events": 5, "talks": 53}
+                       "events": 5, "talks": 57}
     second = json.loads(_run("import", str(seeds_dir), "--json", "--db", db).stdout)
     assert second["unchanged"] == 5 and second["imported"] == 0
     talks = json.loads(_run("talks", "--json", "--db", db).stdout)
-    assert len(talks) == 53 and set(talks[0]) == TALK_KEYS
+    assert len(talks) == 57 and set(talks[0]) == TALK_KEYS
     assert set(talks[0]["event"]) == {"id", "name", "date"}
     assert all(t["source"].startswith(str(seeds_dir)) for t in talks)
 
@@ -98,7 +98,7 @@ def test_cli_import_dry_run_folder_text_stores_nothing(seeds_dir: Path, tmp_path
     result = CliRunner().invoke(cli, ["import", "--dry-run", str(seeds_dir),
                                       "--db", f"sqlite:///{db}"])
     assert result.exit_code == 0, result.output
-    assert "dry run, nothing stored: 5 files would give 5 events and 53 talks" in result.stdout
+    assert "dry run, nothing stored: 5 files would give 5 events and 57 talks" in result.stdout
     assert "  event: " in result.stdout and " — " in result.stdout
     assert not db.exists()
 

@@ -34,20 +34,11 @@ def test_content_matches_every_seed_talk_and_invents_none(
         tmp_path: Path, seeds_dir: Path) -> None:
     seeds = _talks(tmp_path / "seeds.db", seeds_dir)
     notes = _talks(tmp_path / "notes.db", CONTENT)
-    # A seed talk titled only by its kind ("キーノート") is a block of several keynotes whose
-    # titles the scraped page no longer marks as headings; the notes give each its own talk,
-    # and every such title is one the seed's block states.
-    blocks = {t: s for t, s in seeds.items() if t in ("キーノート", "Keynote")}
-    extra = set(notes) - set(seeds)
-    assert set(seeds) - set(notes) == set(blocks), set(seeds) - set(notes)
-    assert len(extra) == 5, extra
-    for title in extra:
-        bare = title.removeprefix("Keynote: ")
-        assert any(bare in s.notes for s in blocks.values()), title
-        assert notes[title].has_notes and notes[title].tags, title
+    # Every talk of the seeds, the keynotes of a keynote block included, has its note, and
+    # no note names a talk the seeds do not hold.
+    assert not {t for t in seeds if t in ("キーノート", "Keynote")}
+    assert set(seeds) == set(notes), (set(seeds) ^ set(notes))
     for title, seed in seeds.items():
-        if title in blocks:
-            continue
         mine = notes[title]
         assert mine.speakers == seed.speakers, title
         assert mine.has_notes == seed.has_notes, title

@@ -190,11 +190,11 @@ def test_cli_export_summary_and_json(seeds_dir: Path, tmp_path: Path) -> None:
     assert runner.invoke(cli, ["import", str(seeds_dir), "--db", db]).exit_code == 0
     result = runner.invoke(cli, ["export", str(tmp_path / "out"), "--db", db])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"exported 5 events, 53 talks to {tmp_path / 'out'}"
+    assert result.stdout.strip() == f"exported 5 events, 57 talks to {tmp_path / 'out'}"
     again = runner.invoke(cli, ["export", str(tmp_path / "out"), "--json", "--db", db])
     assert again.exit_code == 0
     data = json.loads(again.stdout)
-    assert data["events"] == 5 and data["talks"] == 53 and len(data["files"]) == 5
+    assert data["events"] == 5 and data["talks"] == 57 and len(data["files"]) == 5
     (tmp_path / "out" / "notes.txt").write_text("mine", encoding="utf-8")
     refused = runner.invoke(cli, ["export", str(tmp_path / "out"), "--db", db])
     assert refused.exit_code == 2 and "notes.txt" in refused.output

@@ -267,3 +267,88 @@ def test_parse_report_scraped_blog_without_its_header_and_footer() -> None:
     assert (report.event.name, report.event.date) == (
         "Observability Conference 2019", dt.date(2019, 6, 20))
     assert [t.title for t in report.talks] == ["分散トレーシング入門", "ログ基盤の作り方"]
+
+
+# A plain-text report whose talks carry session codes, with a keynote block that holds
+# several keynotes under one code: bare title lines, some followed by who speaks.
+_KEYNOTE_BLOCK = """\
+Example Cloud Summit 2024 参加メモ
+
+開催日: 2024/06/12
+
+[A1] 分散トレーシングの始め方
+
+- span と trace の関係
+- サンプリングの設定
+
+[K2] キーノート
+
+day2 keynote
+写真撮影は自由
+
+製造業のデータ基盤をゼロから作る
+
+工場のセンサーデータを集める
+毎秒数万件
+
+設計の方針
+
+- 小さく始める
+- 後から足す
+
+物流ネットワークにおけるコンテナ基盤の運用事例
+
+Example Logistics
+
+配送ルート計算をコンテナで動かしている
+夜間バッチが中心
+
+うまくいかなかったこと
+
+ノードの台数が読めなかった
+
+The road to zero downtime
+
+Example Tech中村さん
+
+ブルーグリーンデプロイ
+ロールバックの自動化
+
+オンプレミスとパブリッククラウドを用いた移行の課題
+
+回線の帯域が足りない
+
+[B3] セキュリティスキャンの自動化
+
+- イメージスキャン
+"""
+
+
+def test_parse_report_keynote_block_splits_into_its_keynotes() -> None:
+    talks = parse_report(_KEYNOTE_BLOCK).talks
+    assert [(t.title, t.speakers, t.affiliations) for t in talks] == [
+        ("分散トレーシングの始め方", [], []),
+        ("製造業のデータ基盤をゼロから作る", [], []),  # the block's first section
+        ("物流ネットワークにおけるコンテナ基盤の運用事例", [], ["Example Logistics"]),
+        ("The road to zero downtime", ["中村"], ["Example Tech"]),
+        ("オンプレミスとパブリッククラウドを用いた移行の課題", [], []),  # a title's words
+        ("セキュリティスキャンの自動化", [], []),
+    ]
+    first, logistics = talks[1], talks[2]
+    # Note headings stay notes of their talk; the speaker line is not a note.
+    assert "設計の方針" in first.notes and "物流" not in first.notes
+    assert "うまくいかなかったこと" in logistics.notes
+    assert "Example Logistics" not in logistics.notes
+    assert "写真撮影" not in "".join(t.notes for t in talks)  # the block's preamble
+
+
+def test_parse_report_keynote_block_without_evidence_stays_one_talk() -> None:
+    """A keynote block whose sections name no speaker is one keynote with note headings."""
+    text = _KEYNOTE_BLOCK.split("[K2]")[0] + (
+        "[K2] キーノート: データ基盤のこれから\n\n設計の方針\n\n- 小さく始める\n\n"
+        "運用で困ったこと\n\nノードの台数が読めなかった\n夜間バッチが遅れる\n\n"
+        "[B3] セキュリティスキャンの自動化\n\n- イメージスキャン\n")
+    talks = parse_report(text).talks
+    assert [t.title for t in talks] == [
+        "分散トレーシングの始め方", "データ基盤のこれから", "セキュリティスキャンの自動化"]
+    assert "運用で困ったこと" in talks[1].notes

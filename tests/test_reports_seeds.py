@@ -55,7 +55,13 @@ SEED_001 = [
      [], [], [], True),
     ("Operatorでどう変わる?これからのデータベース運用", [], [], [], True),
     ("Prometheus setup with long term storage", [], [], [], True),
-    ("キーノート", [], [], [], True),
+    # The day-2 keynote block: five keynotes, each a bare title line, three of them followed
+    # by a line saying who speaks.
+    ("楽天モバイル 完全仮想化クラウド型モバイルネットワーク", [], [], [], True),
+    ("決済システムの内製化への旅", [], [], ["SB Payment Service"], True),
+    ("金融領域におけるOpenStack導入事例の紹介", [], [], ["YJFX (Yahoo Group)"], True),
+    ("Change the game, Change the world", ["北山"], [], ["RedHat"], True),
+    ("OpenStackを用いたパブリッククラウドの国内事例と課題", [], [], [], True),
     ("実録!CloudNativeを目指した230日", [], [], [], True),
     ("Rancherで実現するKubernetes Everywhere", [], [], [], True),
     ("クラウドネイティブ技術を創る技術", [], [], [], True),
@@ -174,3 +180,8 @@ def test_parse_report_seed_keynote_subtalks_split(seeds_dir: Path) -> None:
     assert "Keynote" not in titles  # the day-1 block is split into its talks
     opening = talks[titles.index("Opening")]
     assert "CNCF Just Now" not in opening.notes
+    # The day-2 block is split too: no talk of its own, and each keynote keeps its own notes.
+    assert "キーノート" not in titles
+    first = talks[titles.index("決済システムの内製化への旅")]
+    assert "Pivotal Cloud Foundry" in first.notes and "OpenStack" not in first.notes
+    assert "SB Payment Service" not in first.notes  # the speaker line is not a note

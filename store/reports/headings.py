@@ -853,40 +853,142 @@ def _build_talks(pre: list[_Line], secs: list[_Section], markdown: bool,
 
 def _talks_from_codes(secs: list[_Section]) -> list[ParsedTalk]:
     """Reports with session codes: every coded heading is a talk; other headings are notes,
-    except keynote sub-talks that name their speaker."""
-    talks: list[ParsedTalk] = []
-    current: _Draft | None = None
-    in_keynote = False
+    except the sub-talks of a keynote block (see `_split_keynote_block`)."""
     drafts: list[_Draft] = []
+    current: _Draft | None = None
+    block: list[_Section] = []
+
+    def close_block() -> None:
+        nonlocal current
+        if current is not None and current.is_keynote and block:
+            subs = _split_keynote_block(current, block)
+            drafts.extend(subs)
+            if subs:
+                current = subs[-1]
+        block.clear()
+
     for s in secs:
         if _SESSION_CODE.match(s.heading) or _LT_PREFIX.match(s.heading):
+            close_block()
             current = _draft_from(s.heading, list(s.body))
-            in_keynote = current.is_keynote
             drafts.append(current)
             continue
         if _DAY_MARKER.match(s.heading) or _CLOSING.match(s.heading):
+            close_block()
             current = None
-            in_keynote = False
             continue
-        if in_keynote and _keynote_subtalk(s):
-            sub = _draft_from(s.heading, list(s.body))
-            sub.session_code = None
-            people = _video_people(s.body)
-            if people:
-                sub.people.add(people)
-            drafts.append(sub)
-            current = sub
-            continue
-        if current is not None:
-            current.body.extend([_Line("", 0, "blank"), _Line(s.heading, 0, "text", raw=s.heading), *s.body])
+        if current is not None and current.is_keynote:
+            block.append(s)
+        elif current is not None:
+            current.body.extend(_as_note(s))
+    close_block()
+    talks: list[ParsedTalk] = []
     for n, d in enumerate(drafts):
-        # A keynote block that only holds its sub-talks is not a talk of its own.
+        # A keynote block that holds its sub-talks is not a talk of its own; what it says
+        # itself is a line or two of preamble ("keynote (day 2)", a house rule).
         nxt = drafts[n + 1] if n + 1 < len(drafts) else None
         own = [ln for ln in d.body if ln.kind != "blank"]
-        if d.is_keynote and not own and nxt is not None and nxt.session_code is None:
+        if d.is_keynote and len(own) <= _KEYNOTE_PREAMBLE and nxt is not None \
+                and nxt.session_code is None:
             continue
         talks.append(_finish(d))
     return talks
+
+
+_KEYNOTE_PREAMBLE = 3
+
+
+def _as_note(s: _Section) -> list[_Line]:
+    """A section folded into the talk before it: its heading becomes a line of notes."""
+    return [_Line("", 0, "blank"), _Line(s.heading, 0, "text", raw=s.heading), *s.body]
+
+
+def _has_body(s: _Section) -> bool:
+    return any(ln.kind != "blank" for ln in s.body)
+
+
+def _split_keynote_block(head: _Draft, block: list[_Section]) -> list[_Draft]:
+    """The sub-talks of a keynote block written as plain sections.
+
+    A block of keynotes carries one session code for several talks, so which of its
+    sections are talks has to be read from evidence:
+
+    - a section that names its speaker (a video line "… by Name", or "Title(Org)");
+    - a heading with nothing under it, followed by a line that only says who speaks
+      ("Org", "Nameさん", "Org名前さん"): the title, then the speaker;
+    - once the block is known to hold talks, a heading with nothing under it that reads as
+      a talk title (…の事例, …と課題, "Lessons learned …"), and the block's first section,
+      which the notes of a block of talks open with.
+
+    Sections that are not talks stay notes of the talk before them. Returns the sub-talk
+    drafts; sections before the first sub-talk remain the block's own notes.
+    """
+    starts: dict[int, _People] = {}
+    who_lines: set[int] = set()
+    for i, s in enumerate(block):
+        if i in who_lines:
+            continue
+        if _keynote_subtalk(s):
+            starts[i] = _video_people(s.body)
+            continue
+        nxt = block[i + 1] if i + 1 < len(block) else None
+        if nxt is not None and not _has_body(s) and not _who_line(s.heading):
+            who = _who_line(nxt.heading)
+            if who:
+                starts[i] = who
+                who_lines.add(i + 1)
+    if starts:
+        for i, s in enumerate(block):
+            if i not in starts and i not in who_lines and not _has_body(s) \
+                    and _TALK_TITLE_WORDS.search(s.heading):
+                starts[i] = _People()
+    if len(starts) >= 2 and 0 not in starts and _has_body(block[0]) \
+            and len(block[0].heading) >= 8 and not _NON_TALK.match(block[0].heading):
+        starts[0] = _People()
+    subs: list[_Draft] = []
+    for i, s in enumerate(block):
+        if i in starts:
+            sub = _draft_from(s.heading, list(s.body))
+            sub.session_code = None
+            sub.is_keynote = False
+            sub.people.add(starts[i])
+            subs.append(sub)
+        elif i in who_lines and subs:
+            subs[-1].body.extend(s.body)
+        elif subs:
+            subs[-1].body.extend(_as_note(s))
+        else:
+            head.body.extend(_as_note(s))
+    return subs
+
+
+# Words that Japanese and English talk titles are made of, and section headings in notes
+# rarely are: "…の事例", "…と課題", "…における…", "…を用いた…", "Lessons learned".
+_TALK_TITLE_WORDS = re.compile(
+    r"事例|の紹介|と課題|における|を用いた|を使った|による|への旅|で実現する|を支える|のつくりかた|の作り方|"
+    r"入門|実践|取り組み|\b(?:lessons? learned|how (?:we|to)|journey|introduc\w+|case study|"
+    r"deep dive|beyond|towards?)\b", re.I)
+
+
+def _who_line(text: str) -> _People:
+    """A line that only says who speaks: "Org", "Org (Group)", "Nameさん", "Org名前さん"."""
+    t = text.strip()
+    if not t or len(t) > 40 or _URL.search(t) or "、" in t or "," in t:
+        return _People()
+    m = re.fullmatch(r"(?P<who>.+?)\s*(?:さん|氏|様)", t)
+    if m:
+        bare = m.group("who").strip()
+        split = re.fullmatch(r"(?P<org>[A-Za-z][A-Za-z0-9.&\-]*(?:\s[A-Za-z][A-Za-z0-9.&\-]*)*)\s*"
+                             r"(?P<name>[\u3005\u4e00-\u9fff\u30a0-\u30ff][\u3005\u4e00-\u9fff\u3040-\u30ff]{0,7})",
+                             bare)
+        if split:
+            return _People([split.group("name")], [], [split.group("org")])
+        if _looks_like_person(bare):
+            return _People([bare])
+        return _People()
+    if _looks_like_org(t):
+        return _People(affiliations=[t])
+    return _People()
 
 
 _VIDEO_BY = re.compile(r"^(?:動画|video|録画|スライド|slides?|資料)\s*[:：]?.*?\bby\s+(.+?)"

@@ -63,6 +63,14 @@ def emphasis_flood(size: int) -> tuple[str, str]:
     return "emphasis.md", "*a **b " * (size // 7) + "\n"
 
 
+def keynote_block_flood(size: int) -> tuple[str, str]:
+    """One session code over a keynote block of bare title lines and who-lines."""
+    unit = "導入事例の紹介 {n}\n\nExample Org {n}\n\nnote\nmore\n\n"
+    head = "[A1] first talk\n\n- point\n\n[K1] Keynote\n\n"
+    n = size // len(unit.format(n=10000).encode())
+    return "keynotes.txt", head + "".join(unit.format(n=k) for k in range(n))
+
+
 SHAPES: dict[str, Callable[[int], tuple[str, str]]] = {
     "nested html lists": nested_html_lists,
     "nested brackets line": nested_brackets_line,
@@ -75,4 +83,5 @@ SHAPES: dict[str, Callable[[int], tuple[str, str]]] = {
     "quotes and dashes": quotes_and_dashes,
     "blockquote nesting": blockquote_nesting,
     "emphasis flood": emphasis_flood,
+    "keynote block flood": keynote_block_flood,
 }

@@ -126,6 +126,8 @@ class ChannelPick:
     failing: str | None = None
     topic: str | None = None  # the subscription's topic (None: every talk)
     invite: bool = False  # a private channel the bot must be /invited to
+    # the latest digest may or may not have reached the channel: (its day, why)
+    unconfirmed: tuple[dt.date, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -550,6 +552,11 @@ def _pick_blocks(picks: Sequence[ChannelPick], lang: Lang) -> list[Block]:
                                      reason=f"`{escape_mrkdwn(pick.failing[:100])}`")))
         if pick.invite:
             blocks.append(_context(t(lang, "sub_invite", channel=_channel(pick.channel_id))))
+        if pick.unconfirmed:
+            day, reason = pick.unconfirmed
+            blocks.append(_context(t(lang, "home_sub_unconfirmed",
+                                     channel=_channel(pick.channel_id), date=_date(day, lang),
+                                     reason=f"`{escape_mrkdwn(reason[:100])}`")))
     return blocks
 
 

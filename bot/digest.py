@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -805,12 +806,14 @@ class SlackDigest:
         """Each subscribed channel (and DIGEST_CHANNEL) with its pick for the current period:
         the one pick function there is, `DigestService.preview`."""
         with self.service.sessions() as session:
-            status = [(s.channel_id, s.status, s.failure_reason, s.topic, s.access)
+            status = [(s.channel_id, s.status, s.failure_reason, s.topic, s.access, s.timezone)
                       for s in digests.list_subscriptions(session)]
+            unsure = digests.unconfirmed_latest(session)
         if self.home_channel and self.home_channel not in {c for c, *_ in status}:
-            status.insert(0, (self.home_channel, "ok", None, None, None))
+            status.insert(0, (self.home_channel, "ok", None, None, None,
+                              self.service.default_timezone))
         out = []
-        for channel, state, reason, topic, access in status:
+        for channel, state, reason, topic, access, tz in status:
             try:
                 talk = self.service.preview(channel).talk
             except ScheduleError as exc:  # a stored schedule that no longer parses
@@ -820,7 +823,8 @@ class SlackDigest:
                 channel, TalkView.from_talk(talk) if talk else None,
                 (reason or "?") if state == "failing" else None,
                 topic=one_line(topic)[:MAX_TOPIC] if topic else None,
-                invite=access == "invite" or (state == "failing" and reason in INVITE_ERRORS)))
+                invite=access == "invite" or (state == "failing" and reason in INVITE_ERRORS),
+                unconfirmed=_unconfirmed_day(unsure.get(channel), tz)))
         return out
 
     def subscribe(self, *, channel_id: str, user_id: str, args: str | None, lang: Lang
@@ -938,6 +942,18 @@ class SlackDigest:
         channel), or a note saying how to subscribe one."""
         picks = self.picks()
         return picks, None if picks else t(lang, "week_no_channels")
+
+
+def _unconfirmed_day(found: tuple[str, str | None] | None, tz: str
+                     ) -> tuple[dt.date, str] | None:
+    """An unconfirmed digest's day in the subscription's time zone, and why it is unsure."""
+    if found is None:
+        return None
+    period, why = found
+    fired = parse_period_key(period)
+    with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+        fired = fired.astimezone(ZoneInfo(tz))
+    return fired.date(), why or "?"
 
 
 def build_slack_digest(settings: Any, sessions: sessionmaker[Session], *,

@@ -182,6 +182,9 @@ LABELS["ja"].update({
                          "チャンネルで `/meetup subscribe` を実行すると毎週届きます。"),
     "week_more_channels": "ほか {count} チャンネル",
     "home_sub_failing": "{channel} への配信が失敗しています ({reason})",
+    "home_sub_unconfirmed": ("{channel} への {date} の配信は、届いたかどうか確かめられませんでした"
+                             " ({reason})。二重に投稿しないよう再送はしていません。"
+                             "チャンネルを確認してください。"),
     "sched_tz": "タイムゾーン「{tz}」は使えません",
     "sched_count": "crontab は5項目(分 時 日 月 曜日)ですが、{count} 項目でした",
     "sched_field": "{field}の項目「{value}」が正しくありません。{field}に書けるのは {allowed} です",
@@ -217,6 +220,9 @@ LABELS["en"].update({
                          "in a channel to get one every week."),
     "week_more_channels": "and {count} more channels",
     "home_sub_failing": "The digest to {channel} is failing ({reason})",
+    "home_sub_unconfirmed": ("The {date} digest to {channel} may or may not have been posted "
+                             "({reason}); it was not sent again, so that nothing is posted "
+                             "twice. Please check the channel."),
     "sched_tz": "“{tz}” is not a time zone",
     "sched_count": "a schedule has five fields (minute hour day month weekday), not {count}",
     "sched_field": "the {field} field “{value}” is not valid: the {field} takes {allowed}",

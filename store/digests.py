@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,6 +89,19 @@ def get_subscription(session: Session, channel_id: str) -> Subscription | None:
 
 def list_subscriptions(session: Session) -> list[Subscription]:
     return list(session.scalars(select(Subscription).order_by(Subscription.channel_id)))
+
+
+def unconfirmed_latest(session: Session) -> dict[str, tuple[str, str | None]]:
+    """Channels whose latest digest is unconfirmed (it may or may not be in the channel and
+    will not be sent again): channel → (period, why)."""
+    latest = (select(DigestPost.channel_id, func.max(DigestPost.period).label("period"))
+              .group_by(DigestPost.channel_id).subquery())
+    rows = session.execute(
+        select(DigestPost.channel_id, DigestPost.period, DigestPost.error)
+        .join(latest, (DigestPost.channel_id == latest.c.channel_id)
+              & (DigestPost.period == latest.c.period))
+        .where(DigestPost.status == "unconfirmed"))
+    return {channel: (period, error) for channel, period, error in rows}
 
 
 def mark_failing(session: Session, channel_id: str, reason: str) -> bool:

@@ -95,6 +95,19 @@ def test_crash_between_post_and_record_without_history_posts_once(
         assert service.recover() == [] and service.catch_up() == []
         assert not service.run("C1", now=later).posted
     assert len(_messages(slack)) == 1
+    # App Home tells the team to look, in the subscription's own day, and why it is unsure.
+    port = SlackDigest(_service(seeded_copy, slack, LATER))
+    for lang, words in (("ja", "2026-11-23 の配信は、届いたかどうか確かめられませんでした"),
+                        ("en", "The 2026-11-23 digest to <#C1> may or may not have been posted")):
+        home = json.dumps(home_view([], lang=lang, week_picks=port.home_week(lang=lang)[0]),
+                          ensure_ascii=False)
+        assert words in home and "crashed copy" in home
+    # The next period's digest is posted: nothing left to check.
+    next_week = MONDAY_9_TOKYO + dt.timedelta(days=7)
+    assert _service(seeded_copy, slack, next_week).run("C1").posted
+    port = SlackDigest(_service(seeded_copy, slack, next_week))
+    assert "確かめられません" not in json.dumps(
+        home_view([], lang="ja", week_picks=port.home_week(lang="ja")[0]), ensure_ascii=False)
 
 
 def test_crash_between_claim_and_post_without_history_posts_once(

@@ -75,7 +75,7 @@ log = logging.getLogger(__name__)
 
 FIELDS = ("title", "people", "org", "event", "tags", "body")
 HEAD = ("title", "people", "tags")
-_WEIGHTS = {"title": 3.0, "people": 3.0, "tags": 2.0, "org": 1.5, "event": 1.0, "body": 1.0}
+_WEIGHTS = {"title": 3.0, "people": 3.0, "tags": 2.0, "org": 3.0, "event": 1.0, "body": 1.0}
 _MAX_QUERY = 256  # characters of a query that are looked at; the rest is ignored
 _MAX_GROUPS = 8
 _MAX_ALTS = 10

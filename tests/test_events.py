@@ -547,3 +547,42 @@ def test_guess_event_blog_name_after_a_dash_is_not_part_of_the_event() -> None:
 def test_guess_event_a_label_line_is_never_the_name() -> None:
     g = guess_event({}, "Widget Women Berlin: Spring Talks\nDate: Thursday, April 11, 2024, 6:30 PM\n")
     assert g.name == "Widget Women Berlin: Spring Talks" and g.date == dt.date(2024, 4, 11)
+
+
+# --------------------------------------------------------------------------- shapes seen on
+# reports outside the corpus (texts written for these tests)
+def test_prose_we_were_at_an_event_beats_a_posts_plain_title() -> None:
+    body = ("Last month the whole platform team was out _in force_ at "
+            "[Widget Makers Conf](https://example.org) in our home town. Here are the talks.\n\n"
+            "- Caching widgets by Jane Roe\n")
+    g = guess_event({"title": "Widget Presentation Round-up"}, body)
+    assert g.name == "Widget Makers Conf"
+    # "at" a place that is no event names nothing
+    g = guess_event({"title": "Widgetrama Winter"}, "We were all at home that week, watching talks.\n")
+    assert g.name == "Widgetrama Winter"
+
+
+def test_a_places_info_page_yields_to_the_meetup_group() -> None:
+    body = ("# Lisbon Info\n\nMeetups are streamed.\n\n## 2023 Mar 01 - Meetup\n\n"
+            "[RSVP](https://www.meetup.com/widget-lisbon/events/1/)\n\n"
+            "## 2023 Jan 11 - Meetup\n\n[RSVP](https://www.meetup.com/widget-lisbon/events/2/)\n")
+    g = guess_event({}, body)
+    assert g.name == "Widget Lisbon" and g.archive
+
+
+def test_upcoming_meetups_do_not_make_a_report_an_archive() -> None:
+    body = ("# はじめに\n\n2022/01/25(火)は\n\nhttps://example.connpass.com/event/1/\n\n"
+            "**ウィジェット勉強会 #3**\nが開催されました。\n\n"
+            "## 次回: 2022/2/22(火) 19:30-\n\n## 次々回: 2022/3/22(火) 19:30-\n\n"
+            "## Next meetup: 2022-04-19\n")
+    g = guess_event({}, body)
+    assert g.date == dt.date(2022, 1, 25) and not g.archive
+
+
+def test_front_matter_start_time_is_the_event_day() -> None:
+    g = guess_event({"title": "Widget Talks in April", "time": "2017-04-22T09:00:00.000Z"},
+                    "Two talks about widgets this month.\n")
+    assert g.date == dt.date(2017, 4, 22)
+    # a post's own `date:` is still only the post date
+    g = guess_event({"title": "Widget Talks", "date": "2017-05-01"}, "Two talks.\n")
+    assert g.date is None and g.post_date == dt.date(2017, 5, 1)

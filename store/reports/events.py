@@ -354,12 +354,15 @@ _EN_TOKEN = r"(?:[A-Z0-9#@][\w.+#&'’!-]*|[a-z]{1,4}[A-Z][\w.+#&'’!-]*|[+&/])
 _EN_NAME = (r"(?<![\w.+#&'’!-])(?P<name>" + _EN_TOKEN + r"(?:\s+(?:" + _EN_TOKEN +
             r"|of|and|for|the|de|du|la|y|in|at|on)){0,8})")
 _EN_KIND = r"(?:conference|meetup|meet-up|event|gathering|summit|user group|workshop|festival)"
+# "we were (all out) at X", "I was at X": only a name that reads as an event counts
+_EN_WAS_AT = re.compile(r"\b(?:was|were|been)\s+(?:[a-z_*]+\s+){0,3}at\s+(?:the\s+)?" + _EN_NAME)
 _EN_PROSE: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:attend(?:ed|ing)?|went\s+to|was\s+at|were\s+at|back\s+from|"
                 r"recap\s+of|notes\s+from|report\s+from|spoke\s+at|speaking\s+at|visited|hosted|"
                 r"organi[sz]ed)\s+(?:the\s+)?(?:first\s+|second\s+|latest\s+|this\s+year's\s+)?"
                 + _EN_NAME), 70),
     (re.compile(r"\bwas\s+" + _EN_NAME + r",\s+an?\s+(?:[\w-]+\s+){0,3}" + _EN_KIND), 71),
+    (_EN_WAS_AT, 66),
     (re.compile(_EN_NAME + r"\s+(?:was|is|will\s+be)\s+(?:held|hosted|organi[sz]ed|taking\s+place)"),
      70),
     (re.compile(_EN_NAME + r"\s+(?:took|takes)\s+place"), 70),
@@ -501,8 +504,12 @@ def _good_name(s: str) -> bool:
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)+")
 
 
+# "Sydney Info", "開催情報": a page about a place or a series, not an event's name
+_INFO_TAIL = re.compile(r"\s(?:info(?:rmation)?|details|resources|links|page)$|(?:情報|案内)$", re.I)
+
+
 def _title_score(name: str, decoration: str) -> int:
-    if _GENERIC_HEAD.match(name) or _SLUG.fullmatch(name):
+    if _GENERIC_HEAD.match(name) or _SLUG.fullmatch(name) or _INFO_TAIL.search(name):
         return 30
     if decoration == "report":
         return 80
@@ -567,7 +574,10 @@ def _prose_candidates(lines: list[_Line]) -> list[_Candidate]:
                         continue
                     if re.fullmatch(r"[\d:.apm\s]+", name, re.I) or date_in(name):
                         continue
-                    s = score if _EVENTISH.search(name) else score - 30
+                    eventish = bool(_EVENTISH.search(name))
+                    if pat is _EN_WAS_AT and not eventish:
+                        continue  # "we were at home", "I was at Google"
+                    s = score if eventish else score - 30
                     out.append(_Candidate(name, s, pos, "prose"))
     return out
 
@@ -681,7 +691,9 @@ def _series_candidates(body: str, lines: list[_Line]) -> list[_Candidate]:
     groups = Counter(m.group(1) for m in _MEETUP_GROUP.finditer(body[:_ARCHIVE_SCAN]))
     for g, _n in groups.most_common(1):
         if g.lower() not in {"find", "topics", "cities", "pro", "apps", "events", "members"}:
-            out.append(_Candidate(g.replace("-", " "), 50, 10**6, "series"))
+            # a group's URL slug, written as a name: "rust-sydney" -> "Rust Sydney"
+            words = [w[:1].upper() + w[1:] if w.islower() else w for w in g.split("-") if w]
+            out.append(_Candidate(" ".join(words), 50, 10**6, "series"))
     headings = [(i, ln) for i, ln in enumerate(lines) if ln.kind == "heading" and ln.level >= 2]
     for i, ln in headings[:200]:
         words = _clean_name(ln.text)[0].split()
@@ -858,6 +870,10 @@ _ENTRY = re.compile(r"^(?:\s?(?:#{1,6}|<h[1-6]\b|[-*+]\s|\d{1,3}[.)]\s)|\s*(?:[-
                     r"(?:日時|開催日|日程|date|when)\b)", re.I)
 
 
+# "## 次回: 2022/2/22(火)", "Next meetup: May 3": announced events, not entries of an archive
+_UPCOMING = re.compile(r"^\W*(?:次回|次々回|今後の(?:予定|開催)|開催予定|upcoming|next\b|coming\s+up)", re.I)
+
+
 def _entry_dates(body: str) -> list[tuple[int, dt.date]]:
     """(offset, day) stated at the head of headings, top-level list items and date labels: the
     entries of an archive."""
@@ -876,7 +892,7 @@ def _entry_dates(body: str) -> list[tuple[int, dt.date]]:
         if not label and not re.match(r"^(?:#|<h)", stripped):
             text = _BULLET.sub("", text, count=1)
         text = text[:80] if label else text[:60]
-        if _POST_LINE.search(text):
+        if _POST_LINE.search(text) or _UPCOMING.match(text):
             continue
         for f in _find_dates(_scrub(text)):
             if f.year is not None:
@@ -1041,6 +1057,10 @@ def _opening_date(lines: list[_Line], name: str, post: dt.date | None) -> dt.dat
     return None
 
 
+# Front-matter keys that hold the event's start, never a post's date (`date:` is the post's)
+_START_KEYS = ("start", "starts_at", "start_date", "start_time", "time", "event_time", "when")
+
+
 def guess_event(front_matter: dict[str, object], body: str, source: str = "") -> EventGuess:
     """The event's own name and stated date in one report, and warnings a person can act on."""
     fm = {str(k).lower(): v for k, v in (front_matter or {}).items()}
@@ -1088,6 +1108,9 @@ def guess_event(front_matter: dict[str, object], body: str, source: str = "") ->
            for k in ("event", "event_name", "eventname")) or "event_date" in fm:
         # the canonical format: `date:` beside `event:` is the event's day
         date = _as_date(fm.get("event_date")) or _as_date(fm.get("date"))
+    if date is None:
+        # an event page's own start ("time: 2017-04-22T09:00:00Z" in a meetup export)
+        date = next((d for k in _START_KEYS if (d := _as_date(fm.get(k))) is not None), None)
     if date is None:
         stated = _event_date(date_lines, _title_lines(fm, head_lines), name, post)
         archive = _archive_span(body)

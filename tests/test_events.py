@@ -586,3 +586,9 @@ def test_front_matter_start_time_is_the_event_day() -> None:
     # a post's own `date:` is still only the post date
     g = guess_event({"title": "Widget Talks", "date": "2017-05-01"}, "Two talks.\n")
     assert g.date is None and g.post_date == dt.date(2017, 5, 1)
+
+
+def test_a_bare_link_atop_a_post_is_not_the_event() -> None:
+    g = guess_event({"title": "Widget Days 2015に参加してきました"},
+                    "http://www.example.org/?page_id=2056\n\n## セッション\n\n- 基調講演\n")
+    assert g.name == "Widget Days 2015"

@@ -495,6 +495,8 @@ def _good_name(s: str) -> bool:
         return False
     if _LABEL_NAME.match(s.strip()):
         return False  # "Date: Thursday, April 11": a label line, not a title
+    if _URL.match(s.strip()):
+        return False  # a bare link at the top of a post names a page, not the event
     if not re.search(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff]", s):
         return False
     return date_in(s) is None or len(_strip_dates(s)) > 2

@@ -238,3 +238,38 @@ def test_programme_items_are_whole_words(line: str, noise: bool) -> None:
     from store.reports.extract import NOISE
 
     assert bool(NOISE.search(line)) is noise
+
+
+def test_a_speaker_item_over_its_talk_item_names_the_speaker() -> None:
+    """An archive listing speakers, each with their talk nested under them."""
+    en = ("# Widget Meetup archive\n\nPast talks:\n\n- March 2024\n"
+          "    - [Jane Roe](https://example.org/jane)\n"
+          "        - Lightning talk: Reading The Widget Book by Ann Author\n"
+          "    - [John Doe](https://example.org/john)\n"
+          "        - Caching widgets at the edge\n"
+          "- February 2024\n    - [Mary Major](https://example.org/mary)\n"
+          "        - Widgets without servers\n")
+    talks = parse_report(en).talks
+    assert [(t.title, t.speakers) for t in talks] == [
+        # the name above says who speaks: "by Ann Author" is the book's, part of the title
+        ("Reading The Widget Book by Ann Author", ["Jane Roe"]),
+        ("Caching widgets at the edge", ["John Doe"]),
+        ("Widgets without servers", ["Mary Major"]),
+    ]
+    ja = ("# ウィジェット勉強会 アーカイブ\n\n- 2024年3月\n    - 山田 太郎さん\n"
+          "        - ウィジェットのキャッシュ戦略\n    - 佐藤 花子さん (@hanako)\n"
+          "        - サーバーレスなウィジェット\n")
+    talks = parse_report(ja).talks
+    assert [(t.title, t.speakers, t.handles) for t in talks] == [
+        ("ウィジェットのキャッシュ戦略", ["山田 太郎"], []),
+        ("サーバーレスなウィジェット", ["佐藤 花子"], ["@hanako"]),
+    ]
+
+
+def test_an_item_over_several_points_is_not_a_speaker() -> None:
+    """A talk title that happens to read like a name keeps its notes as notes."""
+    text = ("# Widget Night\n\n- Widget Caching Deep Dive / Jane Roe\n    - edge caches\n"
+            "    - cache keys\n- Serverless Widgets / John Doe\n    - cold starts\n")
+    talks = parse_report(text).talks
+    assert [(t.title, t.speakers) for t in talks] == [
+        ("Widget Caching Deep Dive", ["Jane Roe"]), ("Serverless Widgets", ["John Doe"])]

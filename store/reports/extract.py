@@ -533,7 +533,44 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
         out.append(c)
     for rows in grids.values():
         out.extend(_grid_talks(rows))
-    return out
+    return _people_over_talks(out)
+
+
+def _people_over_talks(cands: list[Candidate]) -> list[Candidate]:
+    """"- Name" with "- Title" nested under it (an archive listing speakers, each with their
+    talk): the name is the speaker of the items under it, not a talk of its own. When the
+    name above says who speaks, a "by X" inside the title names someone else (a book's
+    author), so the title keeps it."""
+    at = {c.block.index: c for c in cands}
+    drop: set[int] = set()
+    for c in cands:
+        b = c.block
+        if b.kind != "item" or len(b.text) > 60:
+            continue
+        name = re.sub(r"\s*(?:さん|氏|様)$", "", c.title or "")
+        if c.title and not c.line.speakers and looks_like_person(name):
+            # "Jane Roe" linked to a profile, "佐藤 花子さん (@hanako)"
+            who, handles = [name], c.line.handles
+        elif c.title is None and c.has_people:
+            who, handles = c.line.speakers, c.line.handles  # "山田 太郎さん", "@jane"
+        else:
+            continue
+        kids = [k for k in c.body if k.kind == "item" and k.depth == b.depth + 1]
+        if not 1 <= len(kids) <= 3 or any(k.index not in at for k in kids):
+            continue
+        talks = [at[k.index] for k in kids]
+        if any(t.title is None or looks_like_person(t.block.text) for t in talks):
+            continue
+        for t in talks:
+            if t.line.speakers:
+                text = t.block.text.strip()
+                prefix = t.line.prefix or ""
+                t.line.title = text[len(prefix):].strip() if text.startswith(prefix) else text
+                t.line.orgs = []
+            t.line.speakers, t.line.handles = list(who), list(handles)
+            t.evidence = _evidence(t)
+        drop.add(id(c))
+    return [c for c in cands if id(c) not in drop]
 
 
 def extend_notes(chosen: list[Candidate], blocks: list[Block]) -> None:

@@ -37,7 +37,13 @@ from store.fetch import (
     parse_hosts,
     system_resolver,
 )
-from store.importer import forget_report, import_report
+from store.importer import (
+    drop_version,
+    fingerprint,
+    forget_report,
+    import_report,
+    replaced_version,
+)
 from store.pending import Pending, peek_pending, save_pending, take_pending
 from store.remote import RemoteReport, fetch_report, file_report, reparse
 
@@ -199,14 +205,15 @@ class Adder:
         except ReportError as exc:
             return notice_blocks(t(lang, "add_error", reason=why(exc, lang))), True
         result = import_report(self.sessions, report.data, report.parsed, ident=report.ident,
-                               given=report.given)
+                               given=report.given, keep=(report.name, report.text))
         if result.rejected:
             log.warning("import of %s failed: %s", _loggable(report.given),
                         result.rejected[0].error)
             return notice_blocks(t(lang, "add_failed")), True
         log.info("imported %s from Slack for %s", _loggable(report.given), user_id)
         return imported_blocks(preview_view(report), report.ident, lang=lang,
-                               unchanged=result.imported == 0), True
+                               unchanged=result.imported == 0,
+                               digest=fingerprint(report.data)), True
 
     def cancel(self, pending_id: str, *, user_id: str, fallback_lang: Lang) -> Outcome:
         """Cancel: the pending preview dropped, nothing stored."""
@@ -230,18 +237,39 @@ class Adder:
         return taken
 
     def undo(self, value: str, *, user_id: str) -> Reply | None:
-        """Undo: forget the report that Import stored (also when it was imported again since).
-        None when the value is not ours."""
+        """Undo: put the store back as it was before Import. An import that replaced an
+        earlier version of the page restores that version; one that added the report
+        removes it. Nothing is undone when the report changed since (someone imported
+        another version). None when the value is not ours."""
         decoded = decode_undo(value)
         if decoded is None:
             return None
-        ident, lang = decoded
+        ident, lang, digest = decoded
+        state, previous = replaced_version(self.sessions, ident, digest)
+        if state != "current":
+            return notice_blocks(t(lang, "add_undo_none" if state == "gone"
+                                   else "add_undo_changed", source=_shown(ident)))
+        if previous is not None:
+            try:
+                old = reparse(ident, previous.given, previous.name, previous.text)
+            except ReportError as exc:  # the parser no longer reads it: remove, as before
+                log.warning("the earlier version of %s no longer parses: %s",
+                            _loggable(ident), exc)
+            else:
+                restored = import_report(self.sessions, old.data, old.parsed, ident=ident,
+                                         given=old.given, keep=(old.name, old.text))
+                if not restored.rejected:
+                    if digest is not None:
+                        drop_version(self.sessions, ident, digest)
+                    log.info("%s undid the import of %s: earlier version restored", user_id,
+                             _loggable(ident))
+                    return notice_blocks(t(lang, "add_restored", source=_shown(ident),
+                                           event=old.parsed.event.name))
         result = forget_report(self.sessions, ident)
         if not result.forgotten:
             return notice_blocks(t(lang, "add_undo_none"))
         log.info("%s undid the import of %s", user_id, _loggable(ident))
         return notice_blocks(t(lang, "add_undone", source=_shown(ident)))
-
 
 def preview_view(report: RemoteReport) -> PreviewView:
     ev = report.parsed.event

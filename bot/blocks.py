@@ -23,7 +23,7 @@ MORE_RESULTS = "meetup_more"
 SHARE_TALK = "meetup_share"
 IMPORT_REPORT = "meetup_import"  # value: the pending preview's id (store.pending)
 CANCEL_IMPORT = "meetup_import_cancel"  # value: the same id
-UNDO_IMPORT = "meetup_import_undo"  # value: encode_undo(report identity, lang)
+UNDO_IMPORT = "meetup_import_undo"  # value: encode_undo(report identity, lang, version)
 
 # Slack's documented limits (https://api.slack.com/reference/block-kit).
 MAX_MESSAGE_BLOCKS = 50
@@ -735,11 +735,16 @@ class PreviewView:
     source: str  # a URL, or a file name
 
 
-def encode_undo(ident: str, lang: Lang) -> str:
-    return json.dumps({"r": ident, "l": lang}, separators=(",", ":"), ensure_ascii=False)
+def encode_undo(ident: str, lang: Lang, digest: str | None = None) -> str:
+    """The Undo button's value: the report, the answer's language, and the version Import
+    stored (so a later version is never undone by an old button)."""
+    raw: dict[str, str] = {"r": ident, "l": lang}
+    if digest:
+        raw["h"] = digest
+    return json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
 
 
-def decode_undo(value: str) -> tuple[str, Lang] | None:
+def decode_undo(value: str) -> tuple[str, Lang, str | None] | None:
     try:
         raw = json.loads(value)
         ident = raw["r"]
@@ -747,7 +752,9 @@ def decode_undo(value: str) -> tuple[str, Lang] | None:
         return None
     if not isinstance(ident, str) or not ident:
         return None
-    return ident, ("en" if raw.get("l") == "en" else "ja")
+    digest = raw.get("h")
+    return (ident, "en" if raw.get("l") == "en" else "ja",
+            digest if isinstance(digest, str) and digest else None)
 
 
 def _source_text(source: str) -> str:
@@ -782,7 +789,7 @@ def preview_blocks(view: PreviewView, pending_id: str, *, lang: Lang = "ja") -> 
 
 
 def imported_blocks(view: PreviewView, ident: str, *, lang: Lang = "ja",
-                    unchanged: bool = False) -> Reply:
+                    unchanged: bool = False, digest: str | None = None) -> Reply:
     """What Import stored, with Undo (forget that report). Nothing stored (the report was
     there already, unchanged): no Undo, which would remove what someone else stored."""
     if unchanged:
@@ -793,5 +800,5 @@ def imported_blocks(view: PreviewView, ident: str, *, lang: Lang = "ja",
              source=_source_text(view.source))
     blocks: list[Block] = [_section(cut(text, MAX_SECTION_TEXT)), {
         "type": "actions", "elements": [
-            _button(t(lang, "add_undo"), UNDO_IMPORT, encode_undo(ident, lang))]}]
+            _button(t(lang, "add_undo"), UNDO_IMPORT, encode_undo(ident, lang, digest))]}]
     return blocks, _fallback(text)

@@ -280,7 +280,7 @@ def import_cmd(paths: tuple[str, ...], as_json: bool, dry_run: bool, prune: bool
                 result.rejected.append(fetched)
                 continue
             one = import_report(sessions, fetched.data, fetched.parsed, ident=fetched.ident,
-                                given=fetched.given)
+                                given=fetched.given, keep=(fetched.name, fetched.text))
             result.files += one.files
             result.imported += one.imported
             result.unchanged += one.unchanged

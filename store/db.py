@@ -150,6 +150,10 @@ _REVISION_TABLES = (
 _REVISION_COLUMNS = (
     ("0008", "subscriptions", ("topic", "access")),
 )
+# Revisions after those that add tables again: (revision, tables), in order.
+_LATER_TABLES = (
+    ("0009", ("remote_versions",)),
+)
 _SQLITE_INDEX_TABLES = ("search_vocab", "search_fts")  # FTS5, made by 0002 on SQLite
 _DATA_TABLES = ("reports", "slack_events", "subscriptions", "digest_posts")
 
@@ -161,7 +165,8 @@ def _repair_unversioned(conn: Connection) -> None:
     if MigrationContext.configure(conn).get_current_revision() is not None:
         return
     tables = set(inspect(conn).get_table_names())
-    ours = [t for _rev, names in _REVISION_TABLES for t in names if t in tables]
+    ours = [t for _rev, names in (*_REVISION_TABLES, *_LATER_TABLES) for t in names
+            if t in tables]
     if conn.dialect.name == "sqlite":
         ours += [t for t in _SQLITE_INDEX_TABLES if t in tables]
     if not ours:
@@ -172,8 +177,8 @@ def _repair_unversioned(conn: Connection) -> None:
     if not holds_data:
         log.warning("the store %s was left half-migrated by an interrupted upgrade and holds "
                     "no data: building its schema afresh", store)
-        for t in [*_SQLITE_INDEX_TABLES, *(n for _r, names in reversed(_REVISION_TABLES)
-                                           for n in reversed(names))]:
+        for t in [*_SQLITE_INDEX_TABLES, *(n for _r, names in reversed(
+                (*_REVISION_TABLES, *_LATER_TABLES)) for n in reversed(names))]:
             if t in ours:
                 cascade = " CASCADE" if conn.dialect.name == "postgresql" else ""
                 conn.execute(text(f"DROP TABLE {t}{cascade}"))
@@ -197,6 +202,11 @@ def _repair_unversioned(conn: Connection) -> None:
             if not all(c in have for c in columns):
                 break
             found = rev
+        if found == _REVISION_COLUMNS[-1][0]:
+            for rev, names in _LATER_TABLES:
+                if not all(n in tables for n in names):
+                    break
+                found = rev
     if not complete or found is None:
         raise StoreError(store, "its tables hold data but have no schema version, and they "
                                 "match no version (an upgrade was interrupted): restore a "

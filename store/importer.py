@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,7 +31,7 @@ from store.db import error_line, hidden_url, store_failure
 from store.decoding import MAX_BYTES, decode_report
 from store.errors import ReportError, StoreError
 from store.fetch import FetchError, normalise_url
-from store.models import Event, Report, Talk
+from store.models import Event, RemoteVersion, Report, Talk
 from store.reports import PARSER_VERSION, ParsedReport, parse_report
 from store.search import index_event
 
@@ -250,6 +250,7 @@ class _Ready:
     digest: str
     sha: str
     parsed: ParsedReport
+    keep: tuple[str, str] | None = None  # (name, text) of a page or Slack file, kept for Undo
 
 
 class _Run:
@@ -362,10 +363,68 @@ def _store_one(session: Session, run: _Run, ready: _Ready, carried: set[int], *,
     if not defer:
         _reindex(session, run.on_event, sorted(todo))
         todo = set()
+    if ready.keep is not None:
+        _keep_version(session, ready, now)
     run.known[ready.ident] = ready.digest
     carried.clear()
     carried.update(todo)
     return True
+
+
+KEPT_VERSIONS = 2  # the current version of a page and the one it replaced
+
+
+def _keep_version(session: Session, ready: _Ready, now: dt.datetime) -> None:
+    """Keep this version's text (in the import's transaction) and the one it replaced."""
+    assert ready.keep is not None
+    name, body = ready.keep
+    session.execute(delete(RemoteVersion).where(RemoteVersion.ident == ready.ident,
+                                                RemoteVersion.content_hash == ready.digest))
+    session.add(RemoteVersion(ident=ready.ident, content_hash=ready.digest, given=ready.given,
+                              name=name, text=body, stored_at=now))
+    session.flush()
+    old = session.scalars(select(RemoteVersion.id).where(RemoteVersion.ident == ready.ident)
+                          .order_by(RemoteVersion.id.desc()).offset(KEPT_VERSIONS)).all()
+    if old:
+        session.execute(delete(RemoteVersion).where(RemoteVersion.id.in_(old)))
+
+
+@dataclass(frozen=True)
+class KeptVersion:
+    """A page's or Slack file's version as it was stored."""
+
+    digest: str
+    given: str
+    name: str
+    text: str
+
+
+def replaced_version(sessions: sessionmaker[Session], ident: str, digest: str | None
+                     ) -> tuple[str, KeptVersion | None]:
+    """For an Undo of the import that stored `digest` under `ident`: "current" (that version
+    is the one stored; None: no digest, an older button), "changed" (another version was
+    stored since) or "gone"; and the version it replaced (None: there was none)."""
+    with _store_guard(sessions), sessions() as session:
+        stored = session.scalar(select(Report.content_hash).where(Report.source == ident))
+        if stored is None:
+            return "gone", None
+        if digest is None:
+            return "current", None
+        if stored != digest:
+            return "changed", None
+        prev = session.scalars(select(RemoteVersion).where(
+            RemoteVersion.ident == ident, RemoteVersion.content_hash != digest)
+            .order_by(RemoteVersion.id.desc()).limit(1)).first()
+        if prev is None:
+            return "current", None
+        return "current", KeptVersion(prev.content_hash, prev.given, prev.name, prev.text)
+
+
+def drop_version(sessions: sessionmaker[Session], ident: str, digest: str) -> None:
+    """Forget one kept version (the one an Undo took back)."""
+    with _store_guard(sessions), sessions() as session, session.begin():
+        session.execute(delete(RemoteVersion).where(RemoteVersion.ident == ident,
+                                                    RemoteVersion.content_hash == digest))
 
 
 def _moved_report(session: Session, run: _Run, ready: _Ready,
@@ -584,6 +643,8 @@ def _forget(sessions: sessionmaker[Session],
             touched: list[int] = []
             for report in pick(session):
                 shown.append(display_path(report.shown))
+                session.execute(delete(RemoteVersion).where(
+                    RemoteVersion.ident == report.source))
                 touched.extend(_drop_report(session, report))
             _reindex(session, None, touched)
             session.commit()
@@ -708,10 +769,12 @@ def read_report(data: bytes, source: str) -> ParsedReport:
 
 def import_report(sessions: sessionmaker[Session], data: bytes, parsed: ParsedReport, *,
                   ident: str, given: str | None = None,
-                  on_event: IndexHook | None = None) -> ImportResult:
+                  on_event: IndexHook | None = None,
+                  keep: tuple[str, str] | None = None) -> ImportResult:
     """Store one report that is no file here (a page, a file shared in Slack) under `ident`
     (store.identity.is_remote): re-importing the same identity replaces that report, the
-    same bytes again change nothing, and merging applies as for files."""
+    same bytes again change nothing, and merging applies as for files. `keep` (the name the
+    parser reads, the text) is kept with the version, so an Undo can restore it."""
     given = given or ident
     result = ImportResult(files=1)
     if len(ident) > MAX_SOURCE_CHARS or len(ident.encode("utf-8")) > MAX_SOURCE_BYTES:
@@ -722,7 +785,7 @@ def import_report(sessions: sessionmaker[Session], data: bytes, parsed: ParsedRe
         if parsed.warnings:
             result.warnings[given] = list(parsed.warnings)
         _write_batch(run, [_Ready(given, ident, given, fingerprint(data), content_sha(data),
-                                  parsed)])
+                                  parsed, keep)])
     result.events, result.talks = _totals(sessions)
     return result
 

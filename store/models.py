@@ -215,3 +215,21 @@ class PendingImport(Base):
     channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lang: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class RemoteVersion(Base):
+    """The text of a report that is no file here (a page, a file shared in Slack), per
+    version stored (migration 0009): the current one and the one it replaced, so an Undo
+    of a replacing import restores the earlier version instead of removing the report."""
+
+    __tablename__ = "remote_versions"
+    __table_args__ = (UniqueConstraint("ident", "content_hash",
+                                       name="uq_remote_versions_ident_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ident: Mapped[str] = mapped_column(String(1024), index=True)  # Report.source
+    content_hash: Mapped[str] = mapped_column(String(64))  # Report.content_hash of it
+    given: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)  # the name the parser reads
+    text: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -23,7 +23,7 @@ from bot.server import SlackWSGI, store_health
 from bot.settings import Settings
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.fetch import FetchPolicy
-from store.models import PendingImport, Report, Talk
+from store.models import PendingImport, RemoteVersion, Report, Talk
 from tests.fakes.pages import Page, PageServer
 from tests.fakes.process import http
 from tests.fakes.slack_api import (
@@ -180,10 +180,27 @@ def test_add_preview_import_search_readd_and_undo(world: World) -> None:
     assert "変更はありません" in _text(kept) and UNDO_IMPORT not in json.dumps(kept)
     assert _count(world, Report) == 1
 
+    # Undo of the first import, while the second version is stored: nothing is undone
+    stale = _click(world, UNDO_IMPORT, _button(done, UNDO_IMPORT), "u0")
+    assert "別の版が取り込まれた" in _text(stale)
+    assert "wasm プラグインの権限設計" in _titles(world)
+
+    # Undo of the import that replaced the page: the earlier version is back
     undone = _click(world, UNDO_IMPORT, _button(_answer(world, "i2"), UNDO_IMPORT), "u1")
-    assert "取り消しました" in _text(undone)
+    assert "以前の版" in _text(undone) and "Harbor Rust Meetup #7" in _text(undone)
+    assert _count(world, Report) == 1
+    assert "WebAssembly で動くログ解析パイプライン" in _titles(world)
+    assert "wasm プラグインの権限設計" not in _titles(world)
+    with world.sessions() as session:
+        hits = store.search.search_talks(session, "wasm 権限", limit=3).hits
+        assert not any("権限設計" in h.talk.title for h in hits)
+    # and Undo of the first import, now current again, removes the report
+    first = _click(world, UNDO_IMPORT, _button(done, UNDO_IMPORT), "u2")
+    assert "取り消しました" in _text(first)
     assert _count(world, Report) == 0 and _titles(world) == set()
-    gone = _click(world, UNDO_IMPORT, _button(_answer(world, "i2"), UNDO_IMPORT), "u2")
+    with world.sessions() as session:
+        assert session.scalar(select(func.count(RemoteVersion.id))) == 0
+    gone = _click(world, UNDO_IMPORT, _button(_answer(world, "i2"), UNDO_IMPORT), "u3")
     assert "もうストアにありません" in _text(gone)
 
 

@@ -12,8 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import cli
-from store.importer import forget_paths, import_paths, import_report
-from store.models import Report
+from store.importer import (
+    fingerprint,
+    forget_paths,
+    import_paths,
+    import_report,
+    replaced_version,
+)
+from store.models import RemoteVersion, Report
 from store.queries import list_talks
 from store.remote import file_report
 from tests.fakes.pages import Page, PageServer
@@ -140,3 +146,28 @@ def test_import_report_same_bytes_as_a_file_stay_two_reports(
     assert forget_paths(sessions, ["slack-file:T1/F1"]).forgotten == ["kelp.md"]
     with sessions() as session:
         assert len(list_talks(session)) == 2
+
+
+def test_import_report_keeps_the_current_version_and_the_one_it_replaced(
+        any_sessions: sessionmaker[Session]) -> None:
+    """Undo of a replacing import needs the version it replaced: kept, two at most, per
+    identity; forgetting the report forgets them."""
+    sessions = any_sessions
+    digests = []
+    for n in range(3):
+        data = KELP + f"\n## 追記 {n}\nby 誰か\n\n- メモ\n".encode()
+        shared = file_report(team="T1", file_id="F1", name="kelp.md", data=data)
+        assert import_report(sessions, shared.data, shared.parsed, ident=shared.ident,
+                             given=shared.given, keep=(shared.name, shared.text)).imported == 1
+        digests.append(fingerprint(shared.data))
+    with sessions() as session:
+        kept = session.scalars(select(RemoteVersion.content_hash)).all()
+    assert sorted(kept) == sorted(digests[1:])
+    state, previous = replaced_version(sessions, "slack-file:T1/F1", digests[2])
+    assert state == "current" and previous is not None and previous.digest == digests[1]
+    assert "追記 1" in previous.text
+    assert replaced_version(sessions, "slack-file:T1/F1", digests[1]) == ("changed", None)
+    assert forget_paths(sessions, ["slack-file:T1/F1"]).forgotten
+    with sessions() as session:
+        assert session.scalars(select(RemoteVersion)).all() == []
+    assert replaced_version(sessions, "slack-file:T1/F1", digests[2]) == ("gone", None)

@@ -71,6 +71,10 @@ def keynote_block_flood(size: int) -> tuple[str, str]:
     return "keynotes.txt", head + "".join(unit.format(n=k) for k in range(n))
 
 
+def unclosed_comments(size: int) -> tuple[str, str]:
+    return "comments.md", "## Talk by Name\n" + "<!-- a " * (size // 7) + "\n"
+
+
 SHAPES: dict[str, Callable[[int], tuple[str, str]]] = {
     "nested html lists": nested_html_lists,
     "nested brackets line": nested_brackets_line,
@@ -84,4 +88,5 @@ SHAPES: dict[str, Callable[[int], tuple[str, str]]] = {
     "blockquote nesting": blockquote_nesting,
     "emphasis flood": emphasis_flood,
     "keynote block flood": keynote_block_flood,
+    "unclosed comments": unclosed_comments,
 }

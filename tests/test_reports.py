@@ -352,3 +352,13 @@ def test_parse_report_keynote_block_without_evidence_stays_one_talk() -> None:
     assert [t.title for t in talks] == [
         "分散トレーシングの始め方", "データ基盤のこれから", "セキュリティスキャンの自動化"]
     assert "運用で困ったこと" in talks[1].notes
+
+
+def test_parse_report_html_comments_are_not_read() -> None:
+    text = ("<!--\nLicensed to the Example Software Foundation under one\nor more agreements.\n"
+            "-->\n\n# Widget Meetup #4\n\n## Caching widgets\nby Jane Roe\n\n- edge caches\n"
+            "<!-- TODO: add the slides -->\n\n## Widgets without servers\nby John Doe\n")
+    report = parse_report(text)
+    assert report.event.name == "Widget Meetup #4"
+    assert [t.title for t in report.talks] == ["Caching widgets", "Widgets without servers"]
+    assert "TODO" not in report.talks[0].notes

@@ -80,6 +80,25 @@ def _bounded(body: str) -> tuple[str, bool]:
     return text, cut
 
 
+def _drop_comments(body: str) -> str:
+    """Markdown without its HTML comments (a licence header, an editor's note): readers never
+    see them. One pass; an unclosed comment runs to the end, as in HTML."""
+    if "<!--" not in body:
+        return body
+    out, at = [], 0
+    while (start := body.find("<!--", at)) != -1:
+        out.append(body[at:start])
+        end = body.find("-->", start + 4)
+        if end == -1:
+            at = len(body)
+            break
+        # keep the comment's line breaks, so line-based readers keep their places
+        out.append("\n" * body.count("\n", start, end))
+        at = end + 3
+    out.append(body[at:])
+    return "".join(out)
+
+
 # Bullets plain text writes that Markdown does not know: "・", "•", "●" …
 _PLAIN_HEADING = re.compile(r"^(={1,6})\s+(?=\S)")
 _PLAIN_BULLET = re.compile(r"^([ \t\u3000]*)[・•●○◦▪‣∙]\s*(?=\S)")
@@ -214,7 +233,7 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
             report = parse_canonical(fm, body)
             report.warnings = fm_warnings
             return report
-        body, cut = _bounded(body)
+        body, cut = _bounded(_drop_comments(body))
         plain = source.lower().endswith(".txt")
         blocks = read_markdown(_plain_body(body) if plain else body, plain=plain)
     sections = parse_sections(fm, body, source)

@@ -592,3 +592,10 @@ def test_a_bare_link_atop_a_post_is_not_the_event() -> None:
     g = guess_event({"title": "Widget Days 2015に参加してきました"},
                     "http://www.example.org/?page_id=2056\n\n## セッション\n\n- 基調講演\n")
     assert g.name == "Widget Days 2015"
+
+
+def test_the_organising_committee_names_the_event() -> None:
+    body = ("# ウィジェット会議 レポート\n\n## 開催概要\n\n### 主催\n\n"
+            "北海 Widget 会議 03 実行委員会\n\n### 開催日\n\n2013 年 07 月 06 日 (土)\n")
+    g = guess_event({}, body)
+    assert g.name == "北海 Widget 会議 03" and g.date == dt.date(2013, 7, 6)

@@ -738,10 +738,20 @@ _NAME_LABEL = re.compile(
     r"(?:[:：]\s*(?P<value>.+))?$", re.I)
 
 
+_COMMITTEE = re.compile(r"(?:[■□◆◇●・\-*\s]*(?:主催|運営)\s*[:：]?\s*)?(?P<name>[^:：、。]{2,60}?)\s*"
+                        r"実行委員会")
+
+
 def _label_candidates(lines: list[_Line]) -> list[_Candidate]:
     """An event page's label: "イベント名: X", or "【イベント名】" / "■ イベント" above X."""
     out: list[_Candidate] = []
     text_lines = [ln for ln in lines if ln.kind != "blank"][:60]
+    for ln in text_lines:
+        # "主催: 岡山 Ruby 会議 02 実行委員会": an event's organising committee bears its name
+        m = _COMMITTEE.fullmatch(ln.text.strip()[:200])
+        if m and _good_name(m.group("name")):
+            out.append(_Candidate(m.group("name").strip(), 90, ln.offset, "label"))
+            break
     for k, ln in enumerate(text_lines):
         m = _NAME_LABEL.match(ln.text.strip()[:200])
         if not m:

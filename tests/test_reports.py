@@ -362,3 +362,13 @@ def test_parse_report_html_comments_are_not_read() -> None:
     assert report.event.name == "Widget Meetup #4"
     assert [t.title for t in report.talks] == ["Caching widgets", "Widgets without servers"]
     assert "TODO" not in report.talks[0].notes
+
+
+def test_parse_report_a_br_line_does_not_swallow_the_headings_below() -> None:
+    text = ("---\ntitle: \"WidgetConf 2017 - Simple is hard\"\n---\n"
+            "Sessions I went to.\n\n<br/>\n## Day 1\n### Caching at the edge - Jane Roe\n"
+            "Notes on caching.\n\n### Serverless widgets - John Doe\nMore notes.\n")
+    report = parse_report(text)
+    assert report.event.name == "WidgetConf 2017"
+    assert [(t.title, t.speakers) for t in report.talks] == [
+        ("Caching at the edge", ["Jane Roe"]), ("Serverless widgets", ["John Doe"])]

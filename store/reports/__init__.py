@@ -99,6 +99,24 @@ def _drop_comments(body: str) -> str:
     return "".join(out)
 
 
+_VOID_TAG_LINE = re.compile(r"^ {0,3}<(?:br|hr|img|wbr)\b[^<>\n]{0,300}/?>\s*$", re.I)
+
+
+def _loosen_void_tags(body: str) -> str:
+    """A line of only `<br/>` (or `<hr>`, `<img …>`) opens a raw-HTML block in CommonMark that
+    swallows the Markdown below it up to the next blank line ("## Day 1" read as text); such
+    a tag ends its block at once, as its writer meant."""
+    if "<" not in body:
+        return body
+    lines = body.split("\n")
+    out: list[str] = []
+    for n, ln in enumerate(lines):
+        out.append(ln)
+        if n + 1 < len(lines) and lines[n + 1].strip() and _VOID_TAG_LINE.match(ln):
+            out.append("")
+    return "\n".join(out)
+
+
 # Bullets plain text writes that Markdown does not know: "・", "•", "●" …
 _PLAIN_HEADING = re.compile(r"^(={1,6})\s+(?=\S)")
 _PLAIN_BULLET = re.compile(r"^([ \t\u3000]*)[・•●○◦▪‣∙]\s*(?=\S)")
@@ -233,7 +251,7 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
             report = parse_canonical(fm, body)
             report.warnings = fm_warnings
             return report
-        body, cut = _bounded(_drop_comments(body))
+        body, cut = _bounded(_loosen_void_tags(_drop_comments(body)))
         plain = source.lower().endswith(".txt")
         blocks = read_markdown(_plain_body(body) if plain else body, plain=plain)
     sections = parse_sections(fm, body, source)

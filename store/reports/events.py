@@ -647,6 +647,10 @@ def _title_candidates(fm: dict[str, object], lines: list[_Line]) -> list[_Candid
                        r"engineering)$", r"\1", title, flags=re.I)
         # "Site by Owner" (a GitHub Pages header)
         title = re.sub(r"^(\S+)\s+by\s+\S+$", r"\1", title)
+        # "WidgetConf 2017 - The king is dead": the event, then the post's own words
+        sub = re.match(r"^(?P<head>.{3,80}?)\s+[-–—:]\s+(?P<tail>.{3,})$", title)
+        if sub and _EVENTISH.search(sub.group("head")) and not _EVENTISH.search(sub.group("tail")):
+            title = sub.group("head")
         name, decoration = _clean_name(title)
         if not _good_name(name):
             continue

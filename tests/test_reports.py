@@ -372,3 +372,14 @@ def test_parse_report_a_br_line_does_not_swallow_the_headings_below() -> None:
     assert report.event.name == "WidgetConf 2017"
     assert [(t.title, t.speakers) for t in report.talks] == [
         ("Caching at the edge", ["Jane Roe"]), ("Serverless widgets", ["John Doe"])]
+
+
+def test_parse_report_kramdown_attribute_lists_are_markup() -> None:
+    text = ("# Widget Meetup #1\n\n## Caching at the edge\n\n"
+            "by [Jane Roe](https://example.org/jane){:rel=\"nofollow\"} (Example Widgets)\n\n"
+            "- [Slides](https://example.org/s){:rel=\"nofollow\"}\n\n"
+            "## Serverless widgets\n\nby John Doe{: .speaker}\n")
+    talks = parse_report(text).talks
+    assert [(t.title, t.speakers) for t in talks] == [
+        ("Caching at the edge", ["Jane Roe"]), ("Serverless widgets", ["John Doe"])]
+    assert "{:" not in talks[0].notes and talks[0].affiliations == ["Example Widgets"]

@@ -99,6 +99,9 @@ def _drop_comments(body: str) -> str:
     return "".join(out)
 
 
+# A kramdown attribute list after a link or a paragraph ("{:rel="nofollow"}", "{: .note}"):
+# markup for the page, never words of a title or a name.
+_IAL = re.compile(r"\{:[^{}\n]{0,200}\}")
 _VOID_TAG_LINE = re.compile(r"^ {0,3}<(?:br|hr|img|wbr)\b[^<>\n]{0,300}/?>\s*$", re.I)
 
 
@@ -251,7 +254,7 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
             report = parse_canonical(fm, body)
             report.warnings = fm_warnings
             return report
-        body, cut = _bounded(_loosen_void_tags(_drop_comments(body)))
+        body, cut = _bounded(_IAL.sub("", _loosen_void_tags(_drop_comments(body))))
         plain = source.lower().endswith(".txt")
         blocks = read_markdown(_plain_body(body) if plain else body, plain=plain)
     sections = parse_sections(fm, body, source)

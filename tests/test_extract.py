@@ -238,3 +238,26 @@ def test_programme_items_are_whole_words(line: str, noise: bool) -> None:
     from store.reports.extract import NOISE
 
     assert bool(NOISE.search(line)) is noise
+
+
+def test_parse_report_raw_html_table_in_markdown_is_read_as_rows() -> None:
+    text = ("# ビルド勉強会 #2\n\n2020年5月1日に開催しました。\n\n"
+            "<table>\n<tr>\n<th>講演者</th>\n<th>時間</th>\n<th>タイトル</th>\n</tr>\n"
+            "<tr>\n<td>Hanako Yamada</td>\n<td>00:00:00</td>\n<td>キャッシュの効くビルド</td>\n</tr>\n"
+            "<tr>\n<td>Taro Suzuki</td>\n<td>00:12:30</td>\n"
+            "<td><a href=\"https://example.com/s\">依存の整理術</a></td>\n</tr>\n</table>\n")
+    assert _talks(text) == [("キャッシュの効くビルド", ["Hanako Yamada"], []),
+                            ("依存の整理術", ["Taro Suzuki"], [])]
+
+
+def test_html_to_text_writes_a_plain_grid_as_a_pipe_table_and_a_layout_table_as_text() -> None:
+    from store.htmltext import html_to_text
+
+    grid = html_to_text("<table><tr><th>Title</th><th>Speaker</th></tr>"
+                        "<tr><td>A | B</td><td>Ann</td></tr></table>")
+    assert grid.splitlines() == ["| Title | Speaker |", "| --- | --- |", "| A \\| B | Ann |"]
+    # No header row, or a heading inside: the table is a page layout, read as before.
+    for layout in ("<table><tr><td>Title</td><td>Ann</td></tr><tr><td>x</td><td>y</td></tr>"
+                   "</table>",
+                   "<table><tr><th>a</th></tr><tr><td><h2>Talks</h2></td></tr></table>"):
+        assert "|" not in html_to_text(layout)

@@ -261,3 +261,24 @@ def test_html_to_text_writes_a_plain_grid_as_a_pipe_table_and_a_layout_table_as_
                    "</table>",
                    "<table><tr><th>a</th></tr><tr><td><h2>Talks</h2></td></tr></table>"):
         assert "|" not in html_to_text(layout)
+
+
+def test_parse_report_table_whose_talk_sits_in_a_free_text_cell() -> None:
+    text = ("# Gophers archive\n\n| Date | Notes |\n|---|---|\n"
+            "| 2021-03-04 | Recording [March meetup](https://example.com/v1) |\n"
+            "|  | Profiling in anger by Mary Jones ([Slides](https://example.com/s1)) |\n"
+            "|  | Generics, finally by Omar Reyes |\n"
+            "| 2021-02-04 | Venue moved to the library |\n")
+    assert _talks(text) == [("Profiling in anger", ["Mary Jones"], []),
+                            ("Generics, finally", ["Omar Reyes"], [])]
+
+
+def test_parse_report_time_item_description_rows_drop_their_durations() -> None:
+    text = ("# Night 5\n\n| Time | Item | Description |\n|---|---|---|\n"
+            "| 6:00 pm | Doors Open | Networking |\n"
+            "| 6:30 pm | Talk | Tracing without tears - @kim_dev - 10 mins |\n"
+            "| 6:45 pm | Talk | @lee_b - Async closures (15分) |\n"
+            "| 7:00 pm | Break | BREAK 20 mins |\n")
+    report = parse_report(text, source="r.md")
+    assert [(t.title, t.handles) for t in report.talks] == [
+        ("Tracing without tears", ["@kim_dev"]), ("Async closures", ["@lee_b"])]

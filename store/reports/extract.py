@@ -69,6 +69,11 @@ _TITLE_COLUMN = re.compile(r"title|talk|session|topic|タイトル|演題|発表
 _CATEGORY_COLUMN = re.compile(r"type|kind|format|language|length|level|種別|形式|言語|長さ|レベル|"
                               r"対象", re.I)
 _ORG_COLUMN = re.compile(_ORG_WORDS, re.I)
+_DATE_COLUMN = re.compile(r"^(?:date|day|when|日付|日程|開催日|日時)$", re.I)
+# A slot's length written after its talk: "Title - @name - 10 mins", "Title (15分)".
+_DURATION = re.compile(r"\s+[-–—]\s*~?\d{1,3}\s*(?:[-–]\s*\d{1,3}\s*)?(?:mins?|minutes?|分)\.?"
+                       r"(?=\s+[-–—]\s|\s*$)|\s*[(（]\s*~?\d{1,3}\s*(?:mins?|minutes?|分)\s*[)）]",
+                       re.I)
 _TIME_COLUMN = re.compile(r"^(?:time|時間|時刻|start|開始)$", re.I)
 _TRACK_COLUMN = re.compile(r"track|room|hall|会場|トラック|ルーム|ホール|[a-e]\s*会場", re.I)
 _SLIDES = re.compile(r"speakerdeck\.com|slideshare\.net|docs\.google\.com/presentation|"
@@ -258,6 +263,22 @@ def _cell_people(row: Block) -> tuple[list[str], list[str], list[str], str | Non
         elif _TITLE_COLUMN.search(head) and not _CATEGORY_COLUMN.search(head) and title is None:
             title = cell
     return speakers, handles, orgs, title
+
+
+def _free_text_cell(row: Block) -> str | None:
+    """The cell of a row that holds its talk when no column is named for the title or the
+    speaker ("| Date | Info |", "| Time | Item | Description |"): the longest cell that is
+    not a time or a date, its duration left out."""
+    best = ""
+    for head, raw in zip(row.header, row.raw_cells, strict=False):
+        h = head.strip()
+        if (_TIME_COLUMN.match(h) or _DATE_COLUMN.match(h) or _TIME.match(raw)
+                or _DATEISH.match(raw)):
+            continue
+        if len(raw) > len(best):
+            best = raw
+    best = _DURATION.sub("", best).strip()
+    return best or None
 
 
 def _enrich(c: Candidate) -> None:
@@ -493,6 +514,19 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
                 grids.setdefault(b.table, []).append(b)
                 continue
             speakers, handles, orgs, title = _cell_people(b)
+            if title is None and not (speakers or handles):
+                # No title or speaker column: the row's free-text cell is one talk line, and
+                # it is a talk only when that line names its people.
+                free = _free_text_cell(b)
+                line = talk_line(free) if free else TalkLine(title=None)
+                if not (line.title and (line.speakers or line.handles)):
+                    continue
+                c = Candidate(b, line, ("row", b.header))
+                if is_noise(c.title):
+                    continue
+                c.evidence = _evidence(c)
+                out.append(c)
+                continue
             if title is None:
                 continue
             line = talk_line(title)

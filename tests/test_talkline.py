@@ -557,6 +557,9 @@ def test_parse_talk_line_people_only_lines() -> None:
     ("株式会社エグザンプル 開発部 山田 太郎さん", People(["山田 太郎"], [], ["株式会社エグザンプル"])),
     ("Speakers: Jane Doe (Acme), Max Mustermann (Initech)",
      People(["Jane Doe", "Max Mustermann"], [], ["Acme", "Initech"])),
+    # a group's role where a name would be: the handle is the person
+    ("Kotlin Kansaiオーガナイザ　@kk_one", People([], ["@kk_one"], [])),
+    ("Elm meetup organiser @elmo", People([], ["@elmo"], [])),
 ])
 def test_parse_people_forms(raw: str, people: People) -> None:
     assert parse_people(raw) == people

@@ -255,7 +255,7 @@ _ROLE_JA = re.compile(
     r"(?:ゲスト|代表|取締役|社長|会長|部長|課長|係長|室長|主任|担当|執行役員|役員|CTO|CEO|エンジニア|"
     r"デザイナー|マネージャー|マネジャー|リーダー|ディレクター|プロデューサー|研究員|教授|准教授|講師|"
     r"学生|院生|フェロー|エバンジェリスト|アドボケイト|アーキテクト|コンサルタント|トレーナー|"
-    r"スピーカー|オーガナイザー|主催|運営|チェア|リサーチディレクター)")
+    r"スピーカー|オーガナイザー?|主催|運営|チェア|リサーチディレクター)")
 _DEPT_JA = re.compile(r"(?:部|課|室|グループ|チーム|本部|事業部|センター|ユニット|局|部門|研究科|専攻)$")
 _ORG_WORD = re.compile(
     r"(?:株式会社|有限会社|合同会社|一般社団法人|社団法人|財団法人|独立行政法人|国立研究開発法人|\(株\)|（株）|"
@@ -535,6 +535,10 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
     org = _org_from_role_phrase(text)
     if org:
         return _Chunk("org", text, 0.0, handles, [*orgs, org])
+    if handles and _role_before_handle(text):
+        # "Foo JPオーガナイザ @name", "Rust Osaka organiser @name": the role the person has
+        # in a group, written where a name would be; the handle names the person.
+        return _Chunk("handle", "", 3.0, handles, orgs)
     role_only = all(_ROLE.fullmatch(w) or w.lower() in ("of", "and", "the", "&") for w in text.split()) or (
         len(text.split()) <= 4 and bool(_ROLE.fullmatch(text.split()[-1])))  # "Cloud Ambassador"
     if not first and (_ROLE_JA.fullmatch(text) or role_only or (
@@ -562,6 +566,17 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
     if strength:
         return _Chunk("person", text, strength + (1.5 if handles else 0.0), handles, orgs)
     return _Chunk("unknown", text, 0.0, handles, orgs)
+
+
+def _role_before_handle(text: str) -> bool:
+    """A group's name and a role, no person: "Foo JPオーガナイザ", "Rust Osaka organiser"."""
+    words = text.split()
+    if not words or len(words) > 5 or _ORG_WORD.search(text):
+        return False
+    if re.search(f"(?:{_ROLE_JA.pattern})$", text):
+        return _japanese_name_strength(text) < 1.0
+    return (len(words) >= 2 and bool(_ROLE.fullmatch(words[-1])) and words[-1][:1].islower()
+            and _name_strength(" ".join(words[:-1])) < 1.0)
 
 
 def _people(raw_text: str, *, strict: bool) -> tuple[People, float]:

@@ -233,6 +233,7 @@ def test_parse_report_asciidoc_headings_rooms_and_box_dashes() -> None:
     ("Lunchbox internals", False), ("Breaking changes in 2.0", False), ("ランチLT", False),
     ("Lunch", True), ("Coffee break", True), ("Pub", True), ("Beer & pizza", True),
     ("Lunch / networking", True), ("懇親会", True), ("休憩(15分)", True),
+    ("本会終了", True), ("終了", True), ("終了条件の設計", False),
 ])
 def test_programme_items_are_whole_words(line: str, noise: bool) -> None:
     from store.reports.extract import NOISE
@@ -282,3 +283,16 @@ def test_parse_report_time_item_description_rows_drop_their_durations() -> None:
     report = parse_report(text, source="r.md")
     assert [(t.title, t.handles) for t in report.talks] == [
         ("Tracing without tears", ["@kim_dev"]), ("Async closures", ["@lee_b"])]
+
+
+def test_parse_report_heading_repeating_one_line_of_a_programme_cell_joins_its_talk() -> None:
+    text = ("# Swift Night #4\n\n## 予定\n\n| 時間 | 発表者 | 内容 |\n|---|---|---|\n"
+            "| 19:00 | Kotlin Kansaiオーガナイザ @kk_one | 開会挨拶、記念撮影<br/>入門：型推論を眺める |\n"
+            "| 19:20 | @mio_dev | Actor の使いどころ |\n\n"
+            "# 19:05 入門：型推論を眺める\n\n推論の順番を追った。\n\n"
+            "# 19:20 Actor の使いどころ\n\n分離の話。\n")
+    report = parse_report(text, source="r.md")
+    assert [(t.title, t.handles) for t in report.talks] == [
+        ("入門：型推論を眺める", ["@kk_one"]), ("Actor の使いどころ", ["@mio_dev"])]
+    assert "Kotlin" not in " ".join(report.talks[0].speakers)
+    assert "推論の順番" in report.talks[0].notes

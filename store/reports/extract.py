@@ -20,12 +20,18 @@ from rapidfuzz import fuzz
 
 from store.reports.blocks import Block
 from store.reports.headings import _DAY_MARKER, _NON_TALK
-from store.reports.talkline import TalkLine, looks_like_person, parse_people, parse_talk_line
+from store.reports.talkline import (
+    TalkLine,
+    clean_inline,
+    looks_like_person,
+    parse_people,
+    parse_talk_line,
+)
 
 # Programme items that are never talks.
 NOISE = re.compile(
     r"^(?:\W*)(?:休憩|昼休憩|昼食|ランチ|懇親会|ネットワーキング|受付|開場|開演|閉会|閉場|写真撮影|集合写真|"
-    r"交流会|乾杯|撤収|片付け|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
+    r"交流会|乾杯|撤収|片付け|(?:本会|本編|イベント)?終了$|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
     r"arrive|arrival|doors open|registration|raffle|giveaway|thanks?\b|thank you|sponsored by|"
     r"wrap[- ]?up|social|afterparty|after party|pub|beer|q ?& ?a$|まとめ$|感想$|所感$|おわりに$|"
     r"はじめに$|最後に$|目次$|参考$|告知$|次回|質疑応答|質疑|hallway|"
@@ -751,6 +757,20 @@ def title_key(s: str) -> str:
     return re.sub(r"[\W_]+", "", s.casefold())
 
 
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
+def _cell_lines(row: Block) -> list[str]:
+    """The lines of a row's cells that hold several (`<br>`), as title keys."""
+    out = []
+    for raw in row.raw_cells:
+        if "<br" in raw.lower():
+            parts = _BR.split(raw[:MAX_TITLE * 4])
+            if len(parts) >= 2:
+                out += [k for k in (title_key(clean_inline(p)[0]) for p in parts[:8]) if len(k) >= 6]
+    return out
+
+
 def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
     """One talk per title: a table of contents or a list repeating talks adds nothing.
     Exact repeats are found by key; near repeats among the last DEDUPE_WINDOW talks, which
@@ -758,15 +778,24 @@ def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
     kept: list[Candidate] = []
     seen: list[str] = []
     exact: dict[str, int] = {}
+    cell_lines: dict[str, int] = {}  # one line of a programme cell holding several
     for c in chosen:
         key = title_key(c.title or " ".join(c.line.speakers + c.line.handles))
         dup = exact.get(key) if key else None
+        if dup is None and c.block.kind == "heading" and key in cell_lines:
+            # "| 19:30 | Name | Opening<br>Intro: Title |", then "# 19:40 Intro: Title": the
+            # section is that item of the programme's talk, and names it.
+            dup = cell_lines.pop(key)
+            kept[dup].line.title = c.title
         if dup is None and len(key) >= 8:
             start = max(0, len(seen) - DEDUPE_WINDOW)
             dup = next((k for k in range(start, len(seen))
                         if seen[k] and fuzz.ratio(key, seen[k], score_cutoff=92)), None)
         if dup is None:
             exact.setdefault(key, len(kept))
+            if c.block.kind == "row":
+                for line in _cell_lines(c.block):
+                    cell_lines.setdefault(line, len(kept))
             kept.append(c)
             seen.append(key)
         else:

@@ -381,6 +381,9 @@ def test_parse_talk_line_shapes(raw: str, title: str | None, speakers: list[str]
     ("**[パーサの話](https://slides.example/x)** from **[\\_\\_odd\\_name\\_\\_](https://slides.example/u)**",
      "パーサの話", [], ["__odd_name__"], []),
     ("FooBar田村さん", None, ["田村"], [], ["FooBar"]),
+    # pronouns beside a handle or name say nothing about the talk
+    ("Parsing binary formats @bytewise (she/her)", "Parsing binary formats", [], ["@bytewise"], []),
+    ("Ann (@annl(they/them)) - Query plans", "Query plans", ["Ann"], ["@annl"], []),
 ])
 def test_parse_talk_line_more_shapes(raw: str, title: str | None, speakers: list[str], handles: list[str],
                                      orgs: list[str]) -> None:

@@ -96,6 +96,9 @@ _CODE = re.compile(r"`([^`]{1,300})`")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)([^*_]{0,300}?\S)\1")
 _EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]{0,300}?[^\s*])\*(?![\w*])")
 _EM_UND = re.compile(r"(?<![\w_])_(?=[^\s_])([^_]{0,300}?[^\s_])_(?![\w_])")
+# Pronouns beside a name or handle ("@ann (she/her)"): about the person, never a title or org.
+_PRONOUNS = re.compile(r"\s*[(（]\s*(?:he|she|they|xe|ze|ey)\s*/\s*(?:him|her|them|they|she|he|his|hers|"
+                       r"theirs|xem|zir|em)(?:\s*/\s*[a-z]{2,6})?\s*[)）]", re.I)
 _LINK_MARK = "\ue100"  # stands for one link's text while trailing links are judged
 
 
@@ -163,6 +166,7 @@ def _inline(raw: str) -> tuple[str, list[tuple[str, str]], list[str]]:
     s = _EM_UND.sub(r"\1", s)
     s = s.replace("**", "").replace("__", "")
     s = html.unescape(s)
+    s = _PRONOUNS.sub("", s)
     s = _restore(s)
     links = [(html.unescape(_restore(_clean_piece(t))), u) for t, u in links]
     marked = [html.unescape(_restore(_clean_piece(t))) for t in marked]

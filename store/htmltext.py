@@ -39,6 +39,7 @@ _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]{0,2000})"|'([^']{0,2000})')""", re
 
 
 _TABLE_TAGS = {"table", "tr", "td", "th"}
+_BOLD_CELL = re.compile(r"\*\*([^*]{1,100})\*\*")
 _NOT_GRID = {"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote"}
 
 
@@ -132,8 +133,11 @@ class _Reducer:
             cell = re.sub(r"\s+", " ", "".join(self.out[table.cell_at:])).strip()
             if len(cell) > MAX_TABLE_CELL:
                 table.plain = False
+            bold = None if table.rows or table.cell_is_head else _BOLD_CELL.fullmatch(cell)
+            if bold:  # a first row of bold cells is a header written without <th>
+                cell = bold.group(1).strip()
             table.row.append(cell.replace("|", "\\|"))
-            table.head_cells += table.cell_is_head
+            table.head_cells += table.cell_is_head or bool(bold)
         table.cell_at = None
 
     def _close_row(self, table: _Table) -> None:
@@ -152,6 +156,8 @@ class _Reducer:
             table.plain = False
         elif tag in ("td", "th"):
             self._close_cell(table)
+            if self.out and self.out[-1] and not self.out[-1][-1].isspace():
+                self.out.append(" ")  # cells read as text stay apart: "Ann Lee Title"
             table.cell_at = len(self.out)
             table.cell_is_head = tag == "th"
         elif tag == "tr":

@@ -262,6 +262,11 @@ def test_html_to_text_writes_a_plain_grid_as_a_pipe_table_and_a_layout_table_as_
                    "</table>",
                    "<table><tr><th>a</th></tr><tr><td><h2>Talks</h2></td></tr></table>"):
         assert "|" not in html_to_text(layout)
+    # a first row of bold cells is a header too; cells read as text are kept apart
+    bold = html_to_text("<table><tr><td><b>Speaker</b></td><td><strong>Title</strong></td></tr>"
+                        "<tr><td>Ann</td><td>Zig</td></tr></table>")
+    assert bold.splitlines()[:2] == ["| Speaker | Title |", "| --- | --- |"]
+    assert html_to_text("<table><tr><td>Ann</td><td>Zig</td></tr></table>").strip() == "Ann Zig"
 
 
 def test_parse_report_table_whose_talk_sits_in_a_free_text_cell() -> None:

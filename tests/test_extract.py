@@ -301,3 +301,13 @@ def test_parse_report_heading_repeating_one_line_of_a_programme_cell_joins_its_t
         ("入門：型推論を眺める", ["@kk_one"]), ("Actor の使いどころ", ["@mio_dev"])]
     assert "Kotlin" not in " ".join(report.talks[0].speakers)
     assert "推論の順番" in report.talks[0].notes
+
+
+def test_parse_report_free_text_rows_reading_title_by_name_take_a_one_word_name() -> None:
+    text = ("# Zig evenings\n\n| Date | Info |\n|---|---|\n"
+            "| 2022-05-02 | Allocators explained by Mary Jones |\n"
+            "|  | Comptime tricks by Omar Reyes |\n"
+            "|  | Build system tour by Kavi |\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [
+        ("Allocators explained", ["Mary Jones"]), ("Comptime tricks", ["Omar Reyes"]),
+        ("Build system tour", ["Kavi"])]

@@ -669,3 +669,9 @@ def test_parse_talk_line_quoted_title_with_speaker_and_talked_about() -> None:
     prose = parse_talk_line('Bo Chan (Gadget Works) talked about "Typing at scale"')
     assert (prose.title, prose.speakers, prose.orgs) == ("Typing at scale", ["Bo Chan"],
                                                          ["Gadget Works"])
+
+
+def test_parse_talk_line_one_word_name_after_by_only_with_a_title_first_hint() -> None:
+    assert _tl("Build system tour by Kavi").speakers == []
+    hinted = parse_talk_line("Build system tour by Kavi", order="title_first")
+    assert (hinted.title, hinted.speakers) == ("Build system tour", ["Kavi"])

@@ -80,6 +80,7 @@ _DATE_COLUMN = re.compile(r"^(?:date|day|when|日付|日程|開催日|日時)$",
 _DURATION = re.compile(r"\s+[-–—]\s*~?\d{1,3}\s*(?:[-–]\s*\d{1,3}\s*)?(?:mins?|minutes?|分)\.?"
                        r"(?=\s+[-–—]\s|\s*$)|\s*[(（]\s*~?\d{1,3}\s*(?:mins?|minutes?|分)\s*[)）]",
                        re.I)
+_BY = re.compile(r"\sby\s", re.I)
 _TIME_COLUMN = re.compile(r"^(?:time|時間|時刻|start|開始)$", re.I)
 _TRACK_COLUMN = re.compile(r"track|room|hall|会場|トラック|ルーム|ホール|[a-e]\s*会場", re.I)
 _SLIDES = re.compile(r"speakerdeck\.com|slideshare\.net|docs\.google\.com/presentation|"
@@ -501,6 +502,7 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     """Every block read as a talk, with the blocks it owns and its evidence."""
     out: list[Candidate] = []
     grids: dict[int, list[Block]] = {}
+    by_rows: dict[int, int] = {}  # rows of a table whose free-text cell read "Title by Name"
     listing = False  # inside a list of attended talks
     skip_to = -1  # a section about the next meeting: its talks are not this event's
     for i, b in enumerate(blocks):
@@ -525,8 +527,14 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
                 # it is a talk only when that line names its people.
                 free = _free_text_cell(b)
                 line = talk_line(free) if free else TalkLine(title=None)
+                by = bool(free and _BY.search(free))
+                if by and not (line.speakers or line.handles) and by_rows.get(b.table, 0) >= 2:
+                    # "Title by Ann" among rows that read "Title by Name": a one-word name
+                    line = parse_talk_line(free or "", order="title_first")
                 if not (line.title and (line.speakers or line.handles)):
                     continue
+                if by:
+                    by_rows[b.table] = by_rows.get(b.table, 0) + 1
                 c = Candidate(b, line, ("row", b.header))
                 if is_noise(c.title):
                     continue

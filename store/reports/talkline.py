@@ -937,8 +937,10 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
         left = re.sub(r"(?:,\s*|\s+)(?:presented|given|delivered|led|moderated|a talk|talk)\s*$", "", left, flags=re.I)
         p, s = _people_strict(right.rstrip(" .。"), linked)
         sentence = text.rstrip().endswith((".", "。"))  # "… for those who come by bus."
-        if (s >= 1.5 or (s >= 1.0 and not sentence)) and left.strip():
-            cands.append(_Cand(left, p, s + 0.25, "by"))
+        # a single name ("… by Ann") only where the sibling lines are known to read this way
+        hinted = order == "title_first" and s >= 0.5 and not sentence and not p.orgs
+        if (s >= 1.5 or (s >= 1.0 and not sentence) or hinted) and left.strip():
+            cands.append(_Cand(left, p, max(s, 1.0) + 0.25, "by"))
             break
     # Keynote by Jane Doe: Title
     m = re.match(r"^(?P<lead>[^:：]{0,30}?)\bby\s+(?P<who>[^:：]{2,80}?)\s*[:：]\s+(?P<title>\S.*)$", text)

@@ -311,3 +311,10 @@ def test_parse_report_free_text_rows_reading_title_by_name_take_a_one_word_name(
     assert [(t, s) for t, s, _ in _talks(text)] == [
         ("Allocators explained", ["Mary Jones"]), ("Comptime tricks", ["Omar Reyes"]),
         ("Build system tour", ["Kavi"])]
+
+
+def test_parse_report_speaker_column_keeps_a_group_at_the_end_of_the_title_cell() -> None:
+    text = ("# Zig evenings\n\n| 講演者 | タイトル |\n|---|---|\n"
+            "| Mary Jones | 組込みで Zig を試す(Beta) |\n| Omar Reyes (Initech) | 比較の話 |\n")
+    assert _talks(text) == [("組込みで Zig を試す(Beta)", ["Mary Jones"], []),
+                            ("比較の話", ["Omar Reyes"], ["Initech"])]

@@ -544,6 +544,10 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             if title is None:
                 continue
             line = talk_line(title)
+            if (speakers or handles) and line.orgs and not (line.speakers or line.handles):
+                # The speaker column names the people: a group at the end of the title cell
+                # ("Title (Beta)") is part of the title, not an organisation.
+                line.title, line.orgs = title, []
             line.speakers = line.speakers or speakers
             line.handles = line.handles or handles
             line.orgs = line.orgs or orgs

@@ -8,6 +8,11 @@ import re
 # Deeper lists keep this indentation: more says nothing and costs memory per line.
 MAX_INDENT = 8
 MAX_TOKENS = 60_000
+# A table is written as a Markdown pipe table (its rows then read as rows, with their header)
+# when it is a plain grid: a header row of <th> cells, no table, heading or list inside, short
+# cells. A layout table holding a page keeps being read as its text.
+MAX_TABLE_CELL = 600
+MAX_TABLE_ROWS = 2_000
 _SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button",
          "svg", "iframe", "template"}
 _BLOCK = {"p", "div", "section", "article", "main", "table", "tr", "ul", "ol", "dl", "dt", "dd",
@@ -33,6 +38,22 @@ _TOKEN = re.compile(
 _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]{0,2000})"|'([^']{0,2000})')""", re.I)
 
 
+_TABLE_TAGS = {"table", "tr", "td", "th"}
+_BOLD_CELL = re.compile(r"\*\*([^*]{1,100})\*\*")
+_NOT_GRID = {"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "blockquote"}
+
+
+class _Table:
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.rows: list[list[str]] = []
+        self.row: list[str] = []
+        self.head_cells = 0
+        self.cell_at: int | None = None
+        self.cell_is_head = False
+        self.plain = True
+
+
 class _Reducer:
     def __init__(self) -> None:
         self.out: list[str] = []
@@ -41,6 +62,8 @@ class _Reducer:
         self.list_depth = 0
         # Open inline elements kept as Markdown: (tag, position in out, href).
         self.inline: list[tuple[str, int, str]] = []
+        # Open tables, innermost last.
+        self.tables: list[_Table] = []
 
     def _newline(self, n: int = 1) -> None:
         tail = "".join(self.out[-2:])
@@ -54,6 +77,8 @@ class _Reducer:
             return
         if self.skip:
             return
+        if self.tables and tag in _TABLE_TAGS | _NOT_GRID:
+            self._table_start(tag)
         if re.fullmatch(r"h[1-6]", tag):
             self._newline(2)
             self.out.append("#" * int(tag[1]) + " ")
@@ -74,6 +99,10 @@ class _Reducer:
             self.out.append("```\n")
         elif tag in _BLOCK:
             self._newline(2)
+        if tag == "table":
+            if self.tables:
+                self.tables[-1].plain = False
+            self.tables.append(_Table(len(self.out)))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
@@ -81,6 +110,8 @@ class _Reducer:
             return
         if self.skip:
             return
+        if self.tables and tag in _TABLE_TAGS:
+            self._table_end(tag)
         if re.fullmatch(r"h[1-6]", tag):
             self._newline(2)
         elif tag in ("ul", "ol"):
@@ -94,6 +125,61 @@ class _Reducer:
             self.out.append("```\n")
         elif tag in _BLOCK or tag == "li":
             self._newline(1)
+
+    def _close_cell(self, table: _Table) -> None:
+        if table.cell_at is None:
+            return
+        if table.plain and table.cell_at <= len(self.out):
+            cell = re.sub(r"\s+", " ", "".join(self.out[table.cell_at:])).strip()
+            if len(cell) > MAX_TABLE_CELL:
+                table.plain = False
+            bold = None if table.rows or table.cell_is_head else _BOLD_CELL.fullmatch(cell)
+            if bold:  # a first row of bold cells is a header written without <th>
+                cell = bold.group(1).strip()
+            table.row.append(cell.replace("|", "\\|"))
+            table.head_cells += table.cell_is_head or bool(bold)
+        table.cell_at = None
+
+    def _close_row(self, table: _Table) -> None:
+        self._close_cell(table)
+        if table.row:
+            if not table.rows and table.head_cells < len(table.row):
+                table.plain = False  # no header row: its rows are read as lines
+            table.rows.append(table.row)
+            if len(table.rows) > MAX_TABLE_ROWS:
+                table.plain = False
+        table.row, table.head_cells = [], 0
+
+    def _table_start(self, tag: str) -> None:
+        table = self.tables[-1]
+        if tag in _NOT_GRID:
+            table.plain = False
+        elif tag in ("td", "th"):
+            self._close_cell(table)
+            if self.out and self.out[-1] and not self.out[-1][-1].isspace():
+                self.out.append(" ")  # cells read as text stay apart: "Ann Lee Title"
+            table.cell_at = len(self.out)
+            table.cell_is_head = tag == "th"
+        elif tag == "tr":
+            self._close_row(table)
+
+    def _table_end(self, tag: str) -> None:
+        table = self.tables[-1]
+        if tag in ("td", "th"):
+            self._close_cell(table)
+        elif tag == "tr":
+            self._close_row(table)
+        elif tag == "table":
+            self._close_row(table)
+            self.tables.pop()
+            if table.plain and len(table.rows) >= 2 and table.start <= len(self.out):
+                width = max(len(r) for r in table.rows)
+                lines = ["| " + " | ".join(r + [""] * (width - len(r))) + " |"
+                         for r in table.rows]
+                lines.insert(1, "|" + " --- |" * width)
+                self.out[table.start:] = ["\n\n" + "\n".join(lines) + "\n\n"]
+            if self.tables:
+                self.tables[-1].plain = False
 
     def _close_inline(self, tag: str) -> None:
         """`<a href>` becomes `[text](href)` and `<strong>` `**text**`, when the element

@@ -63,6 +63,15 @@ def emphasis_flood(size: int) -> tuple[str, str]:
     return "emphasis.md", "*a **b " * (size // 7) + "\n"
 
 
+def html_table_flood(size: int) -> tuple[str, str]:
+    """Raw HTML tables inside Markdown: many small grids, then layout tables nested deep."""
+    grid = ("<table>\n<tr><th>発表者</th><th>タイトル</th></tr>\n"
+            "<tr><td>Ann Lee</td><td>Talk <a href=\"u\">x</a></td></tr>\n"
+            "<tr><td>Bo Chan</td><td>Other talk</td></tr>\n</table>\n\n")
+    nested = "<table><tr><td>x" * (size // 2 // 20) + "</td></tr></table>" * 5
+    return "tables.md", grid * (size // 2 // len(grid)) + nested + "\n"
+
+
 def keynote_block_flood(size: int) -> tuple[str, str]:
     """One session code over a keynote block of bare title lines and who-lines."""
     unit = "導入事例の紹介 {n}\n\nExample Org {n}\n\nnote\nmore\n\n"
@@ -84,6 +93,7 @@ SHAPES: dict[str, Callable[[int], tuple[str, str]]] = {
     "deep markdown lists": deep_markdown_lists,
     "one long line": long_single_line,
     "table flood": table_flood,
+    "html table flood": html_table_flood,
     "quotes and dashes": quotes_and_dashes,
     "blockquote nesting": blockquote_nesting,
     "emphasis flood": emphasis_flood,

@@ -284,6 +284,15 @@ def test_guess_event_archive_has_no_single_date() -> None:
     assert any("file name" in w for w in g.warnings)
 
 
+def test_guess_event_table_of_dated_rows_is_an_archive() -> None:
+    text = ("Past evenings\n-------------\n\n| Date | Info |\n|---|---|\n"
+            "| 2021-05-12 | Parsing by Ann Lee |\n|  | Zig by Bo Chan |\n"
+            "| 2021-03-10 | Allocators by Cy Doe |\n")
+    g = _g(text)
+    assert g.date is None
+    assert any("archive" in w for w in g.warnings)
+
+
 def test_guess_event_multi_day_headings_are_not_an_archive() -> None:
     text = "# Widget Summit 2019\n\n## Day 1 (2019/07/22)\n\n## Day 2 (2019/07/23)\n"
     g = _g(text)

@@ -233,6 +233,7 @@ def test_parse_report_asciidoc_headings_rooms_and_box_dashes() -> None:
     ("Lunchbox internals", False), ("Breaking changes in 2.0", False), ("ランチLT", False),
     ("Lunch", True), ("Coffee break", True), ("Pub", True), ("Beer & pizza", True),
     ("Lunch / networking", True), ("懇親会", True), ("休憩(15分)", True),
+    ("本会終了", True), ("終了", True), ("終了条件の設計", False),
 ])
 def test_programme_items_are_whole_words(line: str, noise: bool) -> None:
     from store.reports.extract import NOISE
@@ -273,3 +274,82 @@ def test_an_item_over_several_points_is_not_a_speaker() -> None:
     talks = parse_report(text).talks
     assert [(t.title, t.speakers) for t in talks] == [
         ("Widget Caching Deep Dive", ["Jane Roe"]), ("Serverless Widgets", ["John Doe"])]
+
+
+def test_parse_report_raw_html_table_in_markdown_is_read_as_rows() -> None:
+    text = ("# ビルド勉強会 #2\n\n2020年5月1日に開催しました。\n\n"
+            "<table>\n<tr>\n<th>講演者</th>\n<th>時間</th>\n<th>タイトル</th>\n</tr>\n"
+            "<tr>\n<td>Hanako Yamada</td>\n<td>00:00:00</td>\n<td>キャッシュの効くビルド</td>\n</tr>\n"
+            "<tr>\n<td>Taro Suzuki</td>\n<td>00:12:30</td>\n"
+            "<td><a href=\"https://example.com/s\">依存の整理術</a></td>\n</tr>\n</table>\n")
+    assert _talks(text) == [("キャッシュの効くビルド", ["Hanako Yamada"], []),
+                            ("依存の整理術", ["Taro Suzuki"], [])]
+
+
+def test_html_to_text_writes_a_plain_grid_as_a_pipe_table_and_a_layout_table_as_text() -> None:
+    from store.htmltext import html_to_text
+
+    grid = html_to_text("<table><tr><th>Title</th><th>Speaker</th></tr>"
+                        "<tr><td>A | B</td><td>Ann</td></tr></table>")
+    assert grid.splitlines() == ["| Title | Speaker |", "| --- | --- |", "| A \\| B | Ann |"]
+    # No header row, or a heading inside: the table is a page layout, read as before.
+    for layout in ("<table><tr><td>Title</td><td>Ann</td></tr><tr><td>x</td><td>y</td></tr>"
+                   "</table>",
+                   "<table><tr><th>a</th></tr><tr><td><h2>Talks</h2></td></tr></table>"):
+        assert "|" not in html_to_text(layout)
+    # a first row of bold cells is a header too; cells read as text are kept apart
+    bold = html_to_text("<table><tr><td><b>Speaker</b></td><td><strong>Title</strong></td></tr>"
+                        "<tr><td>Ann</td><td>Zig</td></tr></table>")
+    assert bold.splitlines()[:2] == ["| Speaker | Title |", "| --- | --- |"]
+    assert html_to_text("<table><tr><td>Ann</td><td>Zig</td></tr></table>").strip() == "Ann Zig"
+
+
+def test_parse_report_table_whose_talk_sits_in_a_free_text_cell() -> None:
+    text = ("# Gophers archive\n\n| Date | Notes |\n|---|---|\n"
+            "| 2021-03-04 | Recording [March meetup](https://example.com/v1) |\n"
+            "|  | Profiling in anger by Mary Jones ([Slides](https://example.com/s1)) |\n"
+            "|  | Generics, finally by Omar Reyes |\n"
+            "| 2021-02-04 | Venue moved to the library |\n")
+    assert _talks(text) == [("Profiling in anger", ["Mary Jones"], []),
+                            ("Generics, finally", ["Omar Reyes"], [])]
+
+
+def test_parse_report_time_item_description_rows_drop_their_durations() -> None:
+    text = ("# Night 5\n\n| Time | Item | Description |\n|---|---|---|\n"
+            "| 6:00 pm | Doors Open | Networking |\n"
+            "| 6:30 pm | Talk | Tracing without tears - @kim_dev - 10 mins |\n"
+            "| 6:45 pm | Talk | @lee_b - Async closures (15分) |\n"
+            "| 7:00 pm | Break | BREAK 20 mins |\n")
+    report = parse_report(text, source="r.md")
+    assert [(t.title, t.handles) for t in report.talks] == [
+        ("Tracing without tears", ["@kim_dev"]), ("Async closures", ["@lee_b"])]
+
+
+def test_parse_report_heading_repeating_one_line_of_a_programme_cell_joins_its_talk() -> None:
+    text = ("# Swift Night #4\n\n## 予定\n\n| 時間 | 発表者 | 内容 |\n|---|---|---|\n"
+            "| 19:00 | Kotlin Kansaiオーガナイザ @kk_one | 開会挨拶、記念撮影<br/>入門：型推論を眺める |\n"
+            "| 19:20 | @mio_dev | Actor の使いどころ |\n\n"
+            "# 19:05 入門：型推論を眺める\n\n推論の順番を追った。\n\n"
+            "# 19:20 Actor の使いどころ\n\n分離の話。\n")
+    report = parse_report(text, source="r.md")
+    assert [(t.title, t.handles) for t in report.talks] == [
+        ("入門：型推論を眺める", ["@kk_one"]), ("Actor の使いどころ", ["@mio_dev"])]
+    assert "Kotlin" not in " ".join(report.talks[0].speakers)
+    assert "推論の順番" in report.talks[0].notes
+
+
+def test_parse_report_free_text_rows_reading_title_by_name_take_a_one_word_name() -> None:
+    text = ("# Zig evenings\n\n| Date | Info |\n|---|---|\n"
+            "| 2022-05-02 | Allocators explained by Mary Jones |\n"
+            "|  | Comptime tricks by Omar Reyes |\n"
+            "|  | Build system tour by Kavi |\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [
+        ("Allocators explained", ["Mary Jones"]), ("Comptime tricks", ["Omar Reyes"]),
+        ("Build system tour", ["Kavi"])]
+
+
+def test_parse_report_speaker_column_keeps_a_group_at_the_end_of_the_title_cell() -> None:
+    text = ("# Zig evenings\n\n| 講演者 | タイトル |\n|---|---|\n"
+            "| Mary Jones | 組込みで Zig を試す(Beta) |\n| Omar Reyes (Initech) | 比較の話 |\n")
+    assert _talks(text) == [("組込みで Zig を試す(Beta)", ["Mary Jones"], []),
+                            ("比較の話", ["Omar Reyes"], ["Initech"])]

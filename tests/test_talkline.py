@@ -381,6 +381,9 @@ def test_parse_talk_line_shapes(raw: str, title: str | None, speakers: list[str]
     ("**[パーサの話](https://slides.example/x)** from **[\\_\\_odd\\_name\\_\\_](https://slides.example/u)**",
      "パーサの話", [], ["__odd_name__"], []),
     ("FooBar田村さん", None, ["田村"], [], ["FooBar"]),
+    # pronouns beside a handle or name say nothing about the talk
+    ("Parsing binary formats @bytewise (she/her)", "Parsing binary formats", [], ["@bytewise"], []),
+    ("Ann (@annl(they/them)) - Query plans", "Query plans", ["Ann"], ["@annl"], []),
 ])
 def test_parse_talk_line_more_shapes(raw: str, title: str | None, speakers: list[str], handles: list[str],
                                      orgs: list[str]) -> None:
@@ -557,6 +560,9 @@ def test_parse_talk_line_people_only_lines() -> None:
     ("株式会社エグザンプル 開発部 山田 太郎さん", People(["山田 太郎"], [], ["株式会社エグザンプル"])),
     ("Speakers: Jane Doe (Acme), Max Mustermann (Initech)",
      People(["Jane Doe", "Max Mustermann"], [], ["Acme", "Initech"])),
+    # a group's role where a name would be: the handle is the person
+    ("Kotlin Kansaiオーガナイザ　@kk_one", People([], ["@kk_one"], [])),
+    ("Elm meetup organiser @elmo", People([], ["@elmo"], [])),
 ])
 def test_parse_people_forms(raw: str, people: People) -> None:
     assert parse_people(raw) == people
@@ -663,3 +669,9 @@ def test_parse_talk_line_quoted_title_with_speaker_and_talked_about() -> None:
     prose = parse_talk_line('Bo Chan (Gadget Works) talked about "Typing at scale"')
     assert (prose.title, prose.speakers, prose.orgs) == ("Typing at scale", ["Bo Chan"],
                                                          ["Gadget Works"])
+
+
+def test_parse_talk_line_one_word_name_after_by_only_with_a_title_first_hint() -> None:
+    assert _tl("Build system tour by Kavi").speakers == []
+    hinted = parse_talk_line("Build system tour by Kavi", order="title_first")
+    assert (hinted.title, hinted.speakers) == ("Build system tour", ["Kavi"])

@@ -883,7 +883,9 @@ def _post_date(fm: dict[str, object], lines: list[_Line], source: str) -> dt.dat
 
 
 _ENTRY = re.compile(r"^(?:\s?(?:#{1,6}|<h[1-6]\b|[-*+]\s|\d{1,3}[.)]\s)|\s*(?:[-*+]\s+)?"
-                    r"(?:日時|開催日|日程|date|when)\b)", re.I)
+                    r"(?:日時|開催日|日程|date|when)\b|"
+                    # a table row opening with its date: "| 2020-01-08 | … |"
+                    r"\s{0,3}\|\s*(?=\d{4}[-/.年]\d{1,2}))", re.I)
 
 
 # "## 次回: 2022/2/22(火)", "Next meetup: May 3": announced events, not entries of an archive

@@ -20,12 +20,18 @@ from rapidfuzz import fuzz
 
 from store.reports.blocks import Block
 from store.reports.headings import _DAY_MARKER, _NON_TALK
-from store.reports.talkline import TalkLine, looks_like_person, parse_people, parse_talk_line
+from store.reports.talkline import (
+    TalkLine,
+    clean_inline,
+    looks_like_person,
+    parse_people,
+    parse_talk_line,
+)
 
 # Programme items that are never talks.
 NOISE = re.compile(
     r"^(?:\W*)(?:休憩|昼休憩|昼食|ランチ|懇親会|ネットワーキング|受付|開場|開演|閉会|閉場|写真撮影|集合写真|"
-    r"交流会|乾杯|撤収|片付け|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
+    r"交流会|乾杯|撤収|片付け|(?:本会|本編|イベント)?終了$|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
     r"arrive|arrival|doors open|registration|raffle|giveaway|thanks?\b|thank you|sponsored by|"
     r"wrap[- ]?up|social|afterparty|after party|pub|beer|q ?& ?a$|まとめ$|感想$|所感$|おわりに$|"
     r"はじめに$|最後に$|目次$|参考$|告知$|次回|質疑応答|質疑|hallway|"
@@ -69,6 +75,12 @@ _TITLE_COLUMN = re.compile(r"title|talk|session|topic|タイトル|演題|発表
 _CATEGORY_COLUMN = re.compile(r"type|kind|format|language|length|level|種別|形式|言語|長さ|レベル|"
                               r"対象", re.I)
 _ORG_COLUMN = re.compile(_ORG_WORDS, re.I)
+_DATE_COLUMN = re.compile(r"^(?:date|day|when|日付|日程|開催日|日時)$", re.I)
+# A slot's length written after its talk: "Title - @name - 10 mins", "Title (15分)".
+_DURATION = re.compile(r"\s+[-–—]\s*~?\d{1,3}\s*(?:[-–]\s*\d{1,3}\s*)?(?:mins?|minutes?|分)\.?"
+                       r"(?=\s+[-–—]\s|\s*$)|\s*[(（]\s*~?\d{1,3}\s*(?:mins?|minutes?|分)\s*[)）]",
+                       re.I)
+_BY = re.compile(r"\sby\s", re.I)
 _TIME_COLUMN = re.compile(r"^(?:time|時間|時刻|start|開始)$", re.I)
 _TRACK_COLUMN = re.compile(r"track|room|hall|会場|トラック|ルーム|ホール|[a-e]\s*会場", re.I)
 _SLIDES = re.compile(r"speakerdeck\.com|slideshare\.net|docs\.google\.com/presentation|"
@@ -258,6 +270,22 @@ def _cell_people(row: Block) -> tuple[list[str], list[str], list[str], str | Non
         elif _TITLE_COLUMN.search(head) and not _CATEGORY_COLUMN.search(head) and title is None:
             title = cell
     return speakers, handles, orgs, title
+
+
+def _free_text_cell(row: Block) -> str | None:
+    """The cell of a row that holds its talk when no column is named for the title or the
+    speaker ("| Date | Info |", "| Time | Item | Description |"): the longest cell that is
+    not a time or a date, its duration left out."""
+    best = ""
+    for head, raw in zip(row.header, row.raw_cells, strict=False):
+        h = head.strip()
+        if (_TIME_COLUMN.match(h) or _DATE_COLUMN.match(h) or _TIME.match(raw)
+                or _DATEISH.match(raw)):
+            continue
+        if len(raw) > len(best):
+            best = raw
+    best = _DURATION.sub("", best).strip()
+    return best or None
 
 
 def _enrich(c: Candidate) -> None:
@@ -474,6 +502,7 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     """Every block read as a talk, with the blocks it owns and its evidence."""
     out: list[Candidate] = []
     grids: dict[int, list[Block]] = {}
+    by_rows: dict[int, int] = {}  # rows of a table whose free-text cell read "Title by Name"
     listing = False  # inside a list of attended talks
     skip_to = -1  # a section about the next meeting: its talks are not this event's
     for i, b in enumerate(blocks):
@@ -493,9 +522,32 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
                 grids.setdefault(b.table, []).append(b)
                 continue
             speakers, handles, orgs, title = _cell_people(b)
+            if title is None and not (speakers or handles):
+                # No title or speaker column: the row's free-text cell is one talk line, and
+                # it is a talk only when that line names its people.
+                free = _free_text_cell(b)
+                line = talk_line(free) if free else TalkLine(title=None)
+                by = bool(free and _BY.search(free))
+                if by and not (line.speakers or line.handles) and by_rows.get(b.table, 0) >= 2:
+                    # "Title by Ann" among rows that read "Title by Name": a one-word name
+                    line = parse_talk_line(free or "", order="title_first")
+                if not (line.title and (line.speakers or line.handles)):
+                    continue
+                if by:
+                    by_rows[b.table] = by_rows.get(b.table, 0) + 1
+                c = Candidate(b, line, ("row", b.header))
+                if is_noise(c.title):
+                    continue
+                c.evidence = _evidence(c)
+                out.append(c)
+                continue
             if title is None:
                 continue
             line = talk_line(title)
+            if (speakers or handles) and line.orgs and not (line.speakers or line.handles):
+                # The speaker column names the people: a group at the end of the title cell
+                # ("Title (Beta)") is part of the title, not an organisation.
+                line.title, line.orgs = title, []
             line.speakers = line.speakers or speakers
             line.handles = line.handles or handles
             line.orgs = line.orgs or orgs
@@ -754,6 +806,20 @@ def title_key(s: str) -> str:
     return re.sub(r"[\W_]+", "", s.casefold())
 
 
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
+def _cell_lines(row: Block) -> list[str]:
+    """The lines of a row's cells that hold several (`<br>`), as title keys."""
+    out = []
+    for raw in row.raw_cells:
+        if "<br" in raw.lower():
+            parts = _BR.split(raw[:MAX_TITLE * 4])
+            if len(parts) >= 2:
+                out += [k for k in (title_key(clean_inline(p)[0]) for p in parts[:8]) if len(k) >= 6]
+    return out
+
+
 def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
     """One talk per title: a table of contents or a list repeating talks adds nothing.
     Exact repeats are found by key; near repeats among the last DEDUPE_WINDOW talks, which
@@ -761,15 +827,24 @@ def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
     kept: list[Candidate] = []
     seen: list[str] = []
     exact: dict[str, int] = {}
+    cell_lines: dict[str, int] = {}  # one line of a programme cell holding several
     for c in chosen:
         key = title_key(c.title or " ".join(c.line.speakers + c.line.handles))
         dup = exact.get(key) if key else None
+        if dup is None and c.block.kind == "heading" and key in cell_lines:
+            # "| 19:30 | Name | Opening<br>Intro: Title |", then "# 19:40 Intro: Title": the
+            # section is that item of the programme's talk, and names it.
+            dup = cell_lines.pop(key)
+            kept[dup].line.title = c.title
         if dup is None and len(key) >= 8:
             start = max(0, len(seen) - DEDUPE_WINDOW)
             dup = next((k for k in range(start, len(seen))
                         if seen[k] and fuzz.ratio(key, seen[k], score_cutoff=92)), None)
         if dup is None:
             exact.setdefault(key, len(kept))
+            if c.block.kind == "row":
+                for line in _cell_lines(c.block):
+                    cell_lines.setdefault(line, len(kept))
             kept.append(c)
             seen.append(key)
         else:

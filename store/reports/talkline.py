@@ -96,6 +96,9 @@ _CODE = re.compile(r"`([^`]{1,300})`")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)([^*_]{0,300}?\S)\1")
 _EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]{0,300}?[^\s*])\*(?![\w*])")
 _EM_UND = re.compile(r"(?<![\w_])_(?=[^\s_])([^_]{0,300}?[^\s_])_(?![\w_])")
+# Pronouns beside a name or handle ("@ann (she/her)"): about the person, never a title or org.
+_PRONOUNS = re.compile(r"\s*[(（]\s*(?:he|she|they|xe|ze|ey)\s*/\s*(?:him|her|them|they|she|he|his|hers|"
+                       r"theirs|xem|zir|em)(?:\s*/\s*[a-z]{2,6})?\s*[)）]", re.I)
 _LINK_MARK = "\ue100"  # stands for one link's text while trailing links are judged
 
 
@@ -163,6 +166,7 @@ def _inline(raw: str) -> tuple[str, list[tuple[str, str]], list[str]]:
     s = _EM_UND.sub(r"\1", s)
     s = s.replace("**", "").replace("__", "")
     s = html.unescape(s)
+    s = _PRONOUNS.sub("", s)
     s = _restore(s)
     links = [(html.unescape(_restore(_clean_piece(t))), u) for t, u in links]
     marked = [html.unescape(_restore(_clean_piece(t))) for t in marked]
@@ -255,7 +259,7 @@ _ROLE_JA = re.compile(
     r"(?:ゲスト|代表|取締役|社長|会長|部長|課長|係長|室長|主任|担当|執行役員|役員|CTO|CEO|エンジニア|"
     r"デザイナー|マネージャー|マネジャー|リーダー|ディレクター|プロデューサー|研究員|教授|准教授|講師|"
     r"学生|院生|フェロー|エバンジェリスト|アドボケイト|アーキテクト|コンサルタント|トレーナー|"
-    r"スピーカー|オーガナイザー|主催|運営|チェア|リサーチディレクター)")
+    r"スピーカー|オーガナイザー?|主催|運営|チェア|リサーチディレクター)")
 _DEPT_JA = re.compile(r"(?:部|課|室|グループ|チーム|本部|事業部|センター|ユニット|局|部門|研究科|専攻)$")
 _ORG_WORD = re.compile(
     r"(?:株式会社|有限会社|合同会社|一般社団法人|社団法人|財団法人|独立行政法人|国立研究開発法人|\(株\)|（株）|"
@@ -535,6 +539,10 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
     org = _org_from_role_phrase(text)
     if org:
         return _Chunk("org", text, 0.0, handles, [*orgs, org])
+    if handles and _role_before_handle(text):
+        # "Foo JPオーガナイザ @name", "Rust Osaka organiser @name": the role the person has
+        # in a group, written where a name would be; the handle names the person.
+        return _Chunk("handle", "", 3.0, handles, orgs)
     role_only = all(_ROLE.fullmatch(w) or w.lower() in ("of", "and", "the", "&") for w in text.split()) or (
         len(text.split()) <= 4 and bool(_ROLE.fullmatch(text.split()[-1])))  # "Cloud Ambassador"
     if not first and (_ROLE_JA.fullmatch(text) or role_only or (
@@ -562,6 +570,17 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
     if strength:
         return _Chunk("person", text, strength + (1.5 if handles else 0.0), handles, orgs)
     return _Chunk("unknown", text, 0.0, handles, orgs)
+
+
+def _role_before_handle(text: str) -> bool:
+    """A group's name and a role, no person: "Foo JPオーガナイザ", "Rust Osaka organiser"."""
+    words = text.split()
+    if not words or len(words) > 5 or _ORG_WORD.search(text):
+        return False
+    if re.search(f"(?:{_ROLE_JA.pattern})$", text):
+        return _japanese_name_strength(text) < 1.0
+    return (len(words) >= 2 and bool(_ROLE.fullmatch(words[-1])) and words[-1][:1].islower()
+            and _name_strength(" ".join(words[:-1])) < 1.0)
 
 
 def _people(raw_text: str, *, strict: bool) -> tuple[People, float]:
@@ -918,8 +937,10 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
         left = re.sub(r"(?:,\s*|\s+)(?:presented|given|delivered|led|moderated|a talk|talk)\s*$", "", left, flags=re.I)
         p, s = _people_strict(right.rstrip(" .。"), linked)
         sentence = text.rstrip().endswith((".", "。"))  # "… for those who come by bus."
-        if (s >= 1.5 or (s >= 1.0 and not sentence)) and left.strip():
-            cands.append(_Cand(left, p, s + 0.25, "by"))
+        # a single name ("… by Ann") only where the sibling lines are known to read this way
+        hinted = order == "title_first" and s >= 0.5 and not sentence and not p.orgs
+        if (s >= 1.5 or (s >= 1.0 and not sentence) or hinted) and left.strip():
+            cands.append(_Cand(left, p, max(s, 1.0) + 0.25, "by"))
             break
     # Keynote by Jane Doe: Title
     m = re.match(r"^(?P<lead>[^:：]{0,30}?)\bby\s+(?P<who>[^:：]{2,80}?)\s*[:：]\s+(?P<title>\S.*)$", text)

@@ -310,8 +310,9 @@ def _warnings(report: ParsedReport, blocks: list[Block], reading: str) -> list[s
     titles = {title_key(t.title) for t in report.talks}
     unmatched = [b.text for b in blocks if b.kind == "heading" and b.text
                  and title_key(b.text) not in titles][:50]
-    skipped = [h for h in unmatched
-               if not any(title_key(h) in k or k in title_key(h) for k in titles if k)]
+    keys = [k for k in titles if k]
+    skipped = [h for h, hk in ((h, title_key(h)) for h in unmatched)
+               if not any(hk in k or k in hk for k in keys)]
     if skipped:
         why = ("a section, day or programme item" if reading == "headings"
                else "no speaker, link or talk-like shape")

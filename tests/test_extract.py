@@ -238,3 +238,37 @@ def test_programme_items_are_whole_words(line: str, noise: bool) -> None:
     from store.reports.extract import NOISE
 
     assert bool(NOISE.search(line)) is noise
+
+
+def test_parse_report_decorated_lines_over_their_slide_urls_are_talks() -> None:
+    text = ("# 秋のカンファレンス参加記\n\n## 1日目\n\n午後から参加しました。\n\n"
+            "◆型で守る設定ファイル\nhttps://speakerdeck.com/example/typed-config\n\n"
+            "とても参考になりました。\n\n◆質疑応答メモ\n\n質問がたくさん出ていました。\n\n"
+            "◆LT大会\n\nどれも勢いがありました。\n\n"
+            "◆小さく始めるオブザーバビリティ\nhttps://example.org/proposal/1234\n"
+            "資料は見つかりませんでした。\n\n"
+            "LT 会を横目に、友人とコードを書いていました。\n")
+    assert [t for t, _, _ in _talks(text)] == ["型で守る設定ファイル", "小さく始めるオブザーバビリティ"]
+
+
+def test_parse_report_setext_headings_with_room_codes_over_note_headings() -> None:
+    text = ("# 春の勉強会に行ってきた\n\n午後から参加しました。\n\n"
+            "A-1 型システムの歩き方\n---\n\n佐々木さんのセッション。\n\n### まとめ\n\n+ 型は大事\n\n"
+            "### 感想メモ\n\n面白かった。\n\n"
+            "B2-3 B2-3 小さな言語を作る\n-----\n\n内容が濃かった。\n\n### 実装\n\n+ パーサ\n\n"
+            "### 質問\n\n+ 速度は？\n\nC-4 [BOF] 読書会の続け方\n----\n\nみんなで話した。\n")
+    report = parse_report(text, source="r.md")
+    assert [(t.title, t.session_code) for t in report.talks] == [
+        ("型システムの歩き方", "A-1"), ("小さな言語を作る", "B2-3"), ("読書会の続け方", "C-4")]
+    assert report.talks[0].speakers == ["佐々木"]
+
+
+def test_parse_report_list_of_links_with_room_codes() -> None:
+    text = ("## 聞いたセッション\n\n"
+            "* [keynote-1 基調講演1: 「言語は止まらない」](http://example.org/p#keynote-1)\n"
+            "* [CD-2 Caching for everyone[通訳あり]](http://example.org/p#CD-2)\n"
+            "* [CD-3「小さく始める監視」(仮)](http://example.org/p#CD-3)\n")
+    report = parse_report(text, source="r.md")
+    assert [(t.title, t.session_code) for t in report.talks] == [
+        ("言語は止まらない", "keynote-1"), ("Caching for everyone", "CD-2"),
+        ("小さく始める監視", "CD-3")]

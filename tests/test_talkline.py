@@ -663,3 +663,26 @@ def test_parse_talk_line_quoted_title_with_speaker_and_talked_about() -> None:
     prose = parse_talk_line('Bo Chan (Gadget Works) talked about "Typing at scale"')
     assert (prose.title, prose.speakers, prose.orgs) == ("Typing at scale", ["Bo Chan"],
                                                          ["Gadget Works"])
+
+
+@pytest.mark.parametrize(("raw", "title", "prefix"), [
+    ("LT 大会（4本）", "LT 大会（4本）", None),
+    ("LT 会の様子を見ていました。", "LT 会の様子を見ていました。", None),
+    ("LT 2 日目", "LT 2 日目", None),
+    ("LT 型で守る設定 / 山田太郎", "型で守る設定", "LT"),
+])
+def test_lt_inside_a_word_is_not_a_slot_prefix(raw: str, title: str, prefix: str | None) -> None:
+    line = parse_talk_line(raw)
+    assert (line.title, line.prefix) == (title, prefix)
+
+
+@pytest.mark.parametrize(("raw", "title", "prefix"), [
+    ("H-1 型で守る設定", "型で守る設定", "H-1"),
+    ("R5-3 R5-3 Streams in practice", "Streams in practice", "R5-3 R5-3"),
+    ("keynote-2 基調講演2: The road ahead", "The road ahead", "keynote-2 基調講演2:"),
+    ("GPT-4 で遊ぶ", "GPT-4 で遊ぶ", None),
+    ("[AB-4 Caching[in English]](https://example.org/#AB-4)", "Caching", "AB-4"),
+])
+def test_room_codes_are_prefixes(raw: str, title: str, prefix: str | None) -> None:
+    line = parse_talk_line(raw)
+    assert (line.title, line.prefix) == (title, prefix)

@@ -40,6 +40,7 @@ from store.reports.headings import (
     split_heading,
     summarise,
 )
+from store.reports.talkline import ROOM_CODE
 
 # The date one short text states; the name the first version exported.
 find_date = date_in
@@ -121,8 +122,11 @@ def _notes(body: list[Block]) -> str:
 
 def _session_code(prefix: str | None) -> str | None:
     """The room code or LT/Keynote slot a talk line's prefix names, read as the heading
-    reader reads a heading's."""
-    return _strip_codes(f"{prefix.strip()} x")[1] if prefix and prefix.strip() else None
+    reader reads a heading's; a bare room code ("H-1", "keynote-2") first."""
+    if not prefix or not prefix.strip():
+        return None
+    m = ROOM_CODE.match(prefix.strip())
+    return m.group(0) if m else _strip_codes(f"{prefix.strip()} x")[1]
 
 
 # "Title (Main Hall)": the room, not part of the title

@@ -20,7 +20,14 @@ from rapidfuzz import fuzz
 
 from store.reports.blocks import Block
 from store.reports.headings import _DAY_MARKER, _NON_TALK
-from store.reports.talkline import TalkLine, looks_like_person, parse_people, parse_talk_line
+from store.reports.talkline import (
+    DECORATION,
+    ROOM_CODE,
+    TalkLine,
+    looks_like_person,
+    parse_people,
+    parse_talk_line,
+)
 
 # Programme items that are never talks.
 NOISE = re.compile(
@@ -57,6 +64,7 @@ _ORG = re.compile(r"^(?:" + _ORG_WORDS + r")\s*[:：]\s*(?P<v>.+)$", re.I)
 _LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
 _LINK_LABEL = re.compile(r"^[\W]{0,3}(?:" + _LINK_WORDS + r")\s*[:：]", re.I)
 _URL_IN = re.compile(r"https?://[^\s<>()\"'（）「」]+")
+_BARE_URL = re.compile(r"<?https?://[^\s<>\"'（）「」]{1,2000}>?")
 # Lines that describe the talk above them: never talks of their own.
 _ATTRIBUTE = re.compile(
     r"^[\W]{0,3}(?:" + _WHO_WORDS + "|" + _ORG_WORDS + "|" + _LINK_WORDS + r"|link|url|"
@@ -113,6 +121,7 @@ class Candidate:
     body: list[Block] = field(default_factory=list)
     evidence: float = 0.0
     labelled: bool = False
+    headed_link: bool = False  # "■Title" with its link alone on the paragraph's next line
     used: set[int] = field(default_factory=set)  # blocks read as this talk's attributes
 
     @property
@@ -304,6 +313,12 @@ def _enrich(c: Candidate) -> None:
                     line.url = url
                     c.used.add(b.index)
                     break
+    if (c.block.kind == "line" and line.title and line.prefix and DECORATION.match(line.prefix)
+            and c.body and c.body[0].continued and _BARE_URL.fullmatch(c.body[0].text.strip())):
+        # "■Title" over its slides' URL, written as a heading would be: a talk line.
+        line.url = line.url or c.body[0].text.strip().strip("<>")
+        c.used.add(c.body[0].index)
+        c.headed_link = True
     if org and not line.orgs:
         p = parse_people(org)
         line.orgs = p.orgs or [re.split(r",|、", org)[0].strip()]
@@ -439,6 +454,8 @@ def _evidence(c: Candidate) -> float:
         e += 0.15
     if line.prefix and _TIME.match(line.prefix):
         e += 0.15
+    if line.title and line.prefix and ROOM_CODE.match(line.prefix):
+        e = max(e, 0.5)  # "H-1 Title": a programme's room code names a talk
     return min(1.0, e)
 
 
@@ -575,7 +592,7 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         if c_kind(members) == "line" and len(strong) / n < 0.3 and mean < 0.3:
             # Prose lines stand alone: a talk line among them shows it by itself.
             sure = [c for c in members if (c.title or c.has_people) and (
-                (c.evidence >= 0.6 and c.has_people)
+                (c.evidence >= 0.6 and c.has_people) or c.headed_link
                 or (c.line.prefix and _KIND_PREFIX.search(c.line.prefix)))]
             if len(sure) >= 2:
                 chosen.extend(sure)

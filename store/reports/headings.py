@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from store.reports.talkline import ROOM_CODE
+
 SUMMARY_MAX = 300
 # Bump when parsing changes what a report yields: every report is then imported again once.
 PARSER_VERSION = 2
@@ -151,6 +153,9 @@ _FOOTER = re.compile(
     r"you may also like|more from .*|recommended|follow me on .*)$", re.I)
 
 
+_SETEXT = re.compile(r"^(?:={3,}|-{3,})$")
+
+
 def _to_lines(body: str) -> list[_Line]:
     out: list[_Line] = []
     in_code = False
@@ -170,6 +175,13 @@ def _to_lines(body: str) -> list[_Line]:
             continue
         if not stripped or any(p.match(stripped) for p in _CHROME):
             out.append(_Line("", 0, "blank", raw=raw))
+            continue
+        if (_SETEXT.match(stripped) and indent < 4 and out and out[-1].kind == "text"
+                and (len(out) == 1 or out[-2].kind in ("blank", "heading"))):
+            # "Title" over "-----" or "=====": a Markdown heading of level 2 or 1
+            prev = out.pop()
+            out.append(_Line(prev.text, prev.indent, "heading", 1 if stripped[0] == "=" else 2,
+                             prev.raw))
             continue
         m = _MD_HEADING.match(stripped)
         if m and m.group(2):
@@ -388,6 +400,9 @@ _PROSE_SPEAKER = [
     # "@handle さんによる発表" / "山田 太郎さんの発表"
     re.compile(r"(?P<name>@[A-Za-z0-9_\-]+|[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+){1,3}|"
                r"[\u3005\u4e00-\u9fff]{1,4}\s?[\u3005\u4e00-\u9fff\u3040-\u30ff]{1,4})\s*さん(?:による|の発表|から)"),
+    # "桜庭さんの…に関するセッション", "王子こと寺田さんのセッション" (a nickname, then the name)
+    re.compile(r"(?:^|(?<=[、。\s「」()（）])|(?<=こと))(?P<name>[\u3005\u4e00-\u9fff]{2,6}|(?:(?!こと)[\u3040-\u30ff]){2,8})"
+               r"\s*さん(?:の|による)[^。]{0,40}?(?:セッション|講演|発表|トーク)"),
 ]
 _NOT_NAME_KANJI = {"同", "両", "各", "彼", "本", "当", "前", "後"}
 
@@ -674,9 +689,14 @@ def _strip_codes(heading: str) -> tuple[str, str | None]:
     if m:
         heading = m.group(1)
     code = None
+    for _ in range(2):  # "H-2 H-2 Title": a room code, written twice at times
+        m = ROOM_CODE.match(heading)
+        if m and heading[m.end():].strip():
+            code = m.group(0)
+            heading = heading[m.end():].lstrip()
     m = _SESSION_CODE.match(heading)
     if m:
-        code = m.group(1) + (m.group(2) or "")
+        code = code or m.group(1) + (m.group(2) or "")
         heading = heading[m.end():]
     m = _LT_PREFIX.match(heading)
     if m and heading[m.end():].strip():

@@ -86,7 +86,9 @@ _ACCOUNT = re.compile(r"_{0,2}[a-z][a-z0-9_\-]{1,30}")
 _ESC = re.compile(r"\\([\\`*_{}\[\]()#+\-.!&|<>\"'~=])")
 _PUA = 0xE000  # escaped characters live here while markup is read, then come back
 _IMG = re.compile(r"!\[[^\[\]]{0,300}\]\([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?\)")
-_MD_LINK = re.compile(r"\[([^\[\]]{0,300})\]\(([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?)\)")
+# The text may hold a bracketed note of its own: "[Title[通訳あり]](url)".
+_MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]{0,100}\](?!\())*)\]"
+                      r"\(([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?)\)")
 _AUTOLINK = re.compile(r"<((?:https?:)?//[^<>\s]{1,500})>")
 _A_TAG = re.compile(r"<a\b([^<>]{0,1000})>(.{0,500}?)</a\s*>", re.I | re.S)
 _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
@@ -665,8 +667,16 @@ _HANDLE_THEN_ORG = re.compile(r"[(（]\s*[@＠][\w.\-]{1,39}\s*[)）]\s*[(（](?
 
 
 # --------------------------------------------------------------------------- prefixes
+# Glyphs that decorate a line as a heading would: "■Title", "◆ Title", "▶ Title".
+DECORATION = re.compile(
+    "^(?:[\U0001f000-\U0001faff\u2460-\u24ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d■□◆◇▼▽▶►★☆◎※・•]+\\s*)+")
+# "LT 大会", "LT会", "LT枠": LT as part of a word (a container of talks), not a slot prefix.
+_LT_WORD = r"(?!大会|会|枠|祭|タイム|大賞|資料|ネタ|登壇|発表|日目|[のもはがをにで])"
+# A programme's room/slot code: "H-1", "AB-3", "R5-2", "keynote-1" (not "GPT-4": three letters).
+ROOM_CODE = re.compile(r"^(?:[A-Z]{1,2}\d?|[Kk]eynote)-\d{1,2}(?=[\s「『“\"]|$)")
 _PREFIXES = [
-    re.compile("^(?:[\U0001f000-\U0001faff\u2460-\u24ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d■□◆◇▼▽▶►★☆◎※・•]+\\s*)+"),
+    DECORATION,
+    re.compile(ROOM_CODE.pattern + r"\s*"),
     re.compile(r"^(?:\d{4}[/.\-年])?\d{1,2}[/.\-月]\d{1,2}日?\s*(?:[(（][^()（）]{1,4}[)）])?\s*(?=\d|\s|$)"),
     re.compile(r"^\d{1,2}(?:[:：.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?:\s*[-–~〜]\s*\d{1,2}(?:[:：.]\d{2})?\s*"
                r"(?:am|pm|a\.m\.|p\.m\.)?)?\s*(?:[:：|]\s*|[-–—]\s+)?(?=\S)", re.I),
@@ -684,7 +694,7 @@ _PREFIXES = [
         r"sponsor(?:ed)? (?:session|talk|lt)|LT|セッション|session|talk|発表|講演|枠|パネル(?:ディスカッション)?|"
         r"panel(?: discussion)?|workshop|ワークショップ|ハンズオン)"
         r"\s*(?:#?\d{1,2}|[A-Z](?=\s*[:：]))?\s*(?:[:：]\s*|(?=[「『“\"])|\s+[-–—―]\s+)", re.I),
-    re.compile(r"^(?:LT|lightning talk)\s*\d{0,2}\s+(?=\S)", re.I),
+    re.compile(r"^(?:LT|lightning talk)(?:\s*\d{1,2})?\s+(?=\S)(?!\d)" + _LT_WORD, re.I),
     re.compile(r"^\d{1,3}[.)．]\s+(?=\S)"),
     re.compile(r"^[^\s:：「」]{1,8}(?:セッション|講演|枠|トーク|LT)\s*\d{0,2}\s*[:：]\s*"),
     re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)"),
@@ -743,8 +753,15 @@ def _unquote(s: str) -> str:
     return s
 
 
+# A programme note on the talk's language, after its title: "[通訳あり]", "(English)".
+_LANGUAGE_NOTE = re.compile(
+    r"\s*[\[(（【]\s*(?:(?:同時|逐次)?通訳(?:あり|付き)?|英語|日本語|(?:in |with )?(?:english|japanese)|"
+    r"(?:with )?interpretation|interpreted)\s*[\])）】]$", re.I)
+
+
 def _tidy_title(s: str) -> str | None:
     s = _WS.sub(" ", s).strip()
+    s = _LANGUAGE_NOTE.sub("", s)
     s = re.sub(r"\s+[-–—―|｜/]+\s*$", "", s)
     s = re.sub(r"^[\s\-–—―:：,、|｜]+", "", s)
     s = s.rstrip(" :：,、|｜").strip()
@@ -1302,8 +1319,8 @@ def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None 
         evidence += 0.2
     elif url:
         evidence += 0.05
-    if prefix and (_TIME_ANY.search(prefix) or re.search(r"[\[【]|コマ|keynote|基調|LT|session|講演|talk",
-                                                          prefix, re.I)):
+    if prefix and (_TIME_ANY.search(prefix) or ROOM_CODE.match(prefix)
+                   or re.search(r"[\[【]|コマ|keynote|基調|LT|session|講演|talk", prefix, re.I)):
         evidence += 0.2
     if title:
         if 4 <= len(title) <= 120:

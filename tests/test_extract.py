@@ -272,3 +272,10 @@ def test_parse_report_list_of_links_with_room_codes() -> None:
     assert [(t.title, t.session_code) for t in report.talks] == [
         ("言語は止まらない", "keynote-1"), ("Caching for everyone", "CD-2"),
         ("小さく始める監視", "CD-3")]
+
+
+def test_parse_report_untitled_keynote_slot_after_a_time_and_length() -> None:
+    text = ("## Day 1\n\n* 9:00 a.m. (50m) _Keynote_ by [Ann Lee](https://twitter.com/ann)\n"
+            "* 10:00 a.m. (40m) [Quiet Queues](https://speakerdeck.com/x/q) by [Bo Chan](https://twitter.com/bo)\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [("Keynote (Ann Lee)", ["Ann Lee"]),
+                                                     ("Quiet Queues", ["Bo Chan"])]

@@ -686,3 +686,17 @@ def test_lt_inside_a_word_is_not_a_slot_prefix(raw: str, title: str, prefix: str
 def test_room_codes_are_prefixes(raw: str, title: str, prefix: str | None) -> None:
     line = parse_talk_line(raw)
     assert (line.title, line.prefix) == (title, prefix)
+
+
+@pytest.mark.parametrize(("raw", "title", "speakers"), [
+    ("10:15 a.m. (40m) [Shipping on Fridays](https://speakerdeck.com/x/fri) by [Ann Lee](https://twitter.com/ann)",
+     "Shipping on Fridays", ["Ann Lee"]),
+    ("_snake_case_tool_ by [Bo Chan](https://twitter.com/bo)", "snake_case_tool", ["Bo Chan"]),
+    ("[Go Slow](https://speakerdeck.com/x/slow) and [Extra Slides](https://speakerdeck.com/x/extra) "
+     "by [Cy Bridges](https://twitter.com/cy)", "Go Slow", ["Cy Bridges"]),
+    ("2:00 p.m. [30 min] 7 Habits of Tiny Services - Dee Park", "7 Habits of Tiny Services", ["Dee Park"]),
+])
+def test_durations_emphasis_and_bonus_decks_are_not_the_title(raw: str, title: str,
+                                                              speakers: list[str]) -> None:
+    line = parse_talk_line(raw)
+    assert (line.title, line.speakers) == (title, speakers)

@@ -18,6 +18,7 @@ from store.reports.blocks import Block, read_markdown
 from store.reports.canonical import is_canonical, parse_canonical
 from store.reports.events import date_in, guess_event
 from store.reports.extract import (
+    _KIND_PREFIX,
     Candidate,
     bio_orgs,
     candidates,
@@ -140,7 +141,11 @@ def _talk(c: Candidate) -> ParsedTalk:
     if not title:
         # An untitled slot ("**Keynote** - Name"): the slot's kind and who gave it.
         names = " / ".join(line.speakers + line.handles)
-        kind = re.sub(r"[\W_]+$", "", line.prefix or "").strip(" *-–—:：")
+        kind = line.prefix or ""
+        m = _KIND_PREFIX.search(kind)
+        if m:
+            kind = kind[m.start():]  # "9:15 (50m) Keynote": the kind, not its time
+        kind = re.sub(r"[\W_]+$", "", kind).strip(" *-–—:：")
         title = f"{kind} ({names})" if kind else names
     notes = _notes([b for b in c.body if b.index not in c.used])
     speakers = list(line.speakers)

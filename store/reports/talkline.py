@@ -97,7 +97,8 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9\-]{0,20}(?:\s[^<>]{0,1000})?/?>")
 _CODE = re.compile(r"`([^`]{1,300})`")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)([^*_]{0,300}?\S)\1")
 _EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]{0,300}?[^\s*])\*(?![\w*])")
-_EM_UND = re.compile(r"(?<![\w_])_(?=[^\s_])([^_]{0,300}?[^\s_])_(?![\w_])")
+# Underscores inside a word do not end the emphasis: "_snake_case_name_" is "snake_case_name".
+_EM_UND = re.compile(r"(?<![\w_])_(?=[^\s_])((?:[^_]|(?<=[^\W_])_(?=[^\W_])){0,300}?[^\s_])_(?![\w_])")
 _LINK_MARK = "\ue100"  # stands for one link's text while trailing links are judged
 
 
@@ -672,11 +673,15 @@ DECORATION = re.compile(
     "^(?:[\U0001f000-\U0001faff\u2460-\u24ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d■□◆◇▼▽▶►★☆◎※・•]+\\s*)+")
 # "LT 大会", "LT会", "LT枠": LT as part of a word (a container of talks), not a slot prefix.
 _LT_WORD = r"(?!大会|会|枠|祭|タイム|大賞|資料|ネタ|登壇|発表|日目|[のもはがをにで])"
+# "3 Title": a number in front of a line, but not after a time ("10:15 5 Things …")
+_BARE_NUMBER = re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)")
 # A programme's room/slot code: "H-1", "AB-3", "R5-2", "keynote-1" (not "GPT-4": three letters).
 ROOM_CODE = re.compile(r"^(?:[A-Z]{1,2}\d?|[Kk]eynote)-\d{1,2}(?=[\s「『“\"]|$)")
 _PREFIXES = [
     DECORATION,
     re.compile(ROOM_CODE.pattern + r"\s*"),
+    # a slot's length: "(40m)", "[30 min]", "（45分）"
+    re.compile(r"^[(（\[]\s*\d{1,3}\s*(?:m|mins?|minutes?|分|h|hrs?|hours?)\.?\s*[)）\]]\s*(?=\S)", re.I),
     re.compile(r"^(?:\d{4}[/.\-年])?\d{1,2}[/.\-月]\d{1,2}日?\s*(?:[(（][^()（）]{1,4}[)）])?\s*(?=\d|\s|$)"),
     re.compile(r"^\d{1,2}(?:[:：.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?:\s*[-–~〜]\s*\d{1,2}(?:[:：.]\d{2})?\s*"
                r"(?:am|pm|a\.m\.|p\.m\.)?)?\s*(?:[:：|]\s*|[-–—]\s+)?(?=\S)", re.I),
@@ -697,7 +702,7 @@ _PREFIXES = [
     re.compile(r"^(?:LT|lightning talk)(?:\s*\d{1,2})?\s+(?=\S)(?!\d)" + _LT_WORD, re.I),
     re.compile(r"^\d{1,3}[.)．]\s+(?=\S)"),
     re.compile(r"^[^\s:：「」]{1,8}(?:セッション|講演|枠|トーク|LT)\s*\d{0,2}\s*[:：]\s*"),
-    re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)"),
+    _BARE_NUMBER,
     re.compile(
         r"^(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
         r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
@@ -711,6 +716,8 @@ def _strip_prefix(s: str) -> tuple[str, str | None]:
     taken: list[str] = []
     for _ in range(6):
         for p in _PREFIXES:
+            if p is _BARE_NUMBER and taken:
+                continue
             m = p.match(s)
             if m and m.end() > 0 and s[m.end():].strip():
                 taken.append(s[: m.end()].strip())
@@ -771,6 +778,9 @@ def _tidy_title(s: str) -> str | None:
     if not s or s.lower() in _PLACEHOLDER_TITLES or _RESOURCE_WORD.fullmatch(s):
         return None
     return s
+
+
+_LINKED_FULL_NAME = re.compile(r"[A-Z][a-z'’\-]+(?: [A-Z][a-z'’\-]+){1,2}")
 
 
 @dataclass
@@ -934,6 +944,9 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
             continue
         left = re.sub(r"(?:,\s*|\s+)(?:presented|given|delivered|led|moderated|a talk|talk)\s*$", "", left, flags=re.I)
         p, s = _people_strict(right.rstrip(" .。"), linked)
+        if s < 1.5 and right.strip() in linked and _LINKED_FULL_NAME.fullmatch(right.strip()):
+            # "by [Adam Keys](profile)": a linked full name, though its last word is a noun
+            p, s = People([right.strip()], [], []), 1.5
         sentence = text.rstrip().endswith((".", "。"))  # "… for those who come by bus."
         if (s >= 1.5 or (s >= 1.0 and not sentence)) and left.strip():
             cands.append(_Cand(left, p, s + 0.25, "by"))
@@ -1294,6 +1307,12 @@ def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None 
     people = best.people
     resource_only = best.title is not None and title is None and bool(
         _RESOURCE_WORD.fullmatch(_WS.sub(" ", best.title).strip(" -–—:：")))
+    if title and len(links) >= 2:
+        # "[Talk](deck) and [Bonus slides](deck2)": one talk, its title the first link's
+        texts = {_WS.sub(" ", t).strip() for t, _ in links}
+        two = re.fullmatch(r"(?P<a>.+?)\s+(?:and|&|＆)\s+(?P<b>.+)", title)
+        if two and two.group("a") in texts and two.group("b") in texts:
+            title = two.group("a")
     if title and (people.speakers or people.handles) and _TYPE_ONLY.fullmatch(title):
         prefix = " ".join(x for x in (prefix, title) if x)  # "Keynote - Jane Doe": an untitled slot
         title = None

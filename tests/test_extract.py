@@ -279,3 +279,24 @@ def test_parse_report_untitled_keynote_slot_after_a_time_and_length() -> None:
             "* 10:00 a.m. (40m) [Quiet Queues](https://speakerdeck.com/x/q) by [Bo Chan](https://twitter.com/bo)\n")
     assert [(t, s) for t, s, _ in _talks(text)] == [("Keynote (Ann Lee)", ["Ann Lee"]),
                                                      ("Quiet Queues", ["Bo Chan"])]
+
+
+def test_parse_report_event_page_sections_and_bios_are_not_talks() -> None:
+    text = ("# Widget Summit 2030 Workshop\n\n## Testing Widgets Together\n\n### Description\n\n"
+            "A long paragraph about why the centres meet and what they hope to do next year.\n\n"
+            "### When & Where\n\n- *Date:* some day\n- *Location:* a room\n\n### Agenda\n\n"
+            "* Lightning talks\n  * Acme: Ann Lee, Bo Chan\n\n### Speakers & Panelists\n\n"
+            "#### Ann Lee (Acme)\nAnn Lee is an engineer at Acme who tests widgets.\n\n"
+            "#### Bo Chan (Acme)\nBo Chan builds test harnesses.\n\n### Moderators\n\n"
+            "#### Cy Dale (Initech)\nCy Dale runs the working group.\n")
+    titles = [t for t, _, _ in _talks(text)]
+    assert not {"Description", "When & Where", "Speakers & Panelists", "Moderators",
+                "Ann Lee (Acme)", "Cy Dale (Initech)"} & set(titles)
+
+
+def test_parse_report_closing_sections_are_not_talks() -> None:
+    text = ("# 勉強会を開催しました\n\n## 入門セッション\n\n最初のセッションでは基本を説明しました。\n\n"
+            "## 豪華な顔ぶれによるLT\n\n五本の発表がありました。\n\n## 今後について\n\n次も開きます。\n\n"
+            "## One more thing..\n\n録画もあります。\n\n## 全体的に\n\n楽しかった。\n\n"
+            "## リンク集\n\n- [勉強会に行ってきた - someone](https://example.org/blog/1)\n")
+    assert [t for t, _, _ in _talks(text)] == ["入門セッション"]

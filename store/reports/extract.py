@@ -19,7 +19,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from store.reports.blocks import Block
-from store.reports.headings import _DAY_MARKER, _NON_TALK
+from store.reports.headings import _DAY_MARKER, _NON_TALK, _REPORT_SUFFIX
 from store.reports.talkline import (
     DECORATION,
     ROOM_CODE,
@@ -35,7 +35,7 @@ NOISE = re.compile(
     r"交流会|乾杯|撤収|片付け|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
     r"arrive|arrival|doors open|registration|raffle|giveaway|thanks?\b|thank you|sponsored by|"
     r"wrap[- ]?up|social|afterparty|after party|pub|beer|q ?& ?a$|まとめ$|感想$|所感$|おわりに$|"
-    r"はじめに$|最後に$|目次$|参考$|告知$|次回|質疑応答|質疑|hallway|"
+    r"はじめに$|最後に$|目次$|参考$|告知$|次回|質疑応答|質疑|hallway|(?:本会|イベント|勉強会)?終了$|"
     r"(?:発表|講演|登壇|セッション|トーク|内容|プログラム|program(?:me)?)$|.{0,8}感想$|お知らせ|関連リンク|リンク$|資料リンク|スライド$|動画$|"
     r"contents$|table of contents$|agenda$|schedule$|timetable$|タイムテーブル$|"
     r"about( us)?$|contact$|license$|contributing$|organi[sz]ers$|sponsors?$|links?$|"
@@ -627,13 +627,16 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
                 continue
             noted = [c for c in members if c.title and not _SECTION.match(c.title)
                      and sum(1 for b in c.body if b.kind in ("item", "line", "code")) >= 1]
-            if len(noted) >= 2 and len(noted) > len(best_level):
+            # one heading among sections that name the report's parts ("Summary", "今後について")
+            sections = sum(1 for c in members if c.title and _SECTION.match(c.title))
+            if (len(noted) >= 2 or (noted and sections >= 2)) and len(noted) > len(best_level):
                 best_level = noted
         chosen = best_level
     if not chosen:
         # A report of one talk: its one sure talk line (a slot, a title and a speaker).
-        best = max((c for c in cands if c.has_people and c.title), key=lambda c: c.evidence,
-                   default=None)
+        # (not a link to someone's write-up: "… に行ってきた - name", "… recap")
+        best = max((c for c in cands if c.has_people and c.title
+                    and not _REPORT_SUFFIX.search(c.title)), key=lambda c: c.evidence, default=None)
         if best is not None and best.evidence >= 0.6 and len(best.title or "") <= 150:
             chosen = [best]
     chosen = _split_slots(_nest(chosen), cands)

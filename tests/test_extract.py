@@ -300,3 +300,13 @@ def test_parse_report_closing_sections_are_not_talks() -> None:
             "## One more thing..\n\n録画もあります。\n\n## 全体的に\n\n楽しかった。\n\n"
             "## リンク集\n\n- [勉強会に行ってきた - someone](https://example.org/blog/1)\n")
     assert [t for t, _, _ in _talks(text)] == ["入門セッション"]
+
+
+def test_parse_report_presentation_headings_name_their_speakers_after_the_topic() -> None:
+    text = ("# Nov 3 2031\n\n### Presentation 1: Tiny-DB: Ann Lee, Bo Chan, Cy Dale\n\n"
+            "* **Talk**: Tiny-DB: a week with B-trees\n* **Description**: notes on the build.\n\n"
+            "### Presentation 2: Queues: [Dee Park](https://github.com/deepark)\n\n"
+            "* **Talk**: Why queues back up\n* **Description**: more notes.\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [
+        ("Tiny-DB: a week with B-trees", ["Ann Lee", "Bo Chan", "Cy Dale"]),
+        ("Why queues back up", ["Dee Park"])]

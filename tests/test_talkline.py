@@ -700,3 +700,13 @@ def test_durations_emphasis_and_bonus_decks_are_not_the_title(raw: str, title: s
                                                               speakers: list[str]) -> None:
     line = parse_talk_line(raw)
     assert (line.title, line.speakers) == (title, speakers)
+
+
+@pytest.mark.parametrize(("raw", "title", "speakers"), [
+    ("Presentation 1: Tiny-DB: Ann Lee, Bo Chan, Cy Dale", "Tiny-DB", ["Ann Lee", "Bo Chan", "Cy Dale"]),
+    ("Presentation 2: Queues: [Dee Park](https://github.com/deepark)", "Queues", ["Dee Park"]),
+    ("Rust: Deep Dive", "Rust: Deep Dive", []),
+])
+def test_label_topic_colon_people(raw: str, title: str, speakers: list[str]) -> None:
+    line = parse_talk_line(raw)
+    assert (line.title, line.speakers) == (title, speakers)

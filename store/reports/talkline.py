@@ -696,7 +696,7 @@ _PREFIXES = [
     re.compile(
         r"^(?:(?:招待|基調|特別|記念)講演|注目セッション|キーノート|ライトニングトーク|スポンサー(?:セッション|LT|トーク)|"
         r"(?:opening |closing |day \d )?keynote(?: talk| speech)?|lightning talks?|invited talk|"
-        r"sponsor(?:ed)? (?:session|talk|lt)|LT|セッション|session|talk|発表|講演|枠|パネル(?:ディスカッション)?|"
+        r"sponsor(?:ed)? (?:session|talk|lt)|LT|セッション|session|talk|presentation|発表|講演|枠|パネル(?:ディスカッション)?|"
         r"panel(?: discussion)?|workshop|ワークショップ|ハンズオン)"
         r"\s*(?:#?\d{1,2}|[A-Z](?=\s*[:：]))?\s*(?:[:：]\s*|(?=[「『“\"])|\s+[-–—―]\s+)", re.I),
     re.compile(r"^(?:LT|lightning talk)(?:\s*\d{1,2})?\s+(?=\S)(?!\d)" + _LT_WORD, re.I),
@@ -733,6 +733,7 @@ def _strip_prefix(s: str) -> tuple[str, str | None]:
 _DASH = re.compile(r"\s+(?:--?|–|—|―|－|‐|ー{1,2}|[|｜])\s+|\s+[―—]\s*|\s*[―]\s+")
 _COLON_R = re.compile(r"\s+[:：]\s+|\s*：\s*")
 _SLASH = re.compile(r"\s+[/／]\s+")
+_PLAIN_COLON = re.compile(r"(?<=\S)[:：]\s+")
 _FW_SLASH = re.compile(r"\s*／\s*")
 _QUOTES = {"「": "」", "『": "』", "“": "”", '"': '"', "‘": "’", "《": "》", "【": "】"}
 
@@ -979,6 +980,14 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
         spaced = bool(re.search(r"\s[:：]\s+" + re.escape(parts[-1]) + "$", text))
         if s >= 1.5 or (s >= 1.0 and spaced and len(text) - len(parts[-1]) > 10):
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" :："), p, s, "colon-end"))
+    else:
+        # "Topic: Ann Lee, Bo Chan" / "Topic: [Ann Lee](profile)": a plain colon before people,
+        # when they are several or linked (one unlinked pair of words may be a subtitle)
+        parts = _split_top(text, _PLAIN_COLON)
+        if len(parts) >= 2 and len(parts[-1]) <= 200:
+            p, s = _people_strict(parts[-1], linked)
+            if s >= 1.5 and (len(p.speakers) >= 2 or parts[-1].strip() in linked):
+                cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" :："), p, s, "colon-end"))
     # Title / Speaker
     parts = _split_top(text, _SLASH)
     if len(parts) >= 2:
@@ -1339,7 +1348,7 @@ def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None 
     elif url:
         evidence += 0.05
     if prefix and (_TIME_ANY.search(prefix) or ROOM_CODE.match(prefix)
-                   or re.search(r"[\[【]|コマ|keynote|基調|LT|session|講演|talk", prefix, re.I)):
+                   or re.search(r"[\[【]|コマ|keynote|基調|LT|session|presentation|講演|talk", prefix, re.I)):
         evidence += 0.2
     if title:
         if 4 <= len(title) <= 120:

@@ -310,3 +310,12 @@ def test_parse_report_presentation_headings_name_their_speakers_after_the_topic(
     assert [(t, s) for t, s, _ in _talks(text)] == [
         ("Tiny-DB: a week with B-trees", ["Ann Lee", "Bo Chan", "Cy Dale"]),
         ("Why queues back up", ["Dee Park"])]
+
+
+def test_parse_report_people_items_under_a_lightning_talks_item() -> None:
+    text = ("# Widget Workshop\n\n### Agenda\n\n* Welcome: 5 mins\n* Lightning talks: 10 minutes each\n"
+            "  * ACME: Ann Lee\n  * University of Nowhere: Bo Chan, Cy Dale\n"
+            "* Panel: 30 mins\n  * ACME, Initech, Globex.\n* Wrap up\n  * Next steps\n")
+    assert _talks(text) == [("Lightning talks (Ann Lee)", ["Ann Lee"], ["ACME"]),
+                            ("Lightning talks (Bo Chan / Cy Dale)", ["Bo Chan", "Cy Dale"],
+                             ["University of Nowhere"])]

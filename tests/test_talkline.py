@@ -710,3 +710,14 @@ def test_durations_emphasis_and_bonus_decks_are_not_the_title(raw: str, title: s
 def test_label_topic_colon_people(raw: str, title: str, speakers: list[str]) -> None:
     line = parse_talk_line(raw)
     assert (line.title, line.speakers) == (title, speakers)
+
+
+@pytest.mark.parametrize(("raw", "speakers", "orgs", "title"), [
+    ("ACME: Ann Lee", ["Ann Lee"], ["ACME"], None),
+    ("University of Nowhere: Bo Chan, Cy Dale", ["Bo Chan", "Cy Dale"], ["University of Nowhere"], None),
+    ("API: Best Practices", [], [], "API: Best Practices"),
+])
+def test_organisation_colon_people(raw: str, speakers: list[str], orgs: list[str],
+                                   title: str | None) -> None:
+    line = parse_talk_line(raw)
+    assert (line.speakers, line.orgs, line.title) == (speakers, orgs, title)

@@ -492,6 +492,7 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     out: list[Candidate] = []
     grids: dict[int, list[Block]] = {}
     listing = False  # inside a list of attended talks
+    kind_at: dict[int, str | None] = {}  # the slot kind ("Lightning talks:") of the last item per depth
     skip_to = -1  # a section about the next meeting: its talks are not this event's
     for i, b in enumerate(blocks):
         if i < skip_to:
@@ -534,6 +535,13 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
                       and not _SENTENCE_END.search(b.text) and len(b.text) <= 120)
             key = ("listed", b.depth) if listed else (b.kind, b.level, b.depth)
             c = Candidate(b, talk_line(b.raw), key)
+            if b.kind == "item":
+                parent = kind_at.get(b.depth - 1) if b.depth > 1 else None
+                if parent and c.title is None and c.has_people and not c.line.prefix:
+                    # "- Lightning talks:" over "  - Org: Name": each a talk of that slot
+                    c.line.prefix = parent
+                prefix = c.line.prefix
+                kind_at[b.depth] = prefix if prefix and _KIND_PREFIX.search(prefix) else None
             c.body = _owned(blocks, i)
             _enrich(c)
             if b.kind == "heading" and not c.has_people:

@@ -733,6 +733,7 @@ def _strip_prefix(s: str) -> tuple[str, str | None]:
 _DASH = re.compile(r"\s+(?:--?|–|—|―|－|‐|ー{1,2}|[|｜])\s+|\s+[―—]\s*|\s*[―]\s+")
 _COLON_R = re.compile(r"\s+[:：]\s+|\s*：\s*")
 _SLASH = re.compile(r"\s+[/／]\s+")
+_ORG_COLON_PEOPLE = re.compile(r"^(?P<org>[A-Z][\w&.\- ]{1,40}?)\s*:\s+(?P<who>[^:：]{3,200})$")
 _PLAIN_COLON = re.compile(r"(?<=\S)[:：]\s+")
 _FW_SLASH = re.compile(r"\s*／\s*")
 _QUOTES = {"「": "」", "『": "』", "“": "”", '"': '"', "‘": "’", "《": "》", "【": "】"}
@@ -1282,6 +1283,13 @@ def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None 
         return sub
 
     linked = {t for t, _ in links}
+    m = _ORG_COLON_PEOPLE.match(text)
+    if m and people_only and not nested and (re.fullmatch(r"[A-Z]{2,6}", m.group("org"))
+                                             or _ORG_WORD.search(m.group("org"))):
+        # "LANL: Ann Lee", "University of X: Ann Lee, Bo Chan": the people of an organisation
+        p, s = _people_strict(m.group("who"), linked)
+        if s >= 1.5 and p.speakers and not p.orgs:
+            return TalkLine(None, p.speakers, p.handles, [m.group("org")], None, prefix, 0.5)
     m = re.match(r"^(?:by|presented by|speakers?|presenters?)\s+(?=\S)", text, re.I)
     if m:
         p, s = _people_strict(text[m.end():], linked)

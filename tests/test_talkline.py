@@ -721,3 +721,11 @@ def test_organisation_colon_people(raw: str, speakers: list[str], orgs: list[str
                                    title: str | None) -> None:
     line = parse_talk_line(raw)
     assert (line.speakers, line.orgs, line.title) == (speakers, orgs, title)
+
+
+@pytest.mark.parametrize(("raw", "title"), [
+    ("[AB-4 小さく始める監視 – 現場の話 –](https://example.org/#AB-4)", "小さく始める監視 – 現場の話 –"),
+    ("Shipping small –", "Shipping small"),
+])
+def test_a_closing_dash_pair_stays_a_dangling_dash_goes(raw: str, title: str) -> None:
+    assert parse_talk_line(raw).title == title

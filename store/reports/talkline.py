@@ -771,7 +771,10 @@ _LANGUAGE_NOTE = re.compile(
 def _tidy_title(s: str) -> str | None:
     s = _WS.sub(" ", s).strip()
     s = _LANGUAGE_NOTE.sub("", s)
-    s = re.sub(r"\s+[-–—―|｜/]+\s*$", "", s)
+    m = re.search(r"\s+([-–—―|｜/]+)\s*$", s)
+    if m and not (m.group(1) in "–—―" and f" {m.group(1)} " in s[:m.start()]):
+        # a dangling separator goes; "Title – subtitle –" closes its subtitle and stays
+        s = s[:m.start()]
     s = re.sub(r"^[\s\-–—―:：,、|｜]+", "", s)
     s = s.rstrip(" :：,、|｜").strip()
     s = re.sub(r"^\*+(?=\S)", "", s)

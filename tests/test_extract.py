@@ -244,6 +244,7 @@ def test_parse_report_decorated_lines_over_their_slide_urls_are_talks() -> None:
     text = ("# 秋のカンファレンス参加記\n\n## 1日目\n\n午後から参加しました。\n\n"
             "◆型で守る設定ファイル\nhttps://speakerdeck.com/example/typed-config\n\n"
             "とても参考になりました。\n\n◆質疑応答メモ\n\n質問がたくさん出ていました。\n\n"
+            "◆二次会の様子\nhttps://twitter.com/someone/status/123456\n\n"
             "◆LT大会\n\nどれも勢いがありました。\n\n"
             "◆小さく始めるオブザーバビリティ\nhttps://example.org/proposal/1234\n"
             "資料は見つかりませんでした。\n\n"

@@ -64,6 +64,9 @@ _ORG = re.compile(r"^(?:" + _ORG_WORDS + r")\s*[:：]\s*(?P<v>.+)$", re.I)
 _LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
 _LINK_LABEL = re.compile(r"^[\W]{0,3}(?:" + _LINK_WORDS + r")\s*[:：]", re.I)
 _URL_IN = re.compile(r"https?://[^\s<>()\"'（）「」]+")
+# A post on a social network: what someone said about it, not a talk's own link.
+_POST_URL = re.compile(r"(?:twitter\.com|x\.com|facebook\.com|threads\.net|bsky\.app)/.{0,80}"
+                       r"(?:/status/|/posts?/)", re.I)
 _BARE_URL = re.compile(r"<?https?://[^\s<>\"'（）「」]{1,2000}>?")
 # Lines that describe the talk above them: never talks of their own.
 _ATTRIBUTE = re.compile(
@@ -314,7 +317,8 @@ def _enrich(c: Candidate) -> None:
                     c.used.add(b.index)
                     break
     if (c.block.kind == "line" and line.title and line.prefix and DECORATION.match(line.prefix)
-            and c.body and c.body[0].continued and _BARE_URL.fullmatch(c.body[0].text.strip())):
+            and c.body and c.body[0].continued and _BARE_URL.fullmatch(c.body[0].text.strip())
+            and not _POST_URL.search(c.body[0].text)):
         # "■Title" over its slides' URL, written as a heading would be: a talk line.
         line.url = line.url or c.body[0].text.strip().strip("<>")
         c.used.add(c.body[0].index)

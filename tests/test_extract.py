@@ -353,3 +353,85 @@ def test_parse_report_speaker_column_keeps_a_group_at_the_end_of_the_title_cell(
             "| Mary Jones | 組込みで Zig を試す(Beta) |\n| Omar Reyes (Initech) | 比較の話 |\n")
     assert _talks(text) == [("組込みで Zig を試す(Beta)", ["Mary Jones"], []),
                             ("比較の話", ["Omar Reyes"], ["Initech"])]
+
+
+def test_parse_report_decorated_lines_over_their_slide_urls_are_talks() -> None:
+    text = ("# 秋のカンファレンス参加記\n\n## 1日目\n\n午後から参加しました。\n\n"
+            "◆型で守る設定ファイル\nhttps://speakerdeck.com/example/typed-config\n\n"
+            "とても参考になりました。\n\n◆質疑応答メモ\n\n質問がたくさん出ていました。\n\n"
+            "◆二次会の様子\nhttps://twitter.com/someone/status/123456\n\n"
+            "◆LT大会\n\nどれも勢いがありました。\n\n"
+            "◆小さく始めるオブザーバビリティ\nhttps://example.org/proposal/1234\n"
+            "資料は見つかりませんでした。\n\n"
+            "LT 会を横目に、友人とコードを書いていました。\n")
+    assert [t for t, _, _ in _talks(text)] == ["型で守る設定ファイル", "小さく始めるオブザーバビリティ"]
+
+
+def test_parse_report_setext_headings_with_room_codes_over_note_headings() -> None:
+    text = ("# 春の勉強会に行ってきた\n\n午後から参加しました。\n\n"
+            "A-1 型システムの歩き方\n---\n\n佐々木さんのセッション。\n\n### まとめ\n\n+ 型は大事\n\n"
+            "### 感想メモ\n\n面白かった。\n\n"
+            "B2-3 B2-3 小さな言語を作る\n-----\n\n内容が濃かった。\n\n### 実装\n\n+ パーサ\n\n"
+            "### 質問\n\n+ 速度は？\n\nC-4 [BOF] 読書会の続け方\n----\n\nみんなで話した。\n")
+    report = parse_report(text, source="r.md")
+    assert [(t.title, t.session_code) for t in report.talks] == [
+        ("型システムの歩き方", "A-1"), ("小さな言語を作る", "B2-3"), ("読書会の続け方", "C-4")]
+    assert report.talks[0].speakers == ["佐々木"]
+
+
+def test_parse_report_list_of_links_with_room_codes() -> None:
+    text = ("## 聞いたセッション\n\n"
+            "* [keynote-1 基調講演1: 「言語は止まらない」](http://example.org/p#keynote-1)\n"
+            "* [CD-2 Caching for everyone[通訳あり]](http://example.org/p#CD-2)\n"
+            "* [CD-3「小さく始める監視」(仮)](http://example.org/p#CD-3)\n")
+    report = parse_report(text, source="r.md")
+    assert [(t.title, t.session_code) for t in report.talks] == [
+        ("言語は止まらない", "keynote-1"), ("Caching for everyone", "CD-2"),
+        ("小さく始める監視", "CD-3")]
+
+
+def test_parse_report_untitled_keynote_slot_after_a_time_and_length() -> None:
+    text = ("## Day 1\n\n* 9:00 a.m. (50m) _Keynote_ by [Ann Lee](https://twitter.com/ann)\n"
+            "* 10:00 a.m. (40m) [Quiet Queues](https://speakerdeck.com/x/q) by [Bo Chan](https://twitter.com/bo)\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [("Keynote (Ann Lee)", ["Ann Lee"]),
+                                                     ("Quiet Queues", ["Bo Chan"])]
+
+
+def test_parse_report_event_page_sections_and_bios_are_not_talks() -> None:
+    text = ("# Widget Summit 2030 Workshop\n\n## Testing Widgets Together\n\n### Description\n\n"
+            "A long paragraph about why the centres meet and what they hope to do next year.\n\n"
+            "### When & Where\n\n- *Date:* some day\n- *Location:* a room\n\n### Agenda\n\n"
+            "* Lightning talks\n  * Acme: Ann Lee, Bo Chan\n\n### Speakers & Panelists\n\n"
+            "#### Ann Lee (Acme)\nAnn Lee is an engineer at Acme who tests widgets.\n\n"
+            "#### Bo Chan (Acme)\nBo Chan builds test harnesses.\n\n### Moderators\n\n"
+            "#### Cy Dale (Initech)\nCy Dale runs the working group.\n")
+    titles = [t for t, _, _ in _talks(text)]
+    assert not {"Description", "When & Where", "Speakers & Panelists", "Moderators",
+                "Ann Lee (Acme)", "Cy Dale (Initech)"} & set(titles)
+
+
+def test_parse_report_closing_sections_are_not_talks() -> None:
+    text = ("# 勉強会を開催しました\n\n## 入門セッション\n\n最初のセッションでは基本を説明しました。\n\n"
+            "## 豪華な顔ぶれによるLT\n\n五本の発表がありました。\n\n## 今後について\n\n次も開きます。\n\n"
+            "## One more thing..\n\n録画もあります。\n\n## 全体的に\n\n楽しかった。\n\n"
+            "## リンク集\n\n- [勉強会に行ってきた - someone](https://example.org/blog/1)\n")
+    assert [t for t, _, _ in _talks(text)] == ["入門セッション"]
+
+
+def test_parse_report_presentation_headings_name_their_speakers_after_the_topic() -> None:
+    text = ("# Nov 3 2031\n\n### Presentation 1: Tiny-DB: Ann Lee, Bo Chan, Cy Dale\n\n"
+            "* **Talk**: Tiny-DB: a week with B-trees\n* **Description**: notes on the build.\n\n"
+            "### Presentation 2: Queues: [Dee Park](https://github.com/deepark)\n\n"
+            "* **Talk**: Why queues back up\n* **Description**: more notes.\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [
+        ("Tiny-DB: a week with B-trees", ["Ann Lee", "Bo Chan", "Cy Dale"]),
+        ("Why queues back up", ["Dee Park"])]
+
+
+def test_parse_report_people_items_under_a_lightning_talks_item() -> None:
+    text = ("# Widget Workshop\n\n### Agenda\n\n* Welcome: 5 mins\n* Lightning talks: 10 minutes each\n"
+            "  * ACME: Ann Lee\n  * University of Nowhere: Bo Chan, Cy Dale\n"
+            "* Panel: 30 mins\n  * ACME, Initech, Globex.\n* Wrap up\n  * Next steps\n")
+    assert _talks(text) == [("Lightning talks (Ann Lee)", ["Ann Lee"], ["ACME"]),
+                            ("Lightning talks (Bo Chan / Cy Dale)", ["Bo Chan", "Cy Dale"],
+                             ["University of Nowhere"])]

@@ -675,3 +675,69 @@ def test_parse_talk_line_one_word_name_after_by_only_with_a_title_first_hint() -
     assert _tl("Build system tour by Kavi").speakers == []
     hinted = parse_talk_line("Build system tour by Kavi", order="title_first")
     assert (hinted.title, hinted.speakers) == ("Build system tour", ["Kavi"])
+
+
+@pytest.mark.parametrize(("raw", "title", "prefix"), [
+    ("LT 大会（4本）", "LT 大会（4本）", None),
+    ("LT 会の様子を見ていました。", "LT 会の様子を見ていました。", None),
+    ("LT 2 日目", "LT 2 日目", None),
+    ("LT 型で守る設定 / 山田太郎", "型で守る設定", "LT"),
+])
+def test_lt_inside_a_word_is_not_a_slot_prefix(raw: str, title: str, prefix: str | None) -> None:
+    line = parse_talk_line(raw)
+    assert (line.title, line.prefix) == (title, prefix)
+
+
+@pytest.mark.parametrize(("raw", "title", "prefix"), [
+    ("H-1 型で守る設定", "型で守る設定", "H-1"),
+    ("R5-3 R5-3 Streams in practice", "Streams in practice", "R5-3 R5-3"),
+    ("keynote-2 基調講演2: The road ahead", "The road ahead", "keynote-2 基調講演2:"),
+    ("GPT-4 で遊ぶ", "GPT-4 で遊ぶ", None),
+    ("[AB-4 Caching[in English]](https://example.org/#AB-4)", "Caching", "AB-4"),
+])
+def test_room_codes_are_prefixes(raw: str, title: str, prefix: str | None) -> None:
+    line = parse_talk_line(raw)
+    assert (line.title, line.prefix) == (title, prefix)
+
+
+@pytest.mark.parametrize(("raw", "title", "speakers"), [
+    ("10:15 a.m. (40m) [Shipping on Fridays](https://speakerdeck.com/x/fri) by [Ann Lee](https://twitter.com/ann)",
+     "Shipping on Fridays", ["Ann Lee"]),
+    ("_snake_case_tool_ by [Bo Chan](https://twitter.com/bo)", "snake_case_tool", ["Bo Chan"]),
+    ("[Go Slow](https://speakerdeck.com/x/slow) and [Extra Slides](https://speakerdeck.com/x/extra) "
+     "by [Cy Bridges](https://twitter.com/cy)", "Go Slow", ["Cy Bridges"]),
+    ("2:00 p.m. [30 min] 7 Habits of Tiny Services - Dee Park", "7 Habits of Tiny Services", ["Dee Park"]),
+])
+def test_durations_emphasis_and_bonus_decks_are_not_the_title(raw: str, title: str,
+                                                              speakers: list[str]) -> None:
+    line = parse_talk_line(raw)
+    assert (line.title, line.speakers) == (title, speakers)
+
+
+@pytest.mark.parametrize(("raw", "title", "speakers"), [
+    ("Presentation 1: Tiny-DB: Ann Lee, Bo Chan, Cy Dale", "Tiny-DB", ["Ann Lee", "Bo Chan", "Cy Dale"]),
+    ("Presentation 2: Queues: [Dee Park](https://github.com/deepark)", "Queues", ["Dee Park"]),
+    ("Rust: Deep Dive", "Rust: Deep Dive", []),
+])
+def test_label_topic_colon_people(raw: str, title: str, speakers: list[str]) -> None:
+    line = parse_talk_line(raw)
+    assert (line.title, line.speakers) == (title, speakers)
+
+
+@pytest.mark.parametrize(("raw", "speakers", "orgs", "title"), [
+    ("ACME: Ann Lee", ["Ann Lee"], ["ACME"], None),
+    ("University of Nowhere: Bo Chan, Cy Dale", ["Bo Chan", "Cy Dale"], ["University of Nowhere"], None),
+    ("API: Best Practices", [], [], "API: Best Practices"),
+])
+def test_organisation_colon_people(raw: str, speakers: list[str], orgs: list[str],
+                                   title: str | None) -> None:
+    line = parse_talk_line(raw)
+    assert (line.speakers, line.orgs, line.title) == (speakers, orgs, title)
+
+
+@pytest.mark.parametrize(("raw", "title"), [
+    ("[AB-4 小さく始める監視 – 現場の話 –](https://example.org/#AB-4)", "小さく始める監視 – 現場の話 –"),
+    ("Shipping small –", "Shipping small"),
+])
+def test_a_closing_dash_pair_stays_a_dangling_dash_goes(raw: str, title: str) -> None:
+    assert parse_talk_line(raw).title == title

@@ -18,6 +18,7 @@ from store.reports.blocks import Block, read_markdown
 from store.reports.canonical import is_canonical, parse_canonical
 from store.reports.events import date_in, guess_event
 from store.reports.extract import (
+    _KIND_PREFIX,
     Candidate,
     bio_orgs,
     candidates,
@@ -40,6 +41,7 @@ from store.reports.headings import (
     split_heading,
     summarise,
 )
+from store.reports.talkline import ROOM_CODE
 
 # The date one short text states; the name the first version exported.
 find_date = date_in
@@ -161,8 +163,11 @@ def _notes(body: list[Block]) -> str:
 
 def _session_code(prefix: str | None) -> str | None:
     """The room code or LT/Keynote slot a talk line's prefix names, read as the heading
-    reader reads a heading's."""
-    return _strip_codes(f"{prefix.strip()} x")[1] if prefix and prefix.strip() else None
+    reader reads a heading's; a bare room code ("H-1", "keynote-2") first."""
+    if not prefix or not prefix.strip():
+        return None
+    m = ROOM_CODE.match(prefix.strip())
+    return m.group(0) if m else _strip_codes(f"{prefix.strip()} x")[1]
 
 
 # "Title (Main Hall)": the room, not part of the title
@@ -176,7 +181,11 @@ def _talk(c: Candidate) -> ParsedTalk:
     if not title:
         # An untitled slot ("**Keynote** - Name"): the slot's kind and who gave it.
         names = " / ".join(line.speakers + line.handles)
-        kind = re.sub(r"[\W_]+$", "", line.prefix or "").strip(" *-–—:：")
+        kind = line.prefix or ""
+        m = _KIND_PREFIX.search(kind)
+        if m:
+            kind = kind[m.start():]  # "9:15 (50m) Keynote": the kind, not its time
+        kind = re.sub(r"[\W_]+$", "", kind).strip(" *-–—:：")
         title = f"{kind} ({names})" if kind else names
     notes = _notes([b for b in c.body if b.index not in c.used])
     speakers = list(line.speakers)

@@ -19,8 +19,10 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from store.reports.blocks import Block
-from store.reports.headings import _DAY_MARKER, _NON_TALK
+from store.reports.headings import _DAY_MARKER, _NON_TALK, _REPORT_SUFFIX
 from store.reports.talkline import (
+    DECORATION,
+    ROOM_CODE,
     TalkLine,
     clean_inline,
     looks_like_person,
@@ -34,7 +36,7 @@ NOISE = re.compile(
     r"交流会|乾杯|撤収|片付け|(?:本会|本編|イベント)?終了$|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
     r"arrive|arrival|doors open|registration|raffle|giveaway|thanks?\b|thank you|sponsored by|"
     r"wrap[- ]?up|social|afterparty|after party|pub|beer|q ?& ?a$|まとめ$|感想$|所感$|おわりに$|"
-    r"はじめに$|最後に$|目次$|参考$|告知$|次回|質疑応答|質疑|hallway|"
+    r"はじめに$|最後に$|目次$|参考$|告知$|次回|質疑応答|質疑|hallway|(?:本会|イベント|勉強会)?終了$|"
     r"(?:発表|講演|登壇|セッション|トーク|内容|プログラム|program(?:me)?)$|.{0,8}感想$|お知らせ|関連リンク|リンク$|資料リンク|スライド$|動画$|"
     r"contents$|table of contents$|agenda$|schedule$|timetable$|タイムテーブル$|"
     r"about( us)?$|contact$|license$|contributing$|organi[sz]ers$|sponsors?$|links?$|"
@@ -63,6 +65,10 @@ _ORG = re.compile(r"^(?:" + _ORG_WORDS + r")\s*[:：]\s*(?P<v>.+)$", re.I)
 _LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
 _LINK_LABEL = re.compile(r"^[\W]{0,3}(?:" + _LINK_WORDS + r")\s*[:：]", re.I)
 _URL_IN = re.compile(r"https?://[^\s<>()\"'（）「」]+")
+# A post on a social network: what someone said about it, not a talk's own link.
+_POST_URL = re.compile(r"(?:twitter\.com|x\.com|facebook\.com|threads\.net|bsky\.app)/.{0,80}"
+                       r"(?:/status/|/posts?/)", re.I)
+_BARE_URL = re.compile(r"<?https?://[^\s<>\"'（）「」]{1,2000}>?")
 # Lines that describe the talk above them: never talks of their own.
 _ATTRIBUTE = re.compile(
     r"^[\W]{0,3}(?:" + _WHO_WORDS + "|" + _ORG_WORDS + "|" + _LINK_WORDS + r"|link|url|"
@@ -125,6 +131,7 @@ class Candidate:
     body: list[Block] = field(default_factory=list)
     evidence: float = 0.0
     labelled: bool = False
+    headed_link: bool = False  # "■Title" with its link alone on the paragraph's next line
     used: set[int] = field(default_factory=set)  # blocks read as this talk's attributes
 
     @property
@@ -332,6 +339,13 @@ def _enrich(c: Candidate) -> None:
                     line.url = url
                     c.used.add(b.index)
                     break
+    if (c.block.kind == "line" and line.title and line.prefix and DECORATION.match(line.prefix)
+            and c.body and c.body[0].continued and _BARE_URL.fullmatch(c.body[0].text.strip())
+            and not _POST_URL.search(c.body[0].text)):
+        # "■Title" over its slides' URL, written as a heading would be: a talk line.
+        line.url = line.url or c.body[0].text.strip().strip("<>")
+        c.used.add(c.body[0].index)
+        c.headed_link = True
     if org and not line.orgs:
         p = parse_people(org)
         line.orgs = p.orgs or [re.split(r",|、", org)[0].strip()]
@@ -467,6 +481,8 @@ def _evidence(c: Candidate) -> float:
         e += 0.15
     if line.prefix and _TIME.match(line.prefix):
         e += 0.15
+    if line.title and line.prefix and ROOM_CODE.match(line.prefix):
+        e = max(e, 0.5)  # "H-1 Title": a programme's room code names a talk
     return min(1.0, e)
 
 
@@ -504,6 +520,7 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     grids: dict[int, list[Block]] = {}
     by_rows: dict[int, int] = {}  # rows of a table whose free-text cell read "Title by Name"
     listing = False  # inside a list of attended talks
+    kind_at: dict[int, str | None] = {}  # the slot kind ("Lightning talks:") of the last item per depth
     skip_to = -1  # a section about the next meeting: its talks are not this event's
     for i, b in enumerate(blocks):
         if i < skip_to:
@@ -569,6 +586,13 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
                       and not _SENTENCE_END.search(b.text) and len(b.text) <= 120)
             key = ("listed", b.depth) if listed else (b.kind, b.level, b.depth)
             c = Candidate(b, talk_line(b.raw), key)
+            if b.kind == "item":
+                parent = kind_at.get(b.depth - 1) if b.depth > 1 else None
+                if parent and c.title is None and c.has_people and not c.line.prefix:
+                    # "- Lightning talks:" over "  - Org: Name": each a talk of that slot
+                    c.line.prefix = parent
+                prefix = c.line.prefix
+                kind_at[b.depth] = prefix if prefix and _KIND_PREFIX.search(prefix) else None
             c.body = _owned(blocks, i)
             _enrich(c)
             if b.kind == "heading" and not c.has_people:
@@ -664,7 +688,7 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         if c_kind(members) == "line" and len(strong) / n < 0.3 and mean < 0.3:
             # Prose lines stand alone: a talk line among them shows it by itself.
             sure = [c for c in members if (c.title or c.has_people) and (
-                (c.evidence >= 0.6 and c.has_people)
+                (c.evidence >= 0.6 and c.has_people) or c.headed_link
                 or (c.line.prefix and _KIND_PREFIX.search(c.line.prefix)))]
             if len(sure) >= 2:
                 chosen.extend(sure)
@@ -699,13 +723,16 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
                 continue
             noted = [c for c in members if c.title and not _SECTION.match(c.title)
                      and sum(1 for b in c.body if b.kind in ("item", "line", "code")) >= 1]
-            if len(noted) >= 2 and len(noted) > len(best_level):
+            # one heading among sections that name the report's parts ("Summary", "今後について")
+            sections = sum(1 for c in members if c.title and _SECTION.match(c.title))
+            if (len(noted) >= 2 or (noted and sections >= 2)) and len(noted) > len(best_level):
                 best_level = noted
         chosen = best_level
     if not chosen:
         # A report of one talk: its one sure talk line (a slot, a title and a speaker).
-        best = max((c for c in cands if c.has_people and c.title), key=lambda c: c.evidence,
-                   default=None)
+        # (not a link to someone's write-up: "… に行ってきた - name", "… recap")
+        best = max((c for c in cands if c.has_people and c.title
+                    and not _REPORT_SUFFIX.search(c.title)), key=lambda c: c.evidence, default=None)
         if best is not None and best.evidence >= 0.6 and len(best.title or "") <= 150:
             chosen = [best]
     chosen = _split_slots(_nest(chosen), cands)

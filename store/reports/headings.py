@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from store.reports.talkline import ROOM_CODE, parse_talk_line
+
 SUMMARY_MAX = 300
 # Bump when parsing changes what a report yields: every report is then imported again once.
 PARSER_VERSION = 2
@@ -93,11 +95,19 @@ _PLACEHOLDER = {"aa", "aaa", "a", "tbd", "tba", "todo", "wip", "-", "--", "---",
 # Section names that open a part of the report that is not a talk.
 _NON_TALK = re.compile(
     r"^(?:概要|はじめに|初めに|前置き|イベント概要|開催概要|まとめ|おわりに|終わりに|最後に|所感|感想|全体の感想|"
-    r"おまけ|余談|参考|参考資料|参考リンク|リンク|目次|もくじ|告知|宣伝|懇親会|その他|スポンサー(?:ブース)?|"
+    r"おまけ|余談|参考|参考資料|参考リンク|(?:関連)?リンク(?:集|一覧)?|関連記事|目次|もくじ|告知|宣伝|懇親会|その他|スポンサー(?:ブース)?|"
     r"一般セッション|セッション一覧|セッション|タイムテーブル|スライド(?:一覧|リンク)?|動画|資料|登壇資料|"
     r"以下、.*|overview|introduction|intro|summary|conclusion|agenda|timetable|schedule|links?|"
     r"references?|appendix|misc|others?|sponsors?|networking|party|懇親会.*|追記.*|更新履歴|"
-    r"table of contents|toc|contents|LT(?:枠|セッション)?|ライトニングトーク(?:枠)?|lightning talks?)"
+    r"table of contents|toc|contents|LT(?:枠|セッション)?|ライトニングトーク(?:枠)?|lightning talks?|"
+    # the event's logistics, the people on its page, its summary and its end
+    r"description|details|when\s*(?:&|and)\s*where|where\s*(?:&|and)\s*when|date\s*(?:&|and)\s*time|"
+    r"time\s*(?:&|and)\s*place|location|venue|registration|code of conduct|faq|"
+    r"(?:speakers?|panelists?|moderators?|hosts?|organi[sz]ers?)(?:\s*(?:&|and|,)\s*(?:speakers?|panelists?|"
+    r"moderators?|hosts?|organi[sz]ers?))*|(?:speaker )?bios?|about the speakers?|q\s*&\s*a(?: log| session)?|"
+    r"one more thing|今後について|今後の(?:予定|展望|活動)|全体的に|全体を通して|全体として|"
+    r"(?:本会|イベント|勉強会)?終了|閉会(?:の挨拶)?|"
+    r".{1,20}による(?:LT|ライトニングトーク)(?:大会)?)"
     r"\s*[:：]?\s*(?:[(（].*[)）])?\s*[…。.!！]*$", re.I)
 # Sections that end the last talk in reports whose talks carry session codes; there a
 # `まとめ` or `背景` heading is part of the talk, while impressions close it.
@@ -151,6 +161,9 @@ _FOOTER = re.compile(
     r"you may also like|more from .*|recommended|follow me on .*)$", re.I)
 
 
+_SETEXT = re.compile(r"^(?:={3,}|-{3,})$")
+
+
 def _to_lines(body: str) -> list[_Line]:
     out: list[_Line] = []
     in_code = False
@@ -170,6 +183,13 @@ def _to_lines(body: str) -> list[_Line]:
             continue
         if not stripped or any(p.match(stripped) for p in _CHROME):
             out.append(_Line("", 0, "blank", raw=raw))
+            continue
+        if (_SETEXT.match(stripped) and indent < 4 and out and out[-1].kind == "text"
+                and (len(out) == 1 or out[-2].kind in ("blank", "heading"))):
+            # "Title" over "-----" or "=====": a Markdown heading of level 2 or 1
+            prev = out.pop()
+            out.append(_Line(prev.text, prev.indent, "heading", 1 if stripped[0] == "=" else 2,
+                             prev.raw))
             continue
         m = _MD_HEADING.match(stripped)
         if m and m.group(2):
@@ -388,6 +408,9 @@ _PROSE_SPEAKER = [
     # "@handle さんによる発表" / "山田 太郎さんの発表"
     re.compile(r"(?P<name>@[A-Za-z0-9_\-]+|[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+){1,3}|"
                r"[\u3005\u4e00-\u9fff]{1,4}\s?[\u3005\u4e00-\u9fff\u3040-\u30ff]{1,4})\s*さん(?:による|の発表|から)"),
+    # "桜庭さんの…に関するセッション", "王子こと寺田さんのセッション" (a nickname, then the name)
+    re.compile(r"(?:^|(?<=[、。\s「」()（）])|(?<=こと))(?P<name>[\u3005\u4e00-\u9fff]{2,6}|(?:(?!こと)[\u3040-\u30ff]){2,8})"
+               r"\s*さん(?:の|による)[^。]{0,40}?(?:セッション|講演|発表|トーク)"),
 ]
 _NOT_NAME_KANJI = {"同", "両", "各", "彼", "本", "当", "前", "後"}
 
@@ -674,9 +697,14 @@ def _strip_codes(heading: str) -> tuple[str, str | None]:
     if m:
         heading = m.group(1)
     code = None
+    for _ in range(2):  # "H-2 H-2 Title": a room code, written twice at times
+        m = ROOM_CODE.match(heading)
+        if m and heading[m.end():].strip():
+            code = m.group(0)
+            heading = heading[m.end():].lstrip()
     m = _SESSION_CODE.match(heading)
     if m:
-        code = m.group(1) + (m.group(2) or "")
+        code = code or m.group(1) + (m.group(2) or "")
         heading = heading[m.end():]
     m = _LT_PREFIX.match(heading)
     if m and heading[m.end():].strip():
@@ -1135,11 +1163,36 @@ def _layout(fm: dict[str, object], body: str, source: str
     return event, pre, secs, markdown, lines
 
 
+# A section of the people on the event's page: its sub-headings are their bios.
+_PEOPLE_SECTION = re.compile(
+    r"^(?:(?:speakers?|panelists?|moderators?|hosts?|organi[sz]ers?)(?:\s*(?:&|and|,)\s*(?:speakers?|"
+    r"panelists?|moderators?|hosts?|organi[sz]ers?))*|(?:speaker )?bios?|about the speakers?|"
+    r"登壇者紹介|講師紹介|スピーカー紹介)\s*[:：]?$", re.I)
+
+
+def _without_bios(secs: list[_Section]) -> list[_Section]:
+    """Sections without the bios under a "Speakers" or "Moderators" heading: a sub-heading
+    there that names only a person ("Ann Lee (Widgetco)") is a bio, not a talk."""
+    out: list[_Section] = []
+    people_level = 0  # the level of the people section we are in, 0 outside one
+    for s in secs:
+        if people_level and s.level <= people_level:
+            people_level = 0
+        if s.level and _PEOPLE_SECTION.match(s.heading.strip()):
+            people_level = s.level
+        elif people_level and s.level > people_level:
+            line = parse_talk_line(s.heading)
+            if line.title is None and (line.speakers or line.handles):
+                continue
+        out.append(s)
+    return out
+
+
 def parse_sections(fm: dict[str, object], body: str, source: str = "") -> ParsedReport:
     """The event (its venue, URL, tags and the name the sections are told apart from) and
     the talks of a report whose talks are its headings, or bold lines and outline items
     standing for them; no talks when it has none. The event's name and day proper are the
     event finder's (events.py)."""
     event, pre, secs, markdown, lines = _layout(fm, body, source)
-    talks = _build_talks(pre, secs, markdown, lines, event.name)
+    talks = _build_talks(pre, _without_bios(secs), markdown, lines, event.name)
     return ParsedReport(event=event, talks=[t for t in talks if t.title])

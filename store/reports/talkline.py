@@ -86,7 +86,9 @@ _ACCOUNT = re.compile(r"_{0,2}[a-z][a-z0-9_\-]{1,30}")
 _ESC = re.compile(r"\\([\\`*_{}\[\]()#+\-.!&|<>\"'~=])")
 _PUA = 0xE000  # escaped characters live here while markup is read, then come back
 _IMG = re.compile(r"!\[[^\[\]]{0,300}\]\([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?\)")
-_MD_LINK = re.compile(r"\[([^\[\]]{0,300})\]\(([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?)\)")
+# The text may hold a bracketed note of its own: "[Title[通訳あり]](url)".
+_MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]{0,100}\](?!\())*)\]"
+                      r"\(([^()]{0,500}(?:\([^()]{0,200}\)[^()]{0,300})?)\)")
 _AUTOLINK = re.compile(r"<((?:https?:)?//[^<>\s]{1,500})>")
 _A_TAG = re.compile(r"<a\b([^<>]{0,1000})>(.{0,500}?)</a\s*>", re.I | re.S)
 _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
@@ -95,7 +97,8 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9\-]{0,20}(?:\s[^<>]{0,1000})?/?>")
 _CODE = re.compile(r"`([^`]{1,300})`")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)([^*_]{0,300}?\S)\1")
 _EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]{0,300}?[^\s*])\*(?![\w*])")
-_EM_UND = re.compile(r"(?<![\w_])_(?=[^\s_])([^_]{0,300}?[^\s_])_(?![\w_])")
+# Underscores inside a word do not end the emphasis: "_snake_case_name_" is "snake_case_name".
+_EM_UND = re.compile(r"(?<![\w_])_(?=[^\s_])((?:[^_]|(?<=[^\W_])_(?=[^\W_])){0,300}?[^\s_])_(?![\w_])")
 # Pronouns beside a name or handle ("@ann (she/her)"): about the person, never a title or org.
 _PRONOUNS = re.compile(r"\s*[(（]\s*(?:he|she|they|xe|ze|ey)\s*/\s*(?:him|her|them|they|she|he|his|hers|"
                        r"theirs|xem|zir|em)(?:\s*/\s*[a-z]{2,6})?\s*[)）]", re.I)
@@ -684,8 +687,20 @@ _HANDLE_THEN_ORG = re.compile(r"[(（]\s*[@＠][\w.\-]{1,39}\s*[)）]\s*[(（](?
 
 
 # --------------------------------------------------------------------------- prefixes
+# Glyphs that decorate a line as a heading would: "■Title", "◆ Title", "▶ Title".
+DECORATION = re.compile(
+    "^(?:[\U0001f000-\U0001faff\u2460-\u24ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d■□◆◇▼▽▶►★☆◎※・•]+\\s*)+")
+# "LT 大会", "LT会", "LT枠": LT as part of a word (a container of talks), not a slot prefix.
+_LT_WORD = r"(?!大会|会|枠|祭|タイム|大賞|資料|ネタ|登壇|発表|日目|[のもはがをにで])"
+# "3 Title": a number in front of a line, but not after a time ("10:15 5 Things …")
+_BARE_NUMBER = re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)")
+# A programme's room/slot code: "H-1", "AB-3", "R5-2", "keynote-1" (not "GPT-4": three letters).
+ROOM_CODE = re.compile(r"^(?:[A-Z]{1,2}\d?|[Kk]eynote)-\d{1,2}(?=[\s「『“\"]|$)")
 _PREFIXES = [
-    re.compile("^(?:[\U0001f000-\U0001faff\u2460-\u24ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d■□◆◇▼▽▶►★☆◎※・•]+\\s*)+"),
+    DECORATION,
+    re.compile(ROOM_CODE.pattern + r"\s*"),
+    # a slot's length: "(40m)", "[30 min]", "（45分）"
+    re.compile(r"^[(（\[]\s*\d{1,3}\s*(?:m|mins?|minutes?|分|h|hrs?|hours?)\.?\s*[)）\]]\s*(?=\S)", re.I),
     re.compile(r"^(?:\d{4}[/.\-年])?\d{1,2}[/.\-月]\d{1,2}日?\s*(?:[(（][^()（）]{1,4}[)）])?\s*(?=\d|\s|$)"),
     re.compile(r"^\d{1,2}(?:[:：.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?:\s*[-–~〜]\s*\d{1,2}(?:[:：.]\d{2})?\s*"
                r"(?:am|pm|a\.m\.|p\.m\.)?)?\s*(?:[:：|]\s*|[-–—]\s+)?(?=\S)", re.I),
@@ -700,13 +715,13 @@ _PREFIXES = [
     re.compile(
         r"^(?:(?:招待|基調|特別|記念)講演|注目セッション|キーノート|ライトニングトーク|スポンサー(?:セッション|LT|トーク)|"
         r"(?:opening |closing |day \d )?keynote(?: talk| speech)?|lightning talks?|invited talk|"
-        r"sponsor(?:ed)? (?:session|talk|lt)|LT|セッション|session|talk|発表|講演|枠|パネル(?:ディスカッション)?|"
+        r"sponsor(?:ed)? (?:session|talk|lt)|LT|セッション|session|talk|presentation|発表|講演|枠|パネル(?:ディスカッション)?|"
         r"panel(?: discussion)?|workshop|ワークショップ|ハンズオン)"
         r"\s*(?:#?\d{1,2}|[A-Z](?=\s*[:：]))?\s*(?:[:：]\s*|(?=[「『“\"])|\s+[-–—―]\s+)", re.I),
-    re.compile(r"^(?:LT|lightning talk)\s*\d{0,2}\s+(?=\S)", re.I),
+    re.compile(r"^(?:LT|lightning talk)(?:\s*\d{1,2})?\s+(?=\S)(?!\d)" + _LT_WORD, re.I),
     re.compile(r"^\d{1,3}[.)．]\s+(?=\S)"),
     re.compile(r"^[^\s:：「」]{1,8}(?:セッション|講演|枠|トーク|LT)\s*\d{0,2}\s*[:：]\s*"),
-    re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)"),
+    _BARE_NUMBER,
     re.compile(
         r"^(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
         r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
@@ -720,6 +735,8 @@ def _strip_prefix(s: str) -> tuple[str, str | None]:
     taken: list[str] = []
     for _ in range(6):
         for p in _PREFIXES:
+            if p is _BARE_NUMBER and taken:
+                continue
             m = p.match(s)
             if m and m.end() > 0 and s[m.end():].strip():
                 taken.append(s[: m.end()].strip())
@@ -735,6 +752,8 @@ def _strip_prefix(s: str) -> tuple[str, str | None]:
 _DASH = re.compile(r"\s+(?:--?|–|—|―|－|‐|ー{1,2}|[|｜])\s+|\s+[―—]\s*|\s*[―]\s+")
 _COLON_R = re.compile(r"\s+[:：]\s+|\s*：\s*")
 _SLASH = re.compile(r"\s+[/／]\s+")
+_ORG_COLON_PEOPLE = re.compile(r"^(?P<org>[A-Z][\w&.\- ]{1,40}?)\s*:\s+(?P<who>[^:：]{3,200})$")
+_PLAIN_COLON = re.compile(r"(?<=\S)[:：]\s+")
 _FW_SLASH = re.compile(r"\s*／\s*")
 _QUOTES = {"「": "」", "『": "』", "“": "”", '"': '"', "‘": "’", "《": "》", "【": "】"}
 
@@ -762,9 +781,19 @@ def _unquote(s: str) -> str:
     return s
 
 
+# A programme note on the talk's language, after its title: "[通訳あり]", "(English)".
+_LANGUAGE_NOTE = re.compile(
+    r"\s*[\[(（【]\s*(?:(?:同時|逐次)?通訳(?:あり|付き)?|英語|日本語|(?:in |with )?(?:english|japanese)|"
+    r"(?:with )?interpretation|interpreted)\s*[\])）】]$", re.I)
+
+
 def _tidy_title(s: str) -> str | None:
     s = _WS.sub(" ", s).strip()
-    s = re.sub(r"\s+[-–—―|｜/]+\s*$", "", s)
+    s = _LANGUAGE_NOTE.sub("", s)
+    m = re.search(r"\s+([-–—―|｜/]+)\s*$", s)
+    if m and not (m.group(1) in "–—―" and f" {m.group(1)} " in s[:m.start()]):
+        # a dangling separator goes; "Title – subtitle –" closes its subtitle and stays
+        s = s[:m.start()]
     s = re.sub(r"^[\s\-–—―:：,、|｜]+", "", s)
     s = s.rstrip(" :：,、|｜").strip()
     s = re.sub(r"^\*+(?=\S)", "", s)
@@ -773,6 +802,9 @@ def _tidy_title(s: str) -> str | None:
     if not s or s.lower() in _PLACEHOLDER_TITLES or _RESOURCE_WORD.fullmatch(s):
         return None
     return s
+
+
+_LINKED_FULL_NAME = re.compile(r"[A-Z][a-z'’\-]+(?: [A-Z][a-z'’\-]+){1,2}")
 
 
 @dataclass
@@ -936,6 +968,9 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
             continue
         left = re.sub(r"(?:,\s*|\s+)(?:presented|given|delivered|led|moderated|a talk|talk)\s*$", "", left, flags=re.I)
         p, s = _people_strict(right.rstrip(" .。"), linked)
+        if s < 1.5 and right.strip() in linked and _LINKED_FULL_NAME.fullmatch(right.strip()):
+            # "by [Adam Keys](profile)": a linked full name, though its last word is a noun
+            p, s = People([right.strip()], [], []), 1.5
         sentence = text.rstrip().endswith((".", "。"))  # "… for those who come by bus."
         # a single name ("… by Ann") only where the sibling lines are known to read this way
         hinted = order == "title_first" and s >= 0.5 and not sentence and not p.orgs
@@ -970,6 +1005,14 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
         spaced = bool(re.search(r"\s[:：]\s+" + re.escape(parts[-1]) + "$", text))
         if s >= 1.5 or (s >= 1.0 and spaced and len(text) - len(parts[-1]) > 10):
             cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" :："), p, s, "colon-end"))
+    else:
+        # "Topic: Ann Lee, Bo Chan" / "Topic: [Ann Lee](profile)": a plain colon before people,
+        # when they are several or linked (one unlinked pair of words may be a subtitle)
+        parts = _split_top(text, _PLAIN_COLON)
+        if len(parts) >= 2 and len(parts[-1]) <= 200:
+            p, s = _people_strict(parts[-1], linked)
+            if s >= 1.5 and (len(p.speakers) >= 2 or parts[-1].strip() in linked):
+                cands.append(_Cand(text[: text.rfind(parts[-1])].rstrip(" :："), p, s, "colon-end"))
     # Title / Speaker
     parts = _split_top(text, _SLASH)
     if len(parts) >= 2:
@@ -1264,6 +1307,13 @@ def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None 
         return sub
 
     linked = {t for t, _ in links}
+    m = _ORG_COLON_PEOPLE.match(text)
+    if m and people_only and not nested and (re.fullmatch(r"[A-Z]{2,6}", m.group("org"))
+                                             or _ORG_WORD.search(m.group("org"))):
+        # "LANL: Ann Lee", "University of X: Ann Lee, Bo Chan": the people of an organisation
+        p, s = _people_strict(m.group("who"), linked)
+        if s >= 1.5 and p.speakers and not p.orgs:
+            return TalkLine(None, p.speakers, p.handles, [m.group("org")], None, prefix, 0.5)
     m = re.match(r"^(?:by|presented by|speakers?|presenters?)\s+(?=\S)", text, re.I)
     if m:
         p, s = _people_strict(text[m.end():], linked)
@@ -1298,6 +1348,12 @@ def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None 
     people = best.people
     resource_only = best.title is not None and title is None and bool(
         _RESOURCE_WORD.fullmatch(_WS.sub(" ", best.title).strip(" -–—:：")))
+    if title and len(links) >= 2:
+        # "[Talk](deck) and [Bonus slides](deck2)": one talk, its title the first link's
+        texts = {_WS.sub(" ", t).strip() for t, _ in links}
+        two = re.fullmatch(r"(?P<a>.+?)\s+(?:and|&|＆)\s+(?P<b>.+)", title)
+        if two and two.group("a") in texts and two.group("b") in texts:
+            title = two.group("a")
     if title and (people.speakers or people.handles) and _TYPE_ONLY.fullmatch(title):
         prefix = " ".join(x for x in (prefix, title) if x)  # "Keynote - Jane Doe": an untitled slot
         title = None
@@ -1323,8 +1379,8 @@ def _parse_line(raw: str, *, people_only: bool, nested: bool, order: str | None 
         evidence += 0.2
     elif url:
         evidence += 0.05
-    if prefix and (_TIME_ANY.search(prefix) or re.search(r"[\[【]|コマ|keynote|基調|LT|session|講演|talk",
-                                                          prefix, re.I)):
+    if prefix and (_TIME_ANY.search(prefix) or ROOM_CODE.match(prefix)
+                   or re.search(r"[\[【]|コマ|keynote|基調|LT|session|presentation|講演|talk", prefix, re.I)):
         evidence += 0.2
     if title:
         if 4 <= len(title) <= 120:

@@ -188,6 +188,25 @@ def kanji_readings(text: str) -> tuple[str, ...]:
     return (reading,) if reading.isalpha() and reading.isascii() else ()
 
 
+@lru_cache(maxsize=4096)
+def japanese_name(text: str) -> bool:
+    """Whether a short Japanese word is a person's name by Sudachi's dictionary: nouns only,
+    at least half of its characters in words tagged as names (山本由佳里, イワタ; not 入門)."""
+    text = text.strip()
+    if not 2 <= len(text) <= 12 or not re.fullmatch(r"[\u3005\u3040-\u30ff\u3400-\u9fff\s・]+", text):
+        return False
+    global _reader
+    with _reader_lock:
+        if _reader is None:
+            from sudachipy import Dictionary
+
+            _reader = Dictionary(dict="small").tokenizer()
+        words = [(m.surface(), m.part_of_speech()) for m in _reader.tokenize(text)]
+    named = sum(len(w) for w, pos in words if pos[2] == "人名")
+    nouns = all(pos[0] in ("名詞", "補助記号", "空白") for _w, pos in words)
+    return nouns and named * 2 >= len(text.replace(" ", "").replace("\u3000", ""))
+
+
 _HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from store.reports import parse_report
 from store.reports.blocks import read_markdown
+from store.reports.talkline import parse_talk_line
 
 
 def _talks(text: str, source: str = "r.md") -> list[tuple[str, list[str], list[str]]]:
@@ -435,3 +436,40 @@ def test_parse_report_people_items_under_a_lightning_talks_item() -> None:
     assert _talks(text) == [("Lightning talks (Ann Lee)", ["Ann Lee"], ["ACME"]),
                             ("Lightning talks (Bo Chan / Cy Dale)", ["Bo Chan", "Cy Dale"],
                              ["University of Nowhere"])]
+
+
+def test_a_bare_speaker_label_item_takes_the_item_under_it() -> None:
+    text = ("# ウィジェット会議 01\n\n## ウィジェットの設計 (招待講演)\n* 発表者\n    * @jane\n"
+            "* 資料\n    * [https://speakerdeck.com/jane/w](https://speakerdeck.com/jane/w)\n\n"
+            "設計の話でした。\n\n## キャッシュの使いかた\n\n* 発表者\n    * @john\n\n"
+            "キャッシュの話でした。\n")
+    talks = parse_report(text).talks
+    assert [(t.title, t.handles) for t in talks] == [
+        ("ウィジェットの設計", ["@jane"]),  # the slot's kind is no part of the title
+        ("キャッシュの使いかた", ["@john"])]
+
+
+def test_a_person_sub_heading_names_the_talk_above() -> None:
+    text = ("# 一般講演\n## ウィジェットと私\n### 小西 雅也 (@konishi)\n#### エディタ\nVim です。\n"
+            "## 並列テストの実践\n### 山本和久(@kazu)\n株式会社ウィジェットの山本さんの講演です。\n"
+            "## Caching at the edge\n### Jane Roe (Example Inc.)\nNotes.\n"
+            "## Speakers\n### Ann Author (Example Inc.)\nA bio.\n")
+    talks = parse_report(text).talks
+    assert [(t.title, t.speakers, t.handles, t.affiliations) for t in talks] == [
+        ("ウィジェットと私", ["小西 雅也"], ["@konishi"], []),
+        ("並列テストの実践", ["山本和久"], ["@kazu"], ["株式会社ウィジェット"]),
+        ("Caching at the edge", ["Jane Roe"], [], ["Example Inc."]),
+    ]
+
+
+def test_a_full_width_space_sets_a_japanese_name_off_the_title() -> None:
+    text = ("# LT\n\n発表は次の通りでした。\n\n- ウィジェットの関係とか地方で仕事を選ぶということ　山本由佳里\n"
+            "- 勉強会に参加してきた！　イワタ\n- ウィジェットで学ぶ設計　小西雅也\n")
+    talks = parse_report(text).talks
+    assert [(t.title, t.speakers) for t in talks] == [
+        ("ウィジェットの関係とか地方で仕事を選ぶということ", ["山本由佳里"]),
+        ("勉強会に参加してきた！", ["イワタ"]),
+        ("ウィジェットで学ぶ設計", ["小西雅也"]),
+    ]
+    line = parse_talk_line("コンテナ　入門")  # 入門 is a word, not a name
+    assert (line.title, line.speakers) == ("コンテナ 入門", [])

@@ -75,6 +75,9 @@ _ATTRIBUTE = re.compile(
     r"date|日時|日付|開催日|time|時間|venue|会場|場所|meetup link|attendees|参加者|hashtag|"
     r"ハッシュタグ|tags?|タグ|概要|abstract|description|language|言語|level|レベル)"
     r"\s*(?:[(（][^)）]{0,30}[)）])?\s*[:：]", re.I)
+# A label alone on its item, its value in the items under it.
+_BARE_WHO = re.compile(r"^[*_]*(?:" + _WHO_WORDS + r")[*_]*\s*[:：]?$", re.I)
+_BARE_LINK = re.compile(r"^[*_]*(?:" + _LINK_WORDS + r"|links?|url)[*_]*\s*[:：]?$", re.I)
 _SPEAKER_COLUMN = re.compile(_WHO_WORDS + r"|name|名前|氏名", re.I)
 _TITLE_COLUMN = re.compile(r"title|talk|session|topic|タイトル|演題|発表|セッション|内容", re.I)
 # Columns that classify a talk rather than name it: "Session Type", "Language", "Length".
@@ -222,6 +225,7 @@ def _label_values(body: list[Block], used: set[int]
     value goes on over hard-wrapped lines until the next label."""
     what = who = org = None
     current: str | None = None
+    depth = 0
     if sum(1 for b in body[:12] if b.kind != "heading" and _WHAT.match(b.text)) >= 2:
         return None, None, None  # a section holding several labelled talks, not one talk
     for b in body[:12]:
@@ -244,6 +248,18 @@ def _label_values(body: list[Block], used: set[int]
                     org = value
                 break
         else:
+            # "* 発表者" over "    * @name", "* 資料" over its link: the value is the item below
+            bare = text.strip()
+            if b.kind == "item" and (_BARE_WHO.match(bare) or _BARE_LINK.match(bare)):
+                current, depth = ("who_items" if _BARE_WHO.match(bare) else "link_items"), b.depth
+                used.add(b.index)
+                continue
+            if current in ("who_items", "link_items") and b.kind in ("item", "line") \
+                    and (b.depth > depth or b.continued):
+                if current == "who_items":
+                    who = text if who is None else f"{who}, {text}"
+                    used.add(b.index)
+                continue
             if b.continued and current == "what" and what is not None and not _LABEL.match(text):
                 what = f"{what} {text}".strip()
             elif b.continued and current == "who" and who is not None and not _LABEL.match(text):
@@ -293,6 +309,21 @@ def _free_text_cell(row: Block) -> str | None:
             best = raw
     best = _DURATION.sub("", best).strip()
     return best or None
+
+
+def _person_only(b: Block) -> TalkLine | None:
+    """The people of a line that only names someone ("小西 雅也 (@name)", "Jane Roe
+    (Example Inc.)"), else None."""
+    if len(b.text) > 80:
+        return None
+    own = talk_line(b.raw)
+    if own.title is None and (own.speakers or own.handles):
+        return own
+    if own.title and not own.speakers and (own.handles or own.orgs) \
+            and looks_like_person(own.title):
+        own.speakers, own.title = [own.title], None
+        return own
+    return None
 
 
 def _enrich(c: Candidate) -> None:
@@ -373,6 +404,15 @@ def _enrich(c: Candidate) -> None:
                 line.url = line.url or inner.url
                 c.used.add(b.index)
                 break
+    if not (line.speakers or line.handles) and c.block.kind == "heading" and line.title \
+            and c.body and c.body[0].kind == "heading" and c.body[0].level > c.block.level \
+            and not _SECTION.match(c.block.text.strip()):
+        # "## Title" with "### Name (@handle)" right under it: the sub-heading says who.
+        person = _person_only(c.body[0])
+        if person is not None:
+            line.speakers, line.handles = person.speakers, person.handles
+            line.orgs = line.orgs or person.orgs
+            c.used.add(c.body[0].index)
     if line.speakers and not line.orgs and c.block.kind == "heading":
         org = _prose_org(c.body)
         if org:
@@ -409,7 +449,8 @@ _PROSE_ORG = [
     re.compile(r"(?P<org>[^。]{2,60}?)の" + _ROLE),
     re.compile(r"(?P<org>[^。\s]{1,40}(?:大学|研究室|研究所|株式会社|財団|協会))(?:の)?" + _ROLE),
     # "株式会社Xの山田さんによる発表"
-    re.compile(r"(?P<org>[^\s。、「」]{2,40})の\s*\S{1,12}?(?:さん|氏)(?:による|の発表|が)"),
+    re.compile(r"(?P<org>[^\s。、「」]{2,40})の\s*\S{1,12}?(?:さん|氏)"
+               r"(?:による|の(?:発表|講演|お話|セッション|LT)|が)"),
 ]
 _ORG_LEAD = re.compile(r"^.*(?:は|、|，|。|現在|普段|今|\s[はが])\s*")
 
@@ -580,7 +621,9 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
             c.used.update(x.index for x in run[1:])
             c.used.discard(b.index)  # its own line is the talk's place, not an attribute
         elif b.kind in ("heading", "item", "line") and not (b.kind == "line" and b.continued):
-            if len(b.raw) > 1000 or not b.text.strip() or _ATTRIBUTE.match(b.text):
+            if len(b.raw) > 1000 or not b.text.strip() or _ATTRIBUTE.match(b.text) or (
+                    b.kind == "item" and (_BARE_WHO.match(b.text.strip())
+                                          or _BARE_LINK.match(b.text.strip()))):
                 continue
             listed = (listing and b.kind == "item" and b.depth == 1
                       and not _SENTENCE_END.search(b.text) and len(b.text) <= 120)

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from store.translit import japanese_name
+
 MAX_LINE = 1000
 
 __all__ = [
@@ -784,7 +786,10 @@ def _unquote(s: str) -> str:
 # A programme note on the talk's language, after its title: "[通訳あり]", "(English)".
 _LANGUAGE_NOTE = re.compile(
     r"\s*[\[(（【]\s*(?:(?:同時|逐次)?通訳(?:あり|付き)?|英語|日本語|(?:in |with )?(?:english|japanese)|"
-    r"(?:with )?interpretation|interpreted)\s*[\])）】]$", re.I)
+    r"(?:with )?interpretation|interpreted|"
+    # the slot's kind after the title: "(招待講演)", "(Keynote)", "【LT】"
+    r"招待講演|基調講演|キーノート|特別講演|スポンサー(?:セッション|講演)|keynote|invited talk|"
+    r"sponsor(?:ed)? (?:talk|session)|lightning talk|LT)\s*[\])）】]$", re.I)
 
 
 def _tidy_title(s: str) -> str | None:
@@ -1223,6 +1228,16 @@ def parse_talk_line(raw: str, *, order: str | None = None) -> TalkLine:
     elif line.title and (m := _TALKED_ABOUT.match(line.title)):
         line.title = m.group("title").strip()  # 'Name (Org) talked about "Title"'
 
+    if not line.speakers and not line.handles and line.title and "\u3000" in raw:
+        # "Title　山田 太郎": a Japanese full-width space sets the name off the title
+        head, _, tail = raw.rstrip().rpartition("\u3000")
+        tail = tail.strip()
+        name = re.sub(r"(?:さん|氏|様)$", "", tail)
+        if len(head.strip()) >= 4 and name and not re.search(r"[、。,.!?！？]", name) \
+                and (looks_like_person(name) or japanese_name(name)):
+            line.title = _tidy_title(clean_inline(head)[0]) or line.title
+            line.speakers = [name]
+            line.evidence = max(line.evidence, 0.55)
     m = _QUOTED_THEN_NAME.match(line.title or "")
     if m and not line.speakers:
         # "「Title」 nicknameさん (@handle)": the handle was read first, the name stays

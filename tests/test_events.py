@@ -608,3 +608,11 @@ def test_the_organising_committee_names_the_event() -> None:
             "北海 Widget 会議 03 実行委員会\n\n### 開催日\n\n2013 年 07 月 06 日 (土)\n")
     g = guess_event({}, body)
     assert g.name == "北海 Widget 会議 03" and g.date == dt.date(2013, 7, 6)
+
+
+def test_an_archive_page_without_a_name_is_named_by_its_file_not_a_talk() -> None:
+    body = ("<h2>Past Meetings</h2>\n<ul>\n<li>\n<span>June 2012 - </span>\n<span>Jane Roe</span>\n"
+            "<h4>Widget Night: Bring your own widget</h4>\n</li>\n<li>\n<span>May 2012 - </span>\n"
+            "<span>John Doe</span>\n<h4>Caching widgets</h4>\n</li>\n</ul>\n")
+    g = guess_event({"layout": "default"}, body, source="widget-makers-archives.md")
+    assert g.name == "widget makers"

@@ -511,7 +511,9 @@ _INFO_TAIL = re.compile(r"\s(?:info(?:rmation)?|details|resources|links|page)$|(
 
 
 def _title_score(name: str, decoration: str) -> int:
-    if _GENERIC_HEAD.match(name) or _SLUG.fullmatch(name) or _INFO_TAIL.search(name):
+    if _GENERIC_HEAD.match(name):
+        return 20  # "Past Meetings", "Talks archive": names nothing, the file name may
+    if _SLUG.fullmatch(name) or _INFO_TAIL.search(name):
         return 30
     if decoration == "report":
         return 80
@@ -700,7 +702,8 @@ def _series_candidates(body: str, lines: list[_Line]) -> list[_Candidate]:
             # a group's URL slug, written as a name: "rust-sydney" -> "Rust Sydney"
             words = [w[:1].upper() + w[1:] if w.islower() else w for w in g.split("-") if w]
             out.append(_Candidate(" ".join(words), 50, 10**6, "series"))
-    headings = [(i, ln) for i, ln in enumerate(lines) if ln.kind == "heading" and ln.level >= 2]
+    # a section of the page (h2, h3), not a talk's own heading deep in a list
+    headings = [(i, ln) for i, ln in enumerate(lines) if ln.kind == "heading" and 2 <= ln.level <= 3]
     for i, ln in headings[:200]:
         words = _clean_name(ln.text)[0].split()
         while words and _MONTH_WORD.match(words[0].strip(",.")):

@@ -353,3 +353,39 @@ def test_parse_report_speaker_column_keeps_a_group_at_the_end_of_the_title_cell(
             "| Mary Jones | 組込みで Zig を試す(Beta) |\n| Omar Reyes (Initech) | 比較の話 |\n")
     assert _talks(text) == [("組込みで Zig を試す(Beta)", ["Mary Jones"], []),
                             ("比較の話", ["Omar Reyes"], ["Initech"])]
+
+
+def test_parse_report_names_written_above_each_title_heading() -> None:
+    text = ("<h2>Earlier evenings</h2>\n<ul>\n"
+            "<li><span>March 2020 - </span><span>Whole room</span><h4>Pairing Circle</h4></li>\n"
+            "<li><span>February 2020 - </span><span>Nora Quill</span>"
+            "<h4>Caching without tears</h4></li>\n"
+            "<li><span>January 2020 - </span><span>Omar Reyes / Lina Park</span>"
+            "<h4>Parsers by hand / Fuzzing: a first look</h4></li>\n"
+            "<li><span>December 2019 - </span><span>Kavi Rao / Lina Park / Omar Reyes</span>"
+            "<h4>Editor Wars Panel</h4></li>\n"
+            "<li><span>November 2019 - </span><span>Lina Park</span><h4>Type holes</h4></li>\n"
+            "</ul>\n")
+    talks = [(t, s) for t, s, _ in _talks(text)]
+    assert ("Caching without tears", ["Nora Quill"]) in talks
+    assert ("Parsers by hand", ["Omar Reyes"]) in talks
+    assert ("Fuzzing: a first look", ["Lina Park"]) in talks
+    assert ("Editor Wars Panel", ["Kavi Rao", "Lina Park", "Omar Reyes"]) in talks
+    assert ("Type holes", ["Lina Park"]) in talks
+
+
+def test_parse_report_name_lines_over_titles_keep_their_order_in_markdown() -> None:
+    text = ("# Past talks\n\n- Nora Quill\n\n### Caching without tears\n\nNotes on caches.\n\n"
+            "- Omar Reyes\n\n### Hand-written parsers\n\nNotes on parsers.\n\n"
+            "- Lina Park\n\n### Type holes\n\nNotes on types.\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [
+        ("Caching without tears", ["Nora Quill"]), ("Hand-written parsers", ["Omar Reyes"]),
+        ("Type holes", ["Lina Park"])]
+
+
+def test_parse_report_a_split_label_over_several_paired_titles_is_dropped() -> None:
+    text = ("<ul>\n<li><span>Nora Quill</span><h4>Caching without tears</h4></li>\n"
+            "<li><span>Omar Reyes / Lina Park / Kavi Rao</span>"
+            "<h4>Shorts: Make / Tmux / Fish</h4></li>\n</ul>\n")
+    talks = [(t, s) for t, s, _ in _talks(text)]
+    assert ("Make", ["Omar Reyes"]) in talks and ("Fish", ["Kavi Rao"]) in talks

@@ -675,3 +675,13 @@ def test_parse_talk_line_one_word_name_after_by_only_with_a_title_first_hint() -
     assert _tl("Build system tour by Kavi").speakers == []
     hinted = parse_talk_line("Build system tour by Kavi", order="title_first")
     assert (hinted.title, hinted.speakers) == ("Build system tour", ["Kavi"])
+
+
+def test_parse_talk_line_a_count_opening_the_title_is_not_a_line_number() -> None:
+    assert parse_talk_line("7 Habits that keep builds green").title == "7 Habits that keep builds green"
+    assert parse_talk_line("3 Kubernetes tips").title == "Kubernetes tips"
+
+
+def test_parse_talk_line_a_gerund_is_not_a_first_name() -> None:
+    line = parse_talk_line("Going Feral on parsers with Rust")
+    assert line.title == "Going Feral on parsers with Rust" and not line.speakers

@@ -585,7 +585,87 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
         out.append(c)
     for rows in grids.values():
         out.extend(_grid_talks(rows))
-    return _people_over_talks(out)
+    return _people_over_talks(_names_above(out, blocks))
+
+
+# A date written before the people of a listing: "March 2012 - ", "2012-03-14: ", "2012年3月 ".
+_LEAD_WHEN = re.compile(
+    r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?"
+    r"\d{4}|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)"
+    r"\s*(?:[-–—:|：]\s*)?", re.I)
+_TITLE_PAIRS = re.compile(r"\s+[/／]\s+")
+_LIST_LABEL = re.compile(r"^(?P<label>[^\s:：]{2,20})\s*[:：]\s+(?P<rest>\S.*)$")
+
+
+def _people_only(b: Block) -> tuple[list[str], list[str], list[str]] | None:
+    """The people a line or item names when it names nothing else ("Ann Lee / Bob Stone",
+    "May 2012 - Ann Lee"), else None."""
+    if b.kind not in ("line", "item") or len(b.text) > 160 or len(b.links) > 4:
+        return None
+    text = _LEAD_WHEN.sub("", b.text.strip()).strip()
+    if not text or _LABEL.match(text):
+        return None
+    p = parse_people(text)
+    if not (p.speakers or p.handles) or not all(looks_like_person(s) for s in p.speakers):
+        return None
+    return list(p.speakers), list(p.handles), list(p.orgs)
+
+
+def _names_above(cands: list[Candidate], blocks: list[Block]) -> list[Candidate]:
+    """Headings of one level each with a line of names just above it ("Ann Lee" then
+    "#### Title"): the names are the speakers of the title under them, not of the one before.
+    The writer's order shows in the first heading, which has its names above it, and the
+    last, which has none below. "A / B" names over "T1 / T2" titles are two talks, in order."""
+    levels: dict[int, list[Candidate]] = {}
+    for c in cands:
+        if c.block.kind == "heading" and c.key[0] == "heading":
+            levels.setdefault(c.block.level, []).append(c)
+    split: dict[int, list[Candidate]] = {}
+    for members in levels.values():
+        above: dict[int, tuple[Block, tuple[list[str], list[str], list[str]]]] = {}
+        for c in members:
+            i = c.block.index
+            people = _people_only(blocks[i - 1]) if i > 0 else None
+            if people is not None:
+                above[id(c)] = (blocks[i - 1], people)
+        if len(above) < 2 or len(above) < 0.5 * len(members):
+            continue
+        # The names' place: a list item or line of one shape ("- May 2012 - Ann Lee"); the
+        # first title has one above it (names or a group), the last none below it.
+        shapes = [(b.kind, b.depth) for b, _ in above.values()]
+        shape = max(set(shapes), key=shapes.count)
+        first, last = members[0], members[-1]
+        lead = blocks[first.block.index - 1] if first.block.index > 0 else None
+        if lead is None or (lead.kind, lead.depth) != shape or lead.continued:
+            continue
+        if last.body and (last.body[0].kind, last.body[0].depth) == shape:
+            continue  # names under the last title too: each names the talk above it
+        name_lines = {b.index for b, _ in above.values()}
+        for c in members:
+            if c.labelled:
+                continue
+            if c.used & name_lines:
+                # the next title's names were read as this one's: they are not
+                own = talk_line(c.block.raw)
+                c.line.speakers, c.line.handles, c.line.orgs = own.speakers, own.handles, own.orgs
+                c.used -= name_lines
+            if id(c) not in above or c.has_people:
+                continue
+            b, (speakers, handles, orgs) = above[id(c)]
+            c.line.speakers, c.line.handles, c.line.orgs = speakers, handles, orgs
+            c.used.add(b.index)
+            c.evidence = _evidence(c)
+            parts = _TITLE_PAIRS.split(c.title or "")
+            if len(parts) >= 2 and len(parts) == len(speakers) and not handles:
+                m = _LIST_LABEL.match(parts[0])
+                if m and not any(_LIST_LABEL.match(x) for x in parts[1:]):
+                    parts[0] = m.group("rest")  # "Multitalk: A / B / C": a label over all three
+                split[id(c)] = [replace(c, line=replace(c.line, title=t, speakers=[s], handles=[],
+                                                        orgs=list(orgs)), used=set(c.used))
+                                for t, s in zip(parts, speakers, strict=True)]
+    if not split:
+        return cands
+    return [x for c in cands for x in split.get(id(c), [c])]
 
 
 def _people_over_talks(cands: list[Candidate]) -> list[Candidate]:

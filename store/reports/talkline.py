@@ -217,7 +217,7 @@ monitoring observability logging metrics alert alerts incident incidents respons
 continuous delivery integration deployment infrastructure operations ops devops sre agile scrum
 behavior behaviour pattern patterns anti-patterns architecture microservices container containers
 cluster clusters edge native hybrid multi open-source opensource standard standards secure safe
-only just now era list bucket info contact place map meeting meetings technical block blocks hierarchy
+only just now era list going doing being coming bucket info contact place map meeting meetings technical block blocks hierarchy
 symptom based persistence operator operators landscape deep dive machinery control loop loops portal
 customer customers recap wrap lounge booth drinks pizza beer coffee venue reception registration
 doors thanks thank acknowledgements organizers organisers agenda schedule timetable programme
@@ -706,7 +706,9 @@ _PREFIXES = [
     re.compile(r"^(?:LT|lightning talk)\s*\d{0,2}\s+(?=\S)", re.I),
     re.compile(r"^\d{1,3}[.)．]\s+(?=\S)"),
     re.compile(r"^[^\s:：「」]{1,8}(?:セッション|講演|枠|トーク|LT)\s*\d{0,2}\s*[:：]\s*"),
-    re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)"),
+    # "3 Title" numbers a line, but "5 Ways that …", "10 Things I …" count in the title
+    re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)(?![A-Z][a-z]+s\s+(?:that|to|for|of|you|I|we|every|in|on|from|"
+               r"with|about|your|and|which)\b)"),
     re.compile(
         r"^(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
         r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"

@@ -389,3 +389,26 @@ def test_parse_report_a_split_label_over_several_paired_titles_is_dropped() -> N
             "<h4>Shorts: Make / Tmux / Fish</h4></li>\n</ul>\n")
     talks = [(t, s) for t, s, _ in _talks(text)]
     assert ("Make", ["Omar Reyes"]) in talks and ("Fish", ["Kavi Rao"]) in talks
+
+
+def test_parse_report_programme_slots_written_time_title_names_on_lines_of_their_own() -> None:
+    text = ("<table><tr><th>時間</th><th>内容</th></tr>\n"
+            "<tr><th>13:00 (5分)</th><td><p>はじめの挨拶</p></td></tr>\n"
+            "<tr><th>13:10 - 13:50 (40分)</th><td><p>型で守るフロントエンド</p>"
+            "<p><a href='https://example.org/a'>山田 花子</a> / 株式会社サンプル</p>"
+            "<p>型の話をします。</p></td></tr>\n"
+            "<tr><th>14:00 - 14:40 (40分)</th><td><p>監視の基本</p>"
+            "<p>鈴木 次郎（@jiro_s） / Widgetco</p><ul><li>x</li></ul></td></tr>\n"
+            "</table>\n")
+    talks = _talks(text)
+    assert ("型で守るフロントエンド", ["山田 花子"], ["株式会社サンプル"]) in talks
+    assert ("監視の基本", ["鈴木 次郎"], ["Widgetco"]) in talks
+    assert not any("分)" in t for t, _, _ in talks)
+
+
+def test_parse_report_title_bar_name_items_take_a_name_the_rules_do_not_know() -> None:
+    text = ("# LT\n\n- 型で守るフロントエンド | 山田 花子\n- 監視の基本 | @jiro_s\n"
+            "- 最初の一歩 | ぽん太郎\n- ビルドの話 | KaviRao\n")
+    talks = {t.title: t.speakers + t.handles for t in parse_report(text, source="r.md").talks}
+    assert talks["最初の一歩"] == ["ぽん太郎"]
+    assert "KaviRao" in talks["ビルドの話"]

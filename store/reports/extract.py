@@ -115,6 +115,7 @@ _PROSE_WHO = re.compile(r"(?P<name>[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}|"
                         r"[\u4e00-\u9fff\u3040-\u30ff]{2,8})\s*(?:さん|氏)\s*(?:の|による|が|から)")
 _SECTION = re.compile(f"(?:{_NON_TALK.pattern})|(?:{_DAY_MARKER.pattern})", re.I)
 DEDUPE_WINDOW = 200
+MAX_SLOT_SCAN = 5_000
 
 
 @dataclass
@@ -505,8 +506,9 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     by_rows: dict[int, int] = {}  # rows of a table whose free-text cell read "Title by Name"
     listing = False  # inside a list of attended talks
     skip_to = -1  # a section about the next meeting: its talks are not this event's
+    slots, slot_parts = _slot_lines(blocks)
     for i, b in enumerate(blocks):
-        if i < skip_to:
+        if i < skip_to or i in slot_parts:
             continue
         if b.kind == "heading" and _NEXT_EVENT.match(b.text.strip()):
             skip_to = i + 1 + len(_owned(blocks, i))
@@ -567,10 +569,16 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
                 continue
             listed = (listing and b.kind == "item" and b.depth == 1
                       and not _SENTENCE_END.search(b.text) and len(b.text) <= 120)
-            key = ("listed", b.depth) if listed else (b.kind, b.level, b.depth)
+            key: tuple[object, ...] = (("listed", b.depth) if listed
+                                       else (b.kind, b.level, b.depth))
+            slot = slots.get(b.index)
+            if slot is not None:
+                key = ("slot",)
             c = Candidate(b, talk_line(b.raw), key)
             c.body = _owned(blocks, i)
             _enrich(c)
+            if slot is not None:
+                _fill_slot(c, *slot)
             if b.kind == "heading" and not c.has_people:
                 _labels_above(c, blocks, i)
             if listed:
@@ -585,7 +593,96 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
         out.append(c)
     for rows in grids.values():
         out.extend(_grid_talks(rows))
-    return _people_over_talks(_names_above(out, blocks))
+    return _people_over_talks(_names_above(_pipe_siblings(out), blocks))
+
+
+_PIPE = re.compile(r"\s+[|｜]\s+")
+_ACCOUNT_NAME = re.compile(r"@?[A-Za-z0-9_][A-Za-z0-9_.\-]{1,30}")
+
+
+def _pipe_siblings(cands: list[Candidate]) -> list[Candidate]:
+    """Items that read "Title | Name": where most items show a person after the bar,
+    a short name the rules do not know as one ("Title | てっぷ", "Title | AnaTofuZ") is the
+    speaker of its item too."""
+    groups: dict[int, list[Candidate]] = {}
+    for c in cands:
+        if c.block.kind == "item" and len(_PIPE.findall(c.block.text)) == 1:
+            groups.setdefault(c.block.depth, []).append(c)
+    for run in groups.values():
+        named = [c for c in run if c.has_people]
+        if len(run) < 2 or len(named) < 2 or len(named) < 0.5 * len(run):
+            continue
+        for c in run:
+            if c.has_people:
+                continue
+            title, who = (x.strip() for x in _PIPE.split(c.block.text, maxsplit=1))
+            if not title or not who or len(who) > 24 or len(who.split()) > 3 or re.search(
+                    r"[。、,，!！?？:：()（）]", who):
+                continue
+            if _ACCOUNT_NAME.fullmatch(who) and " " not in who:
+                c.line.handles = [who]
+            else:
+                c.line.speakers = [who]
+            c.line.title = title
+            c.evidence = _evidence(c)
+    return cands
+
+
+# A programme slot's time on a line of its own: "10:10 - 10:50 (40分)", "19:00 –", "9:30".
+_TIME_ONLY = re.compile(r"^\s*\d{1,2}[:：]\d{2}\s*(?:[-–~〜～]\s*(?:\d{1,2}[:：]\d{2})?)?\s*"
+                        r"(?:[(（]\s*\d{1,3}\s*(?:分|mins?|minutes)\s*[)）])?\s*$", re.I)
+
+
+def _slot_lines(blocks: list[Block]) -> tuple[dict[int, tuple[str, Block | None]], set[int]]:
+    """A programme written a slot to three lines ("10:10 - 10:50 (40分)", then the title,
+    then "Name / Org"): the title line is the talk, the time its slot, the names its speakers.
+    Returns the title lines (time, names line) and the lines they take up."""
+    times = [i for i, b in enumerate(blocks[:MAX_SLOT_SCAN]) if b.kind == "line"
+             and _TIME_ONLY.match(b.text)]
+    slots: dict[int, tuple[str, Block | None]] = {}
+    parts: set[int] = set()
+    if len(times) < 2:
+        return slots, parts
+    for i in times:
+        title = blocks[i + 1] if i + 1 < len(blocks) else None
+        if title is None or title.kind != "line" or _TIME_ONLY.match(title.text):
+            continue
+        who = blocks[i + 2] if i + 2 < len(blocks) else None
+        if who is not None and (who.kind != "line" or _people_line(who.text) is None):
+            who = None
+        slots[title.index] = (_DURATION.sub("", blocks[i].text).strip(" -–"), who)
+        parts.add(i)
+        if who is not None:
+            parts.add(who.index)
+    return slots, parts
+
+
+def _people_line(text: str) -> tuple[list[str], list[str], list[str]] | None:
+    """A short line naming a speaker and what follows them ("Ann Lee / Acme", "山田 太郎
+    （@taro） / 株式会社X"); the later parts that are no person are their organisation."""
+    text = text.strip()
+    if not text or len(text) > 100 or _SENTENCE_END.search(text) or re.search(r"[。！？]", text):
+        return None
+    p = parse_people(text)
+    if not (p.speakers or p.handles):
+        return None
+    speakers, orgs = p.speakers[:1], list(p.orgs)
+    for s in p.speakers[1:]:
+        (speakers if looks_like_person(s) else orgs).append(s)
+    if not (p.handles or orgs or looks_like_person(speakers[0])):
+        return None  # "6分×3本", a committee: no one named
+    return speakers, list(p.handles), orgs
+
+
+def _fill_slot(c: Candidate, time: str, who: Block | None) -> None:
+    line = c.line
+    if time and not line.prefix:
+        line.prefix = time
+    if who is not None and not (line.speakers or line.handles):
+        people = _people_line(who.text)
+        if people is not None:
+            line.speakers, line.handles, line.orgs = people
+            line.evidence = max(line.evidence, 0.6)
 
 
 # A date written before the people of a listing: "March 2012 - ", "2012-03-14: ", "2012年3月 ".

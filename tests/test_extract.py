@@ -412,3 +412,69 @@ def test_parse_report_title_bar_name_items_take_a_name_the_rules_do_not_know() -
     talks = {t.title: t.speakers + t.handles for t in parse_report(text, source="r.md").talks}
     assert talks["最初の一歩"] == ["ぽん太郎"]
     assert "KaviRao" in talks["ビルドの話"]
+
+
+_REST = """==========================
+Docs Night 4 (2031/02/03)
+==========================
+
+.. image:: images/logo.png
+   :alt: logo
+
+Outline
+=======
+
+:Venue: Example Hall
+:Access:
+   * Ten minutes on foot from the station
+   * `[Map]`_
+
+.. _[Map]: https://example.org/map
+
+Timetable
+=========
+
+* 19:00- 「Docs as code」 `Nora さん <https://example.org/nora>`_
+* 19:30- 「Themes from scratch」 `Omar <https://example.org/omar>`_
+* 21:00  完全撤退
+
+Talks
+=====
+
+Docs as code
+------------
+
+:Time: 19:00-19:20
+:Name: Nora Quill
+:BIO: Widgetco
+
+.. raw:: html
+
+   <iframe src="https://example.org/embed/by-Someone-Else"></iframe>
+
+Themes from scratch
+-------------------
+
+:Time: 19:30-19:50
+:Name: Omar Reyes
+:BIO: a writer who likes small tools, and tea
+"""
+
+
+def test_rest_to_markdown_titles_links_fields_and_directives() -> None:
+    from store.reports.rest import looks_like_rest, rest_to_markdown
+    assert looks_like_rest(_REST)
+    md = rest_to_markdown(_REST)
+    assert "# Docs Night 4 (2031/02/03)" in md and "\n## Outline\n" in md
+    assert "\n### Docs as code\n" in md
+    assert "[Nora さん](https://example.org/nora)" in md
+    assert "Name: Nora Quill" in md
+    assert "iframe" not in md and "logo.png" not in md and "_[Map]" not in md
+
+
+def test_parse_report_rest_text_file_reads_name_and_bio_fields() -> None:
+    report = parse_report(_REST, source="r.txt")
+    talks = [(t.title, t.speakers, t.affiliations) for t in report.talks]
+    assert talks[0] == ("Docs as code", ["Nora Quill"], ["Widgetco"])
+    assert talks[1][:2] == ("Themes from scratch", ["Omar Reyes"]) and not talks[1][2]
+    assert len(talks) == 2  # directions under "Access:" and the teardown are no talks

@@ -22,6 +22,7 @@ from store.reports.blocks import Block
 from store.reports.headings import _DAY_MARKER, _NON_TALK
 from store.reports.talkline import (
     TalkLine,
+    _org_like,
     clean_inline,
     looks_like_person,
     parse_people,
@@ -31,7 +32,7 @@ from store.reports.talkline import (
 # Programme items that are never talks.
 NOISE = re.compile(
     r"^(?:\W*)(?:休憩|昼休憩|昼食|ランチ|懇親会|ネットワーキング|受付|開場|開演|閉会|閉場|写真撮影|集合写真|"
-    r"交流会|乾杯|撤収|片付け|(?:本会|本編|イベント)?終了$|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
+    r"交流会|乾杯|撤収|(?:完全)?撤(?:収|退)|片付け|(?:本会|本編|イベント)?終了$|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
     r"arrive|arrival|doors open|registration|raffle|giveaway|thanks?\b|thank you|sponsored by|"
     r"wrap[- ]?up|social|afterparty|after party|pub|beer|q ?& ?a$|まとめ$|感想$|所感$|おわりに$|"
     r"はじめに$|最後に$|目次$|参考$|告知$|次回|質疑応答|質疑|hallway|"
@@ -54,12 +55,15 @@ _WHO_WORDS = r"speakers?|presenters?|presented by|登壇者|発表者|講演者|
 _ORG_WORDS = r"speaker affiliation|affiliation|company|organi[sz]ation|所属|会社"
 _LINK_WORDS = r"slides?|スライド|資料|発表資料|登壇資料|video|動画|録画|recording|youtube"
 _WHO = re.compile(r"^[*_]*(?:(?:" + _WHO_WORDS + r"|who|moderators?|panelists?|facilitators?|"
-                  r"hosts?|モデレーター|パネリスト|ファシリテーター|司会)[*_]*\s*[:：]|"
+                  r"hosts?|name|名前|氏名|モデレーター|パネリスト|ファシリテーター|司会)[*_]*\s*[:：]|"
                   r"(?:by|led by|presented by|given by|delivered by)\s)[*_]*\s*(?P<v>.+?)[*_.]*$",
                   re.I)
 _WHAT = re.compile(r"^(?:topic|title|talk title|talk|session|presentation title|タイトル|演題|"
                    r"発表タイトル|テーマ|セッション名?)\s*[:：]\s*(?P<v>.+)$", re.I)
 _ORG = re.compile(r"^(?:" + _ORG_WORDS + r")\s*[:：]\s*(?P<v>.+)$", re.I)
+# A bio field that holds no more than where the speaker works ("Bio: Widgetco").
+_BIO = re.compile(r"^(?:bio|biography|略歴)\s*[:：]\s*(?P<v>.+)$", re.I)
+_DOMAIN = re.compile(r"[a-z0-9][\w-]*(?:\.[a-z0-9][\w-]*)+", re.I)
 _LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
 _LINK_LABEL = re.compile(r"^[\W]{0,3}(?:" + _LINK_WORDS + r")\s*[:：]", re.I)
 _URL_IN = re.compile(r"https?://[^\s<>()\"'（）「」]+")
@@ -67,8 +71,10 @@ _URL_IN = re.compile(r"https?://[^\s<>()\"'（）「」]+")
 _ATTRIBUTE = re.compile(
     r"^[\W]{0,3}(?:" + _WHO_WORDS + "|" + _ORG_WORDS + "|" + _LINK_WORDS + r"|link|url|"
     r"date|日時|日付|開催日|time|時間|venue|会場|場所|meetup link|attendees|参加者|hashtag|"
+    r"access|directions|アクセス|交通|keywords?|キーワード|"
     r"ハッシュタグ|tags?|タグ|概要|abstract|description|language|言語|level|レベル)"
     r"\s*(?:[(（][^)）]{0,30}[)）])?\s*[:：]", re.I)
+_EMPTY_ATTRIBUTE = re.compile(_ATTRIBUTE.pattern + r"\s*$", re.I)
 _SPEAKER_COLUMN = re.compile(_WHO_WORDS + r"|name|名前|氏名", re.I)
 _TITLE_COLUMN = re.compile(r"title|talk|session|topic|タイトル|演題|発表|セッション|内容", re.I)
 # Columns that classify a talk rather than name it: "Session Type", "Language", "Length".
@@ -248,6 +254,14 @@ def _label_values(body: list[Block], used: set[int]
                 continue
             elif not (what or who or org) and text.startswith(("※", "注:", "注：", "Note:")):
                 continue  # "※タイトル失念" above the labels
+            elif _BIO.match(text) and b.kind == "line":
+                bio = _BIO.match(text)
+                value = bio.group("v").strip() if bio else ""
+                if org is None and (_org_like(value) or _DOMAIN.fullmatch(value)):
+                    org = value
+                used.add(b.index)
+            elif _ATTRIBUTE.match(text) and b.kind == "line":
+                continue  # "Time: 19:45" among the labels
             else:
                 break  # labels open a talk's body; one further down belongs to the next talk
     return what, who, org
@@ -510,6 +524,12 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     for i, b in enumerate(blocks):
         if i < skip_to or i in slot_parts:
             continue
+        if b.kind == "line" and _EMPTY_ATTRIBUTE.match(b.text):
+            # "Access:" over a list of directions: the list is the label's value
+            k = i + 1
+            while k < len(blocks) and blocks[k].kind == "item" and k - i <= 50:
+                k += 1
+            skip_to = max(skip_to, k)
         if b.kind == "heading" and _NEXT_EVENT.match(b.text.strip()):
             skip_to = i + 1 + len(_owned(blocks, i))
             continue
@@ -1035,4 +1055,8 @@ def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
             if not other.has_people and c.has_people:
                 other.line.speakers, other.line.handles = c.line.speakers, c.line.handles
                 other.line.orgs = other.line.orgs or c.line.orgs
+            elif other.line.speakers and len(c.line.speakers) == len(other.line.speakers) and all(
+                    a != b and a in b for a, b in zip(other.line.speakers, c.line.speakers,
+                                                      strict=True)):
+                other.line.speakers = c.line.speakers  # "Nora" in the programme, "Nora Quill" below
     return kept

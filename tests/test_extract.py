@@ -478,3 +478,12 @@ def test_parse_report_rest_text_file_reads_name_and_bio_fields() -> None:
     assert talks[0] == ("Docs as code", ["Nora Quill"], ["Widgetco"])
     assert talks[1][:2] == ("Themes from scratch", ["Omar Reyes"]) and not talks[1][2]
     assert len(talks) == 2  # directions under "Access:" and the teardown are no talks
+
+
+def test_parse_report_a_lone_spotlight_item_among_monthly_topics() -> None:
+    text = ("# Past meetups\n\n### May 2031\n- **Topic**: \"Typed pipelines\" by Nora Quill\n\n"
+            "### April 2031\n- **Topic**: \"Caching graphs\" by Omar Reyes\n\n"
+            "### March 2031\n- [Recording](https://example.org/rec)\n"
+            "- Community Spotlight: [Lina Park](https://example.org/lina)\n")
+    people = [s for _, s, _ in _talks(text)]
+    assert ["Lina Park"] in people and ["Nora Quill"] in people

@@ -685,3 +685,10 @@ def test_parse_talk_line_a_count_opening_the_title_is_not_a_line_number() -> Non
 def test_parse_talk_line_a_gerund_is_not_a_first_name() -> None:
     line = parse_talk_line("Going Feral on parsers with Rust")
     assert line.title == "Going Feral on parsers with Rust" and not line.speakers
+
+
+def test_parse_talk_line_kind_by_name_on_title() -> None:
+    line = parse_talk_line("Community spotlight by Mara Ellison on plugin loaders")
+    assert line.title == "plugin loaders" and line.speakers == ["Mara Ellison"]
+    line = parse_talk_line("Spotlight: [Mara Ellison](https://example.org/mara)")
+    assert line.title is None and line.speakers == ["Mara Ellison"]

@@ -110,7 +110,7 @@ _NEXT_EVENT = re.compile(r"^\W*(?:次回(?:予告|の?(?:開催|案内|お知ら
 _SLOT_ONLY = re.compile(r"^(?:\d{1,2}\s*コマ目|第\s*\d{1,2}\s*(?:部|セッション|枠|講演)|"
                         r"(?:session|slot|talk|発表|講演|枠)\s*#?\d{1,2})$", re.I)
 # A slot prefix that says the line is a talk: "⚡ Lightning Talk:", "Keynote:", "Session3:".
-_KIND_PREFIX = re.compile(r"lightning|\bLT\b|keynote|基調講演|キーノート|session\s*\d|"
+_KIND_PREFIX = re.compile(r"lightning|\bLT\b|keynote|spotlight|基調講演|キーノート|session\s*\d|"
                           r"セッション\s*\d|招待講演", re.I)
 _SENTENCE_END = re.compile(r"[。．！？!?]\s*$|[.]\s*$")
 # A talk heading that names only its kind; the title is then in the prose below.
@@ -882,9 +882,9 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         elif n == 1 and strong and strong[0].labelled:
             chosen.extend(strong)
     if chosen:
-        # A lone slot line among other talks: "**Keynote** - Name, Org".
+        # A lone slot line among other talks: "**Keynote** - Name, Org", "- Spotlight: Name".
         picked = {id(c) for c in chosen}
-        chosen += [c for c in cands if id(c) not in picked and c.key[0] == "line"
+        chosen += [c for c in cands if id(c) not in picked and c.key[0] in ("line", "item")
                    and c.block.index not in used and c.has_people and c.line.prefix
                    and _KIND_PREFIX.search(c.line.prefix)]
     if not chosen:

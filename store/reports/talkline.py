@@ -700,6 +700,7 @@ _PREFIXES = [
     re.compile(
         r"^(?:(?:招待|基調|特別|記念)講演|注目セッション|キーノート|ライトニングトーク|スポンサー(?:セッション|LT|トーク)|"
         r"(?:opening |closing |day \d )?keynote(?: talk| speech)?|lightning talks?|invited talk|"
+        r"(?:community |user |project )?spotlight|"
         r"sponsor(?:ed)? (?:session|talk|lt)|LT|セッション|session|talk|発表|講演|枠|パネル(?:ディスカッション)?|"
         r"panel(?: discussion)?|workshop|ワークショップ|ハンズオン)"
         r"\s*(?:#?\d{1,2}|[A-Z](?=\s*[:：]))?\s*(?:[:：]\s*|(?=[「『“\"])|\s+[-–—―]\s+)", re.I),
@@ -950,6 +951,13 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
         p, s = _people_strict(m.group("who"), linked)
         if s >= 1.0:
             cands.append(_Cand(m.group("title"), p, s + 0.3, "by-colon"))
+    # Community spotlight by Jane Doe on Title
+    m = re.match(r"^(?P<lead>[^:：]{2,30}?)\s+by\s+(?P<who>[^:：]{2,80}?)\s+(?:on|about)\s+(?P<title>\S.*)$",
+                 text)
+    if m and _TYPE_ONLY.fullmatch(m.group("lead").strip()):
+        p, s = _people_strict(m.group("who"), linked)
+        if s >= 1.5:
+            cands.append(_Cand(m.group("title"), p, s + 0.3, "by-on"))
     # Speaker on Title
     m = re.match(r"^(?P<who>.{2,80}?)\s+on\s+(?P<title>\S.*)$", text)
     if m:
@@ -1090,6 +1098,7 @@ _TRAILING_NOTE = re.compile(
 _TIME_ANY = re.compile(r"\d{1,2}[:：]\d{2}")
 _TYPE_ONLY = re.compile(
     r"(?:opening |closing |day \d )?keynote(?: talk| speech)?|lightning talks?|LT\d{0,2}|invited talk|"
+    r"(?:community |user |project )?spotlight|"
     r"(?:基調|招待|特別)講演|キーノート|ライトニングトーク|スポンサー(?:セッション|LT)|sponsor(?:ed)? (?:session|talk)",
     re.I)
 
@@ -1158,7 +1167,7 @@ def _talk_url(urls: list[str], links: list[tuple[str, str]], title: str | None,
 _TITLE_FIRST = frozenset(("dash-end", "colon-end", "slash", "comma", "paren-end", "handle-end", "by", "name-end",
                           "account-end", "cjk-title-name", "org-end", "embed"))
 _SPEAKER_FIRST = frozenset(("dash-start", "colon-start", "slash-start", "on", "handle-start", "name-start",
-                            "possessive", "name-org-title", "by-colon"))
+                            "possessive", "name-org-title", "by-colon", "by-on"))
 
 
 def parse_talk_line(raw: str, *, order: str | None = None) -> TalkLine:

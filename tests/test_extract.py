@@ -487,3 +487,9 @@ def test_parse_report_a_lone_spotlight_item_among_monthly_topics() -> None:
             "- Community Spotlight: [Lina Park](https://example.org/lina)\n")
     people = [s for _, s, _ in _talks(text)]
     assert ["Lina Park"] in people and ["Nora Quill"] in people
+
+
+def test_is_noise_a_talk_about_networking_for_an_audience_is_a_talk() -> None:
+    from store.reports.extract import is_noise
+    assert not is_noise("Networking for Developers")
+    assert is_noise("Networking") and is_noise("Lunch for Speakers") and is_noise("Networking & drinks")

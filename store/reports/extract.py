@@ -44,8 +44,9 @@ NOISE = re.compile(
     r"wrap(?:ping)?[- ]up|final thoughts|closing thoughts|(?:key )?takeaways$|conclusions?$|"
     r"next (?:time|meetup|event)|次回予告|"
     r"[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|jp|dev|me|co|app|info)/?$)"
-    # a whole word: "Pub/Sub at scale", "Lunchbox internals", "Breaking changes" are talks
-    r"(?![a-z]|/[a-z])",
+    # a whole word: "Pub/Sub at scale", "Lunchbox internals", "Breaking changes" are talks, and
+    # so is one about it for a Capitalised audience ("Networking for Introverts")
+    r"(?![a-z]|/[a-z]|(?<=ing)\s+for\s+(?-i:[A-Z])[a-z]+s\b)",
     re.I)
 # A sentence is not a title: "for his role as speaker.", "to everyone who came".
 _SENTENCE = re.compile(r"^(?:for|to|and|with|who|which|as|because|thanks|so|but|or)\s")

@@ -692,3 +692,8 @@ def test_parse_talk_line_kind_by_name_on_title() -> None:
     assert line.title == "plugin loaders" and line.speakers == ["Mara Ellison"]
     line = parse_talk_line("Spotlight: [Mara Ellison](https://example.org/mara)")
     assert line.title is None and line.speakers == ["Mara Ellison"]
+
+
+def test_parse_people_a_role_after_the_organisation_is_left_out() -> None:
+    p = parse_people("山田 花子 (@hanako) / 株式会社サンプル 代表取締役")
+    assert p.speakers == ["山田 花子"] and p.orgs == ["株式会社サンプル"]

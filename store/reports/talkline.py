@@ -539,6 +539,10 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
     org = _org_from_role_phrase(text)
     if org:
         return _Chunk("org", text, 0.0, handles, [*orgs, org])
+    m = re.fullmatch(rf"(?P<org>.{{2,60}}?)\s+\S{{0,6}}(?:{_ROLE_JA.pattern})\S{{0,4}}", text)
+    if not first and m and _ORG_WORD.search(m.group("org")):
+        # "株式会社X 代表取締役": the organisation, then the person's role in it
+        return _Chunk("org", text, 0.0, handles, [*orgs, m.group("org").strip()])
     if handles and _role_before_handle(text):
         # "Foo JPオーガナイザ @name", "Rust Osaka organiser @name": the role the person has
         # in a group, written where a name would be; the handle names the person.

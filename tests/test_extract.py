@@ -473,3 +473,143 @@ def test_a_full_width_space_sets_a_japanese_name_off_the_title() -> None:
     ]
     line = parse_talk_line("コンテナ　入門")  # 入門 is a word, not a name
     assert (line.title, line.speakers) == ("コンテナ 入門", [])
+
+
+def test_parse_report_names_written_above_each_title_heading() -> None:
+    text = ("<h2>Earlier evenings</h2>\n<ul>\n"
+            "<li><span>March 2020 - </span><span>Whole room</span><h4>Pairing Circle</h4></li>\n"
+            "<li><span>February 2020 - </span><span>Nora Quill</span>"
+            "<h4>Caching without tears</h4></li>\n"
+            "<li><span>January 2020 - </span><span>Omar Reyes / Lina Park</span>"
+            "<h4>Parsers by hand / Fuzzing: a first look</h4></li>\n"
+            "<li><span>December 2019 - </span><span>Kavi Rao / Lina Park / Omar Reyes</span>"
+            "<h4>Editor Wars Panel</h4></li>\n"
+            "<li><span>November 2019 - </span><span>Lina Park</span><h4>Type holes</h4></li>\n"
+            "</ul>\n")
+    talks = [(t, s) for t, s, _ in _talks(text)]
+    assert ("Caching without tears", ["Nora Quill"]) in talks
+    assert ("Parsers by hand", ["Omar Reyes"]) in talks
+    assert ("Fuzzing: a first look", ["Lina Park"]) in talks
+    assert ("Editor Wars Panel", ["Kavi Rao", "Lina Park", "Omar Reyes"]) in talks
+    assert ("Type holes", ["Lina Park"]) in talks
+
+
+def test_parse_report_name_lines_over_titles_keep_their_order_in_markdown() -> None:
+    text = ("# Past talks\n\n- Nora Quill\n\n### Caching without tears\n\nNotes on caches.\n\n"
+            "- Omar Reyes\n\n### Hand-written parsers\n\nNotes on parsers.\n\n"
+            "- Lina Park\n\n### Type holes\n\nNotes on types.\n")
+    assert [(t, s) for t, s, _ in _talks(text)] == [
+        ("Caching without tears", ["Nora Quill"]), ("Hand-written parsers", ["Omar Reyes"]),
+        ("Type holes", ["Lina Park"])]
+
+
+def test_parse_report_a_split_label_over_several_paired_titles_is_dropped() -> None:
+    text = ("<ul>\n<li><span>Nora Quill</span><h4>Caching without tears</h4></li>\n"
+            "<li><span>Omar Reyes / Lina Park / Kavi Rao</span>"
+            "<h4>Shorts: Make / Tmux / Fish</h4></li>\n</ul>\n")
+    talks = [(t, s) for t, s, _ in _talks(text)]
+    assert ("Make", ["Omar Reyes"]) in talks and ("Fish", ["Kavi Rao"]) in talks
+
+
+def test_parse_report_programme_slots_written_time_title_names_on_lines_of_their_own() -> None:
+    text = ("<table><tr><th>時間</th><th>内容</th></tr>\n"
+            "<tr><th>13:00 (5分)</th><td><p>はじめの挨拶</p></td></tr>\n"
+            "<tr><th>13:10 - 13:50 (40分)</th><td><p>型で守るフロントエンド</p>"
+            "<p><a href='https://example.org/a'>山田 花子</a> / 株式会社サンプル</p>"
+            "<p>型の話をします。</p></td></tr>\n"
+            "<tr><th>14:00 - 14:40 (40分)</th><td><p>監視の基本</p>"
+            "<p>鈴木 次郎（@jiro_s） / Widgetco</p><ul><li>x</li></ul></td></tr>\n"
+            "</table>\n")
+    talks = _talks(text)
+    assert ("型で守るフロントエンド", ["山田 花子"], ["株式会社サンプル"]) in talks
+    assert ("監視の基本", ["鈴木 次郎"], ["Widgetco"]) in talks
+    assert not any("分)" in t for t, _, _ in talks)
+
+
+def test_parse_report_title_bar_name_items_take_a_name_the_rules_do_not_know() -> None:
+    text = ("# LT\n\n- 型で守るフロントエンド | 山田 花子\n- 監視の基本 | @jiro_s\n"
+            "- 最初の一歩 | ぽん太郎\n- ビルドの話 | KaviRao\n")
+    talks = {t.title: t.speakers + t.handles for t in parse_report(text, source="r.md").talks}
+    assert talks["最初の一歩"] == ["ぽん太郎"]
+    assert "KaviRao" in talks["ビルドの話"]
+
+
+_REST = """==========================
+Docs Night 4 (2031/02/03)
+==========================
+
+.. image:: images/logo.png
+   :alt: logo
+
+Outline
+=======
+
+:Venue: Example Hall
+:Access:
+   * Ten minutes on foot from the station
+   * `[Map]`_
+
+.. _[Map]: https://example.org/map
+
+Timetable
+=========
+
+* 19:00- 「Docs as code」 `Nora さん <https://example.org/nora>`_
+* 19:30- 「Themes from scratch」 `Omar <https://example.org/omar>`_
+* 21:00  完全撤退
+
+Talks
+=====
+
+Docs as code
+------------
+
+:Time: 19:00-19:20
+:Name: Nora Quill
+:BIO: Widgetco
+
+.. raw:: html
+
+   <iframe src="https://example.org/embed/by-Someone-Else"></iframe>
+
+Themes from scratch
+-------------------
+
+:Time: 19:30-19:50
+:Name: Omar Reyes
+:BIO: a writer who likes small tools, and tea
+"""
+
+
+def test_rest_to_markdown_titles_links_fields_and_directives() -> None:
+    from store.reports.rest import looks_like_rest, rest_to_markdown
+    assert looks_like_rest(_REST)
+    md = rest_to_markdown(_REST)
+    assert "# Docs Night 4 (2031/02/03)" in md and "\n## Outline\n" in md
+    assert "\n### Docs as code\n" in md
+    assert "[Nora さん](https://example.org/nora)" in md
+    assert "Name: Nora Quill" in md
+    assert "iframe" not in md and "logo.png" not in md and "_[Map]" not in md
+
+
+def test_parse_report_rest_text_file_reads_name_and_bio_fields() -> None:
+    report = parse_report(_REST, source="r.txt")
+    talks = [(t.title, t.speakers, t.affiliations) for t in report.talks]
+    assert talks[0] == ("Docs as code", ["Nora Quill"], ["Widgetco"])
+    assert talks[1][:2] == ("Themes from scratch", ["Omar Reyes"]) and not talks[1][2]
+    assert len(talks) == 2  # directions under "Access:" and the teardown are no talks
+
+
+def test_parse_report_a_lone_spotlight_item_among_monthly_topics() -> None:
+    text = ("# Past meetups\n\n### May 2031\n- **Topic**: \"Typed pipelines\" by Nora Quill\n\n"
+            "### April 2031\n- **Topic**: \"Caching graphs\" by Omar Reyes\n\n"
+            "### March 2031\n- [Recording](https://example.org/rec)\n"
+            "- Community Spotlight: [Lina Park](https://example.org/lina)\n")
+    people = [s for _, s, _ in _talks(text)]
+    assert ["Lina Park"] in people and ["Nora Quill"] in people
+
+
+def test_is_noise_a_talk_about_networking_for_an_audience_is_a_talk() -> None:
+    from store.reports.extract import is_noise
+    assert not is_noise("Networking for Developers")
+    assert is_noise("Networking") and is_noise("Lunch for Speakers") and is_noise("Networking & drinks")

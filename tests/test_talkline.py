@@ -741,3 +741,25 @@ def test_organisation_colon_people(raw: str, speakers: list[str], orgs: list[str
 ])
 def test_a_closing_dash_pair_stays_a_dangling_dash_goes(raw: str, title: str) -> None:
     assert parse_talk_line(raw).title == title
+
+
+def test_parse_talk_line_a_count_opening_the_title_is_not_a_line_number() -> None:
+    assert parse_talk_line("7 Habits that keep builds green").title == "7 Habits that keep builds green"
+    assert parse_talk_line("3 Kubernetes tips").title == "Kubernetes tips"
+
+
+def test_parse_talk_line_a_gerund_is_not_a_first_name() -> None:
+    line = parse_talk_line("Going Feral on parsers with Rust")
+    assert line.title == "Going Feral on parsers with Rust" and not line.speakers
+
+
+def test_parse_talk_line_kind_by_name_on_title() -> None:
+    line = parse_talk_line("Community spotlight by Mara Ellison on plugin loaders")
+    assert line.title == "plugin loaders" and line.speakers == ["Mara Ellison"]
+    line = parse_talk_line("Spotlight: [Mara Ellison](https://example.org/mara)")
+    assert line.title is None and line.speakers == ["Mara Ellison"]
+
+
+def test_parse_people_a_role_after_the_organisation_is_left_out() -> None:
+    p = parse_people("山田 花子 (@hanako) / 株式会社サンプル 代表取締役")
+    assert p.speakers == ["山田 花子"] and p.orgs == ["株式会社サンプル"]

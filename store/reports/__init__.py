@@ -41,6 +41,7 @@ from store.reports.headings import (
     split_heading,
     summarise,
 )
+from store.reports.rest import looks_like_rest, rest_to_markdown
 from store.reports.talkline import ROOM_CODE
 
 # The date one short text states; the name the first version exported.
@@ -130,6 +131,8 @@ _PLAIN_BULLET = re.compile(r"^([ \t\u3000]*)[・•●○◦▪‣∙]\s*(?=\S)"
 def _plain_body(body: str) -> str:
     """A scraped page without its chrome lines and footer, for the block reader; its
     bullets written as Markdown list items, so they nest as they are indented."""
+    if looks_like_rest(body):
+        body = rest_to_markdown(body)
     lines = _article(body.split("\n"))
     out = []
     for ln in lines:

@@ -24,6 +24,7 @@ from store.reports.talkline import (
     DECORATION,
     ROOM_CODE,
     TalkLine,
+    _org_like,
     clean_inline,
     looks_like_person,
     parse_people,
@@ -33,7 +34,7 @@ from store.reports.talkline import (
 # Programme items that are never talks.
 NOISE = re.compile(
     r"^(?:\W*)(?:休憩|昼休憩|昼食|ランチ|懇親会|ネットワーキング|受付|開場|開演|閉会|閉場|写真撮影|集合写真|"
-    r"交流会|乾杯|撤収|片付け|(?:本会|本編|イベント)?終了$|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
+    r"交流会|乾杯|撤収|(?:完全)?撤(?:収|退)|片付け|(?:本会|本編|イベント)?終了$|break|coffee break|lunch|dinner|networking|drinks?|pizza|food|"
     r"arrive|arrival|doors open|registration|raffle|giveaway|thanks?\b|thank you|sponsored by|"
     r"wrap[- ]?up|social|afterparty|after party|pub|beer|q ?& ?a$|まとめ$|感想$|所感$|おわりに$|"
     r"はじめに$|最後に$|目次$|参考$|告知$|次回|質疑応答|質疑|hallway|(?:本会|イベント|勉強会)?終了$|"
@@ -45,8 +46,9 @@ NOISE = re.compile(
     r"wrap(?:ping)?[- ]up|final thoughts|closing thoughts|(?:key )?takeaways$|conclusions?$|"
     r"next (?:time|meetup|event)|次回予告|"
     r"[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|jp|dev|me|co|app|info)/?$)"
-    # a whole word: "Pub/Sub at scale", "Lunchbox internals", "Breaking changes" are talks
-    r"(?![a-z]|/[a-z])",
+    # a whole word: "Pub/Sub at scale", "Lunchbox internals", "Breaking changes" are talks, and
+    # so is one about it for a Capitalised audience ("Networking for Introverts")
+    r"(?![a-z]|/[a-z]|(?<=ing)\s+for\s+(?-i:[A-Z])[a-z]+s\b)",
     re.I)
 # A sentence is not a title: "for his role as speaker.", "to everyone who came".
 _SENTENCE = re.compile(r"^(?:for|to|and|with|who|which|as|because|thanks|so|but|or)\s")
@@ -56,12 +58,15 @@ _WHO_WORDS = r"speakers?|presenters?|presented by|登壇者|発表者|講演者|
 _ORG_WORDS = r"speaker affiliation|affiliation|company|organi[sz]ation|所属|会社"
 _LINK_WORDS = r"slides?|スライド|資料|発表資料|登壇資料|video|動画|録画|recording|youtube"
 _WHO = re.compile(r"^[*_]*(?:(?:" + _WHO_WORDS + r"|who|moderators?|panelists?|facilitators?|"
-                  r"hosts?|モデレーター|パネリスト|ファシリテーター|司会)[*_]*\s*[:：]|"
+                  r"hosts?|name|名前|氏名|モデレーター|パネリスト|ファシリテーター|司会)[*_]*\s*[:：]|"
                   r"(?:by|led by|presented by|given by|delivered by)\s)[*_]*\s*(?P<v>.+?)[*_.]*$",
                   re.I)
 _WHAT = re.compile(r"^(?:topic|title|talk title|talk|session|presentation title|タイトル|演題|"
                    r"発表タイトル|テーマ|セッション名?)\s*[:：]\s*(?P<v>.+)$", re.I)
 _ORG = re.compile(r"^(?:" + _ORG_WORDS + r")\s*[:：]\s*(?P<v>.+)$", re.I)
+# A bio field that holds no more than where the speaker works ("Bio: Widgetco").
+_BIO = re.compile(r"^(?:bio|biography|略歴)\s*[:：]\s*(?P<v>.+)$", re.I)
+_DOMAIN = re.compile(r"[a-z0-9][\w-]*(?:\.[a-z0-9][\w-]*)+", re.I)
 _LABEL = re.compile(r"^[\w\s]{1,20}[:：]")
 _LINK_LABEL = re.compile(r"^[\W]{0,3}(?:" + _LINK_WORDS + r")\s*[:：]", re.I)
 _URL_IN = re.compile(r"https?://[^\s<>()\"'（）「」]+")
@@ -73,11 +78,13 @@ _BARE_URL = re.compile(r"<?https?://[^\s<>\"'（）「」]{1,2000}>?")
 _ATTRIBUTE = re.compile(
     r"^[\W]{0,3}(?:" + _WHO_WORDS + "|" + _ORG_WORDS + "|" + _LINK_WORDS + r"|link|url|"
     r"date|日時|日付|開催日|time|時間|venue|会場|場所|meetup link|attendees|参加者|hashtag|"
+    r"access|directions|アクセス|交通|keywords?|キーワード|"
     r"ハッシュタグ|tags?|タグ|概要|abstract|description|language|言語|level|レベル)"
     r"\s*(?:[(（][^)）]{0,30}[)）])?\s*[:：]", re.I)
 # A label alone on its item, its value in the items under it.
 _BARE_WHO = re.compile(r"^[*_]*(?:" + _WHO_WORDS + r")[*_]*\s*[:：]?$", re.I)
 _BARE_LINK = re.compile(r"^[*_]*(?:" + _LINK_WORDS + r"|links?|url)[*_]*\s*[:：]?$", re.I)
+_EMPTY_ATTRIBUTE = re.compile(_ATTRIBUTE.pattern + r"\s*$", re.I)
 _SPEAKER_COLUMN = re.compile(_WHO_WORDS + r"|name|名前|氏名", re.I)
 _TITLE_COLUMN = re.compile(r"title|talk|session|topic|タイトル|演題|発表|セッション|内容", re.I)
 # Columns that classify a talk rather than name it: "Session Type", "Language", "Length".
@@ -113,7 +120,7 @@ _NEXT_EVENT = re.compile(r"^\W*(?:次回(?:予告|の?(?:開催|案内|お知ら
 _SLOT_ONLY = re.compile(r"^(?:\d{1,2}\s*コマ目|第\s*\d{1,2}\s*(?:部|セッション|枠|講演)|"
                         r"(?:session|slot|talk|発表|講演|枠)\s*#?\d{1,2})$", re.I)
 # A slot prefix that says the line is a talk: "⚡ Lightning Talk:", "Keynote:", "Session3:".
-_KIND_PREFIX = re.compile(r"lightning|\bLT\b|keynote|基調講演|キーノート|session\s*\d|"
+_KIND_PREFIX = re.compile(r"lightning|\bLT\b|keynote|spotlight|基調講演|キーノート|session\s*\d|"
                           r"セッション\s*\d|招待講演", re.I)
 _SENTENCE_END = re.compile(r"[。．！？!?]\s*$|[.]\s*$")
 # A talk heading that names only its kind; the title is then in the prose below.
@@ -124,6 +131,7 @@ _PROSE_WHO = re.compile(r"(?P<name>[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}|"
                         r"[\u4e00-\u9fff\u3040-\u30ff]{2,8})\s*(?:さん|氏)\s*(?:の|による|が|から)")
 _SECTION = re.compile(f"(?:{_NON_TALK.pattern})|(?:{_DAY_MARKER.pattern})", re.I)
 DEDUPE_WINDOW = 200
+MAX_SLOT_SCAN = 5_000
 
 
 @dataclass
@@ -270,6 +278,14 @@ def _label_values(body: list[Block], used: set[int]
                 continue
             elif not (what or who or org) and text.startswith(("※", "注:", "注：", "Note:")):
                 continue  # "※タイトル失念" above the labels
+            elif _BIO.match(text) and b.kind == "line":
+                bio = _BIO.match(text)
+                value = bio.group("v").strip() if bio else ""
+                if org is None and (_org_like(value) or _DOMAIN.fullmatch(value)):
+                    org = value
+                used.add(b.index)
+            elif _ATTRIBUTE.match(text) and b.kind == "line":
+                continue  # "Time: 19:45" among the labels
             else:
                 break  # labels open a talk's body; one further down belongs to the next talk
     return what, who, org
@@ -563,9 +579,16 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
     listing = False  # inside a list of attended talks
     kind_at: dict[int, str | None] = {}  # the slot kind ("Lightning talks:") of the last item per depth
     skip_to = -1  # a section about the next meeting: its talks are not this event's
+    slots, slot_parts = _slot_lines(blocks)
     for i, b in enumerate(blocks):
-        if i < skip_to:
+        if i < skip_to or i in slot_parts:
             continue
+        if b.kind == "line" and _EMPTY_ATTRIBUTE.match(b.text):
+            # "Access:" over a list of directions: the list is the label's value
+            k = i + 1
+            while k < len(blocks) and blocks[k].kind == "item" and k - i <= 50:
+                k += 1
+            skip_to = max(skip_to, k)
         if b.kind == "heading" and _NEXT_EVENT.match(b.text.strip()):
             skip_to = i + 1 + len(_owned(blocks, i))
             continue
@@ -627,7 +650,11 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
                 continue
             listed = (listing and b.kind == "item" and b.depth == 1
                       and not _SENTENCE_END.search(b.text) and len(b.text) <= 120)
-            key = ("listed", b.depth) if listed else (b.kind, b.level, b.depth)
+            key: tuple[object, ...] = (("listed", b.depth) if listed
+                                       else (b.kind, b.level, b.depth))
+            slot = slots.get(b.index)
+            if slot is not None:
+                key = ("slot",)
             c = Candidate(b, talk_line(b.raw), key)
             if b.kind == "item":
                 parent = kind_at.get(b.depth - 1) if b.depth > 1 else None
@@ -638,6 +665,8 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
                 kind_at[b.depth] = prefix if prefix and _KIND_PREFIX.search(prefix) else None
             c.body = _owned(blocks, i)
             _enrich(c)
+            if slot is not None:
+                _fill_slot(c, *slot)
             if b.kind == "heading" and not c.has_people:
                 _labels_above(c, blocks, i)
             if listed:
@@ -652,7 +681,176 @@ def candidates(blocks: list[Block]) -> list[Candidate]:
         out.append(c)
     for rows in grids.values():
         out.extend(_grid_talks(rows))
-    return _people_over_talks(out)
+    return _people_over_talks(_names_above(_pipe_siblings(out), blocks))
+
+
+_PIPE = re.compile(r"\s+[|｜]\s+")
+_ACCOUNT_NAME = re.compile(r"@?[A-Za-z0-9_][A-Za-z0-9_.\-]{1,30}")
+
+
+def _pipe_siblings(cands: list[Candidate]) -> list[Candidate]:
+    """Items that read "Title | Name": where most items show a person after the bar,
+    a short name the rules do not know as one ("Title | てっぷ", "Title | AnaTofuZ") is the
+    speaker of its item too."""
+    groups: dict[int, list[Candidate]] = {}
+    for c in cands:
+        if c.block.kind == "item" and len(_PIPE.findall(c.block.text)) == 1:
+            groups.setdefault(c.block.depth, []).append(c)
+    for run in groups.values():
+        named = [c for c in run if c.has_people]
+        if len(run) < 2 or len(named) < 2 or len(named) < 0.5 * len(run):
+            continue
+        for c in run:
+            if c.has_people:
+                continue
+            title, who = (x.strip() for x in _PIPE.split(c.block.text, maxsplit=1))
+            if not title or not who or len(who) > 24 or len(who.split()) > 3 or re.search(
+                    r"[。、,，!！?？:：()（）]", who):
+                continue
+            if _ACCOUNT_NAME.fullmatch(who) and " " not in who:
+                c.line.handles = [who]
+            else:
+                c.line.speakers = [who]
+            c.line.title = title
+            c.evidence = _evidence(c)
+    return cands
+
+
+# A programme slot's time on a line of its own: "10:10 - 10:50 (40分)", "19:00 –", "9:30".
+_TIME_ONLY = re.compile(r"^\s*\d{1,2}[:：]\d{2}\s*(?:[-–~〜～]\s*(?:\d{1,2}[:：]\d{2})?)?\s*"
+                        r"(?:[(（]\s*\d{1,3}\s*(?:分|mins?|minutes)\s*[)）])?\s*$", re.I)
+
+
+def _slot_lines(blocks: list[Block]) -> tuple[dict[int, tuple[str, Block | None]], set[int]]:
+    """A programme written a slot to three lines ("10:10 - 10:50 (40分)", then the title,
+    then "Name / Org"): the title line is the talk, the time its slot, the names its speakers.
+    Returns the title lines (time, names line) and the lines they take up."""
+    times = [i for i, b in enumerate(blocks[:MAX_SLOT_SCAN]) if b.kind == "line"
+             and _TIME_ONLY.match(b.text)]
+    slots: dict[int, tuple[str, Block | None]] = {}
+    parts: set[int] = set()
+    if len(times) < 2:
+        return slots, parts
+    for i in times:
+        title = blocks[i + 1] if i + 1 < len(blocks) else None
+        if title is None or title.kind != "line" or _TIME_ONLY.match(title.text):
+            continue
+        who = blocks[i + 2] if i + 2 < len(blocks) else None
+        if who is not None and (who.kind != "line" or _people_line(who.text) is None):
+            who = None
+        slots[title.index] = (_DURATION.sub("", blocks[i].text).strip(" -–"), who)
+        parts.add(i)
+        if who is not None:
+            parts.add(who.index)
+    return slots, parts
+
+
+def _people_line(text: str) -> tuple[list[str], list[str], list[str]] | None:
+    """A short line naming a speaker and what follows them ("Ann Lee / Acme", "山田 太郎
+    （@taro） / 株式会社X"); the later parts that are no person are their organisation."""
+    text = text.strip()
+    if not text or len(text) > 100 or _SENTENCE_END.search(text) or re.search(r"[。！？]", text):
+        return None
+    p = parse_people(text)
+    if not (p.speakers or p.handles):
+        return None
+    speakers, orgs = p.speakers[:1], list(p.orgs)
+    for s in p.speakers[1:]:
+        (speakers if looks_like_person(s) else orgs).append(s)
+    if not (p.handles or orgs or looks_like_person(speakers[0])):
+        return None  # "6分×3本", a committee: no one named
+    return speakers, list(p.handles), orgs
+
+
+def _fill_slot(c: Candidate, time: str, who: Block | None) -> None:
+    line = c.line
+    if time and not line.prefix:
+        line.prefix = time
+    if who is not None and not (line.speakers or line.handles):
+        people = _people_line(who.text)
+        if people is not None:
+            line.speakers, line.handles, line.orgs = people
+            line.evidence = max(line.evidence, 0.6)
+
+
+# A date written before the people of a listing: "March 2012 - ", "2012-03-14: ", "2012年3月 ".
+_LEAD_WHEN = re.compile(
+    r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?"
+    r"\d{4}|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)"
+    r"\s*(?:[-–—:|：]\s*)?", re.I)
+_TITLE_PAIRS = re.compile(r"\s+[/／]\s+")
+_LIST_LABEL = re.compile(r"^(?P<label>[^\s:：]{2,20})\s*[:：]\s+(?P<rest>\S.*)$")
+
+
+def _people_only(b: Block) -> tuple[list[str], list[str], list[str]] | None:
+    """The people a line or item names when it names nothing else ("Ann Lee / Bob Stone",
+    "May 2012 - Ann Lee"), else None."""
+    if b.kind not in ("line", "item") or len(b.text) > 160 or len(b.links) > 4:
+        return None
+    text = _LEAD_WHEN.sub("", b.text.strip()).strip()
+    if not text or _LABEL.match(text):
+        return None
+    p = parse_people(text)
+    if not (p.speakers or p.handles) or not all(looks_like_person(s) for s in p.speakers):
+        return None
+    return list(p.speakers), list(p.handles), list(p.orgs)
+
+
+def _names_above(cands: list[Candidate], blocks: list[Block]) -> list[Candidate]:
+    """Headings of one level each with a line of names just above it ("Ann Lee" then
+    "#### Title"): the names are the speakers of the title under them, not of the one before.
+    The writer's order shows in the first heading, which has its names above it, and the
+    last, which has none below. "A / B" names over "T1 / T2" titles are two talks, in order."""
+    levels: dict[int, list[Candidate]] = {}
+    for c in cands:
+        if c.block.kind == "heading" and c.key[0] == "heading":
+            levels.setdefault(c.block.level, []).append(c)
+    split: dict[int, list[Candidate]] = {}
+    for members in levels.values():
+        above: dict[int, tuple[Block, tuple[list[str], list[str], list[str]]]] = {}
+        for c in members:
+            i = c.block.index
+            people = _people_only(blocks[i - 1]) if i > 0 else None
+            if people is not None:
+                above[id(c)] = (blocks[i - 1], people)
+        if len(above) < 2 or len(above) < 0.5 * len(members):
+            continue
+        # The names' place: a list item or line of one shape ("- May 2012 - Ann Lee"); the
+        # first title has one above it (names or a group), the last none below it.
+        shapes = [(b.kind, b.depth) for b, _ in above.values()]
+        shape = max(set(shapes), key=shapes.count)
+        first, last = members[0], members[-1]
+        lead = blocks[first.block.index - 1] if first.block.index > 0 else None
+        if lead is None or (lead.kind, lead.depth) != shape or lead.continued:
+            continue
+        if last.body and (last.body[0].kind, last.body[0].depth) == shape:
+            continue  # names under the last title too: each names the talk above it
+        name_lines = {b.index for b, _ in above.values()}
+        for c in members:
+            if c.labelled:
+                continue
+            if c.used & name_lines:
+                # the next title's names were read as this one's: they are not
+                own = talk_line(c.block.raw)
+                c.line.speakers, c.line.handles, c.line.orgs = own.speakers, own.handles, own.orgs
+                c.used -= name_lines
+            if id(c) not in above or c.has_people:
+                continue
+            b, (speakers, handles, orgs) = above[id(c)]
+            c.line.speakers, c.line.handles, c.line.orgs = speakers, handles, orgs
+            c.used.add(b.index)
+            c.evidence = _evidence(c)
+            parts = _TITLE_PAIRS.split(c.title or "")
+            if len(parts) >= 2 and len(parts) == len(speakers) and not handles:
+                m = _LIST_LABEL.match(parts[0])
+                if m and not any(_LIST_LABEL.match(x) for x in parts[1:]):
+                    parts[0] = m.group("rest")  # "Multitalk: A / B / C": a label over all three
+                split[id(c)] = [replace(c, line=replace(c.line, title=t, speakers=[s], handles=[],
+                                                        orgs=list(orgs)), used=set(c.used))
+                                for t, s in zip(parts, speakers, strict=True)]
+    if not split:
+        return cands
+    return [x for c in cands for x in split.get(id(c), [c])]
 
 
 def _people_over_talks(cands: list[Candidate]) -> list[Candidate]:
@@ -752,9 +950,9 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
         elif n == 1 and strong and strong[0].labelled:
             chosen.extend(strong)
     if chosen:
-        # A lone slot line among other talks: "**Keynote** - Name, Org".
+        # A lone slot line among other talks: "**Keynote** - Name, Org", "- Spotlight: Name".
         picked = {id(c) for c in chosen}
-        chosen += [c for c in cands if id(c) not in picked and c.key[0] == "line"
+        chosen += [c for c in cands if id(c) not in picked and c.key[0] in ("line", "item")
                    and c.block.index not in used and c.has_people and c.line.prefix
                    and _KIND_PREFIX.search(c.line.prefix)]
     if not chosen:
@@ -928,4 +1126,8 @@ def _dedupe(chosen: list[Candidate]) -> list[Candidate]:
             if not other.has_people and c.has_people:
                 other.line.speakers, other.line.handles = c.line.speakers, c.line.handles
                 other.line.orgs = other.line.orgs or c.line.orgs
+            elif other.line.speakers and len(c.line.speakers) == len(other.line.speakers) and all(
+                    a != b and a in b for a, b in zip(other.line.speakers, c.line.speakers,
+                                                      strict=True)):
+                other.line.speakers = c.line.speakers  # "Nora" in the programme, "Nora Quill" below
     return kept

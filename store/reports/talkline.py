@@ -222,7 +222,7 @@ monitoring observability logging metrics alert alerts incident incidents respons
 continuous delivery integration deployment infrastructure operations ops devops sre agile scrum
 behavior behaviour pattern patterns anti-patterns architecture microservices container containers
 cluster clusters edge native hybrid multi open-source opensource standard standards secure safe
-only just now era list bucket info contact place map meeting meetings technical block blocks hierarchy
+only just now era list going doing being coming bucket info contact place map meeting meetings technical block blocks hierarchy
 symptom based persistence operator operators landscape deep dive machinery control loop loops portal
 customer customers recap wrap lounge booth drinks pizza beer coffee venue reception registration
 doors thanks thank acknowledgements organizers organisers agenda schedule timetable programme
@@ -544,6 +544,10 @@ def _classify(chunk: str, *, first: bool) -> _Chunk:
     org = _org_from_role_phrase(text)
     if org:
         return _Chunk("org", text, 0.0, handles, [*orgs, org])
+    m = re.fullmatch(rf"(?P<org>.{{2,60}}?)\s+\S{{0,6}}(?:{_ROLE_JA.pattern})\S{{0,4}}", text)
+    if not first and m and _ORG_WORD.search(m.group("org")):
+        # "株式会社X 代表取締役": the organisation, then the person's role in it
+        return _Chunk("org", text, 0.0, handles, [*orgs, m.group("org").strip()])
     if handles and _role_before_handle(text):
         # "Foo JPオーガナイザ @name", "Rust Osaka organiser @name": the role the person has
         # in a group, written where a name would be; the handle names the person.
@@ -695,7 +699,9 @@ DECORATION = re.compile(
 # "LT 大会", "LT会", "LT枠": LT as part of a word (a container of talks), not a slot prefix.
 _LT_WORD = r"(?!大会|会|枠|祭|タイム|大賞|資料|ネタ|登壇|発表|日目|[のもはがをにで])"
 # "3 Title": a number in front of a line, but not after a time ("10:15 5 Things …")
-_BARE_NUMBER = re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)")
+# "3 Title" numbers a line, but "5 Ways that …", "10 Things I …" count in the title
+_BARE_NUMBER = re.compile(r"^\d{1,2}\s+(?=\S)(?!\d)(?![A-Z][a-z]+s\s+(?:that|to|for|of|you|I|we|"
+                          r"every|in|on|from|with|about|your|and|which)\b)")
 # A programme's room/slot code: "H-1", "AB-3", "R5-2", "keynote-1" (not "GPT-4": three letters).
 ROOM_CODE = re.compile(r"^(?:[A-Z]{1,2}\d?|[Kk]eynote)-\d{1,2}(?=[\s「『“\"]|$)")
 _PREFIXES = [
@@ -717,6 +723,7 @@ _PREFIXES = [
     re.compile(
         r"^(?:(?:招待|基調|特別|記念)講演|注目セッション|キーノート|ライトニングトーク|スポンサー(?:セッション|LT|トーク)|"
         r"(?:opening |closing |day \d )?keynote(?: talk| speech)?|lightning talks?|invited talk|"
+        r"(?:community |user |project )?spotlight|"
         r"sponsor(?:ed)? (?:session|talk|lt)|LT|セッション|session|talk|presentation|発表|講演|枠|パネル(?:ディスカッション)?|"
         r"panel(?: discussion)?|workshop|ワークショップ|ハンズオン)"
         r"\s*(?:#?\d{1,2}|[A-Z](?=\s*[:：]))?\s*(?:[:：]\s*|(?=[「『“\"])|\s+[-–—―]\s+)", re.I),
@@ -988,6 +995,13 @@ def _candidates(text: str, marked: set[str], raw: str, linked: set[str],
         p, s = _people_strict(m.group("who"), linked)
         if s >= 1.0:
             cands.append(_Cand(m.group("title"), p, s + 0.3, "by-colon"))
+    # Community spotlight by Jane Doe on Title
+    m = re.match(r"^(?P<lead>[^:：]{2,30}?)\s+by\s+(?P<who>[^:：]{2,80}?)\s+(?:on|about)\s+(?P<title>\S.*)$",
+                 text)
+    if m and _TYPE_ONLY.fullmatch(m.group("lead").strip()):
+        p, s = _people_strict(m.group("who"), linked)
+        if s >= 1.5:
+            cands.append(_Cand(m.group("title"), p, s + 0.3, "by-on"))
     # Speaker on Title
     m = re.match(r"^(?P<who>.{2,80}?)\s+on\s+(?P<title>\S.*)$", text)
     if m:
@@ -1136,6 +1150,7 @@ _TRAILING_NOTE = re.compile(
 _TIME_ANY = re.compile(r"\d{1,2}[:：]\d{2}")
 _TYPE_ONLY = re.compile(
     r"(?:opening |closing |day \d )?keynote(?: talk| speech)?|lightning talks?|LT\d{0,2}|invited talk|"
+    r"(?:community |user |project )?spotlight|"
     r"(?:基調|招待|特別)講演|キーノート|ライトニングトーク|スポンサー(?:セッション|LT)|sponsor(?:ed)? (?:session|talk)",
     re.I)
 
@@ -1204,7 +1219,7 @@ def _talk_url(urls: list[str], links: list[tuple[str, str]], title: str | None,
 _TITLE_FIRST = frozenset(("dash-end", "colon-end", "slash", "comma", "paren-end", "handle-end", "by", "name-end",
                           "account-end", "cjk-title-name", "org-end", "embed"))
 _SPEAKER_FIRST = frozenset(("dash-start", "colon-start", "slash-start", "on", "handle-start", "name-start",
-                            "possessive", "name-org-title", "by-colon"))
+                            "possessive", "name-org-title", "by-colon", "by-on"))
 
 
 def parse_talk_line(raw: str, *, order: str | None = None) -> TalkLine:

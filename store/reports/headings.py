@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -815,14 +816,17 @@ def _norm_title(s: str) -> str:
     return re.sub(r"[\s.…。]+", " ", _nfkc(s).lower()).strip()
 
 
+@lru_cache(maxsize=4096)
 def _event_like(s: str, event_name: str) -> bool:
     """A heading that repeats (part of) the event's name opens a part of it, not a talk."""
-    if not event_name or split_heading(s)[1] or _SESSION_CODE.match(s):
+    if not event_name or _SESSION_CODE.match(s):
         return False
     a, b = _norm_title(s), _norm_title(event_name)
-    if a == b:
-        return True
-    return len(a) >= 8 and len(a) >= 0.3 * len(b) and fuzz.partial_ratio(a, b) >= 90
+    if not (a == b or (len(a) >= 8 and len(a) >= 0.3 * len(b))):
+        return False  # the cheap test first: most headings are no part of the event's name
+    if split_heading(s)[1]:
+        return False
+    return a == b or fuzz.partial_ratio(a, b) >= 90
 
 
 def _build_talks(pre: list[_Line], secs: list[_Section], markdown: bool,

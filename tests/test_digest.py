@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -362,10 +363,10 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
                           env={**os.environ, **env}, timeout=120, check=False)
 
 
-def test_cli_digest_dry_run_prints_the_pick_without_slack(seeds_dir: Path,
+def test_cli_digest_dry_run_prints_the_pick_without_slack(seeded_template: Path,
                                                           tmp_path: Path) -> None:
+    shutil.copyfile(seeded_template, tmp_path / "d.db")  # the seeds, imported once a session
     db = f"sqlite:///{tmp_path / 'd.db'}"
-    assert _cli(["import", str(seeds_dir), "--db", db], {}).returncode == 0
     result = _cli(["digest", "--dry-run", "--json", "--channel", "C42", "--db", db],
                   {"SLACK_API_URL": "http://127.0.0.1:9/api/"})
     assert result.returncode == 0, result.stderr
@@ -382,10 +383,10 @@ def test_cli_digest_dry_run_prints_the_pick_without_slack(seeds_dir: Path,
         assert title[:40] in " ".join(week.stdout.split()), title
 
 
-def test_cli_digest_posts_to_digest_channel_once(seeds_dir: Path, tmp_path: Path,
+def test_cli_digest_posts_to_digest_channel_once(seeded_template: Path, tmp_path: Path,
                                                  slack: FakeSlack) -> None:
+    shutil.copyfile(seeded_template, tmp_path / "d.db")  # the seeds, imported once a session
     db = f"sqlite:///{tmp_path / 'd.db'}"
-    assert _cli(["import", str(seeds_dir), "--db", db], {}).returncode == 0
     env = {"SLACK_API_URL": slack.base_url, "SLACK_BOT_TOKEN": "xoxb-secret-token",
            "DIGEST_CHANNEL": "C77"}
     first = _cli(["digest", "--json", "--db", db], env)

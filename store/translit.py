@@ -15,6 +15,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -173,17 +174,22 @@ _reader = None
 _reader_lock = threading.Lock()
 
 
-@lru_cache(maxsize=4096)
-def kanji_readings(text: str) -> tuple[str, ...]:
-    """Hepburn readings of a kanji word (市原 → ichihara); none for a kanji the dictionary
-    does not know."""
+def _morphemes(text: str) -> list[Any]:
+    """Sudachi's words of `text`; the dictionary is loaded on first use, once a process."""
     global _reader
     with _reader_lock:
         if _reader is None:
             from sudachipy import Dictionary
 
             _reader = Dictionary(dict="small").tokenizer()
-        kana = "".join(m.reading_form() for m in _reader.tokenize(text))
+        return list(_reader.tokenize(text))
+
+
+@lru_cache(maxsize=4096)
+def kanji_readings(text: str) -> tuple[str, ...]:
+    """Hepburn readings of a kanji word (市原 → ichihara); none for a kanji the dictionary
+    does not know."""
+    kana = "".join(m.reading_form() for m in _morphemes(text))
     reading = romaji(kana).replace(" ", "") if not _HAS_KANJI.search(kana) else ""
     return (reading,) if reading.isalpha() and reading.isascii() else ()
 
@@ -195,13 +201,7 @@ def japanese_name(text: str) -> bool:
     text = text.strip()
     if not 2 <= len(text) <= 12 or not re.fullmatch(r"[\u3005\u3040-\u30ff\u3400-\u9fff\s・]+", text):
         return False
-    global _reader
-    with _reader_lock:
-        if _reader is None:
-            from sudachipy import Dictionary
-
-            _reader = Dictionary(dict="small").tokenizer()
-        words = [(m.surface(), m.part_of_speech()) for m in _reader.tokenize(text)]
+    words = [(m.surface(), m.part_of_speech()) for m in _morphemes(text)]
     named = sum(len(w) for w, pos in words if pos[2] == "人名")
     nouns = all(pos[0] in ("名詞", "補助記号", "空白") for _w, pos in words)
     return nouns and named * 2 >= len(text.replace(" ", "").replace("\u3000", ""))

@@ -267,7 +267,8 @@ def parse_report(text: str, source: str = "") -> ParsedReport:
             report = parse_canonical(fm, body)
             report.warnings = fm_warnings
             return report
-        body, cut = _bounded(_IAL.sub("", _loosen_void_tags(_drop_comments(body))))
+        body, cut = _bounded(body)  # first: the passes below then read at most 200 kB
+        body = _IAL.sub("", _loosen_void_tags(_drop_comments(body)))
         plain = source.lower().endswith(".txt")
         blocks = read_markdown(_plain_body(body) if plain else body, plain=plain)
     sections = parse_sections(fm, body, source)
